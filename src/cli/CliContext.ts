@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 /** What a command needs from the process, passed in so tests can run commands in-process. */
@@ -5,6 +6,8 @@ export interface CliContext {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly stdin: Readable;
+  /** What standard input is: a terminal, a pipe or file with something to read, or nothing (e.g. /dev/null). */
+  readonly stdinKind: 'tty' | 'pipe' | 'file' | 'none';
   /** True when stdout is a terminal (progress bars, colours). */
   readonly interactive: boolean;
   readonly cwd: string;
@@ -30,9 +33,22 @@ export function processContext(): CliContext {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    stdinKind: stdinKind(),
     interactive: Boolean(process.stdout.isTTY),
     cwd: process.cwd(),
     env: process.env,
     exitCode: 0,
   };
+}
+
+function stdinKind(): CliContext['stdinKind'] {
+  if (process.stdin.isTTY) return 'tty';
+  try {
+    const stat = fstatSync(0);
+    if (stat.isFIFO() || stat.isSocket()) return 'pipe';
+    if (stat.isFile()) return 'file';
+    return 'none';
+  } catch {
+    return 'none';
+  }
 }
