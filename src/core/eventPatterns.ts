@@ -1,0 +1,155 @@
+/**
+ * The EventBridge rules Vaultpilot deploys, as data: the CDK app turns them into rules, tests evaluate
+ * them against the fixture corpus with `matchesEventPattern`. Keeping them here means the infrastructure
+ * and the tests can never disagree about what a rule forwards.
+ */
+import { ALARM_NAME_PREFIX } from './deployment/contract.js';
+import type { EventPattern } from './eventPatternMatch.js';
+
+/** The `aws.backup` detail-types the router turns into signals. */
+export const BACKUP_DETAIL_TYPES = [
+  'Backup Job State Change',
+  'Copy Job State Change',
+  'Restore Job State Change',
+  'Scan Job State Change',
+  'Recovery Point State Change',
+  'Recovery Point Index State Change',
+  'Backup Plan State Change',
+  'Backup Vault State Change',
+  'Region Setting State Change',
+] as const;
+
+/** Job detail-types whose in-progress states are not forwarded (only terminal states matter downstream). */
+export const JOB_DETAIL_TYPES = [
+  'Backup Job State Change',
+  'Copy Job State Change',
+  'Restore Job State Change',
+  'Scan Job State Change',
+] as const;
+
+/** Terminal job states, across backup, copy, restore and scan jobs. */
+export const TERMINAL_JOB_STATES = [
+  'COMPLETED',
+  'COMPLETED_WITH_ISSUES',
+  'FAILED',
+  'EXPIRED',
+  'ABORTED',
+  'PARTIAL',
+  'CANCELED',
+] as const;
+
+/** AWS Backup API calls that weaken or remove protection (CloudTrail `eventName`). */
+export const BACKUP_TAMPER_CALLS = [
+  'DeleteRecoveryPoint',
+  'DeleteBackupVault',
+  'PutBackupVaultAccessPolicy',
+  'DeleteBackupVaultAccessPolicy',
+  'UpdateRecoveryPointLifecycle',
+  'DeleteBackupPlan',
+  'DeleteBackupSelection',
+  'PutBackupVaultLockConfiguration',
+  'DeleteBackupVaultLockConfiguration',
+] as const;
+
+/**
+ * Organizations calls that change policies. The pattern deliberately does not filter on the policy
+ * type: DeletePolicy carries none, so the router recognises backup policies by the ids it has seen.
+ */
+export const ORGANIZATIONS_POLICY_CALLS = [
+  'CreatePolicy',
+  'UpdatePolicy',
+  'DeletePolicy',
+  'AttachPolicy',
+  'DetachPolicy',
+  'EnablePolicyType',
+  'DisablePolicyType',
+] as const;
+
+const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
+
+/** Names of the rules, used for construct ids and for tests. */
+export type RulePatternName = 'backupEvents' | 'backupTamperCalls' | 'organizationsPolicyChanges' | 'vaultpilotAlarms';
+
+/** One rule: its pattern and what it is for (shown as the rule description). */
+export interface RulePattern {
+  readonly name: RulePatternName;
+  readonly description: string;
+  readonly pattern: EventPattern;
+}
+
+const otherBackupDetailTypes = BACKUP_DETAIL_TYPES.filter((t) => !(JOB_DETAIL_TYPES as readonly string[]).includes(t));
+
+/**
+ * AWS Backup service events. Jobs are forwarded only in a terminal state; restore jobs report it in
+ * `detail.status` (not `state`), so both fields are accepted. Everything else is forwarded as is.
+ */
+export const BACKUP_EVENTS: RulePattern = {
+  name: 'backupEvents',
+  description: 'AWS Backup job outcomes and recovery point, vault, plan, index and region setting changes',
+  pattern: {
+    source: ['aws.backup'],
+    $or: [
+      { 'detail-type': [...otherBackupDetailTypes] },
+      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { state: [...TERMINAL_JOB_STATES] } },
+      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { status: [...TERMINAL_JOB_STATES] } },
+    ],
+  },
+};
+
+/** AWS Backup API calls that delete or weaken protection, recorded by CloudTrail. */
+export const BACKUP_TAMPER_EVENTS: RulePattern = {
+  name: 'backupTamperCalls',
+  description: 'AWS Backup calls that delete recovery points, vaults, plans or change vault policies and locks',
+  pattern: {
+    source: ['aws.backup'],
+    'detail-type': [CLOUDTRAIL_API_CALL],
+    detail: { eventSource: ['backup.amazonaws.com'], eventName: [...BACKUP_TAMPER_CALLS] },
+  },
+};
+
+/** Organizations policy changes (global service: delivered in us-east-1 only). */
+export const ORGANIZATIONS_POLICY_EVENTS: RulePattern = {
+  name: 'organizationsPolicyChanges',
+  description: 'AWS Organizations policy create, update, delete, attach, detach and policy type changes',
+  pattern: {
+    source: ['aws.organizations'],
+    'detail-type': [CLOUDTRAIL_API_CALL],
+    detail: { eventSource: ['organizations.amazonaws.com'], eventName: [...ORGANIZATIONS_POLICY_CALLS] },
+  },
+};
+
+/** State changes of the CloudWatch alarms Vaultpilot created (their names share one prefix). */
+export const VAULTPILOT_ALARM_EVENTS: RulePattern = {
+  name: 'vaultpilotAlarms',
+  description: 'State changes of Vaultpilot CloudWatch alarms',
+  pattern: {
+    source: ['aws.cloudwatch'],
+    'detail-type': ['CloudWatch Alarm State Change'],
+    detail: { alarmName: [{ prefix: ALARM_NAME_PREFIX }] },
+  },
+};
+
+/** What a member account forwards from its default bus to the central bus (every configured region). */
+export const MEMBER_FORWARDED_RULES: readonly RulePattern[] = [
+  BACKUP_EVENTS,
+  BACKUP_TAMPER_EVENTS,
+  VAULTPILOT_ALARM_EVENTS,
+];
+
+/** What the management account forwards from us-east-1. */
+export const MANAGEMENT_FORWARDED_RULES: readonly RulePattern[] = [ORGANIZATIONS_POLICY_EVENTS];
+
+/** What the central bus sends to the router: everything members and the management account forward. */
+export const CENTRAL_BUS_RULES: readonly RulePattern[] = [
+  BACKUP_EVENTS,
+  BACKUP_TAMPER_EVENTS,
+  ORGANIZATIONS_POLICY_EVENTS,
+  VAULTPILOT_ALARM_EVENTS,
+];
+
+/** What the central account's own default bus sends to the router (its own backups and alarms). */
+export const CENTRAL_DEFAULT_BUS_RULES: readonly RulePattern[] = [
+  BACKUP_EVENTS,
+  BACKUP_TAMPER_EVENTS,
+  VAULTPILOT_ALARM_EVENTS,
+];
