@@ -1,0 +1,206 @@
+/**
+ * Checks that span several fields of the configuration: names that must refer to something defined
+ * elsewhere, Regions that must be among the member Regions, duplicates. They read the raw document
+ * (not the schema's output) so they still run, and report, when some other part of the file is invalid.
+ */
+import type { DocPath, UnplacedProblem } from './configProblem.js';
+import { suggestName } from './suggestName.js';
+
+export interface ConsistencyReport {
+  readonly errors: UnplacedProblem[];
+  readonly warnings: UnplacedProblem[];
+}
+
+type Entry<T> = { readonly value: T; readonly path: DocPath };
+
+function field(data: unknown, path: DocPath): unknown {
+  let current = data;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+function list(data: unknown, path: DocPath): Entry<unknown>[] {
+  const value = field(data, path);
+  return Array.isArray(value) ? value.map((item, index) => ({ value: item, path: [...path, index] })) : [];
+}
+
+function strings(data: unknown, path: DocPath): Entry<string>[] {
+  return list(data, path).filter((e): e is Entry<string> => typeof e.value === 'string');
+}
+
+function text(data: unknown, path: DocPath): string | undefined {
+  const value = field(data, path);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Flags every entry that repeats an earlier one. */
+function duplicates<T>(entries: Entry<T>[], key: (v: T) => string, what: string): UnplacedProblem[] {
+  const first = new Map<string, DocPath>();
+  const problems: UnplacedProblem[] = [];
+  for (const entry of entries) {
+    const k = key(entry.value);
+    const earlier = first.get(k);
+    if (earlier) {
+      problems.push({
+        path: entry.path,
+        message: `${what} ${JSON.stringify(k)} is listed twice`,
+        hint: 'remove one of them',
+      });
+    } else {
+      first.set(k, entry.path);
+    }
+  }
+  return problems;
+}
+
+function unknownChannel(entry: Entry<string>, channels: readonly string[]): UnplacedProblem {
+  const suggestion = suggestName(entry.value, channels);
+  return {
+    path: entry.path,
+    message: `no channel named ${JSON.stringify(entry.value)} is defined`,
+    hint: suggestion
+      ? `did you mean \`${suggestion}\`?`
+      : channels.length > 0
+        ? `defined channels: ${channels.join(', ')}`
+        : 'define it under notifications.channels',
+  };
+}
+
+/** Cross-field checks on a parsed (not yet validated) configuration document. */
+export function checkConfigConsistency(data: unknown): ConsistencyReport {
+  const errors: UnplacedProblem[] = [];
+  const warnings: UnplacedProblem[] = [];
+
+  // Regions.
+  const memberRegions = strings(data, ['members', 'regions']);
+  const regionNames = memberRegions.map((r) => r.value);
+  errors.push(...duplicates(memberRegions, (r) => r, 'Region'));
+  errors.push(...duplicates(strings(data, ['members', 'organizationalUnits']), (o) => o, 'organizational unit'));
+  const centralRegion = text(data, ['central', 'region']);
+  if (centralRegion && memberRegions.length > 0 && !regionNames.includes(centralRegion)) {
+    errors.push({
+      path: ['central', 'region'],
+      message: `the central Region ${centralRegion} is not one of members.regions`,
+      hint: `add ${centralRegion} to members.regions: the central account's own backups are watched there too`,
+    });
+  }
+  if (text(data, ['central', 'eventBusName']) === 'default') {
+    errors.push({
+      path: ['central', 'eventBusName'],
+      message: 'the default event bus cannot be used: Vaultpilot creates its own bus with an organization-only policy',
+      hint: 'use another name, e.g. vaultpilot',
+    });
+  }
+  const central = text(data, ['central', 'account']);
+  if (central && central === text(data, ['organization', 'managementAccount'])) {
+    warnings.push({
+      path: ['central', 'account'],
+      message: 'the central account is the management account',
+      hint: 'AWS recommends keeping workloads out of the management account; use a dedicated monitoring or backup account',
+    });
+  }
+
+  // Watched vaults.
+  const vaults = list(data, ['watchedVaults']);
+  for (const vault of vaults) {
+    for (const region of strings(data, [...vault.path, 'regions'])) {
+      if (memberRegions.length > 0 && !regionNames.includes(region.value)) {
+        errors.push({
+          path: region.path,
+          message: `${region.value} is not one of members.regions, so this vault would never be watched there`,
+          hint: `add ${region.value} to members.regions or remove it here`,
+        });
+      }
+    }
+  }
+  errors.push(
+    ...duplicates(
+      vaults.filter((v): v is Entry<Record<string, unknown>> => typeof v.value === 'object' && v.value !== null),
+      (v) => JSON.stringify([v.name, v.accounts ?? null, v.regions ?? null]),
+      'watched vault',
+    ).map((p) => ({ ...p, message: 'this watched vault repeats an earlier entry' })),
+  );
+
+  // Channels and routes.
+  const channelEntries = list(data, ['notifications', 'channels']);
+  const named = channelEntries
+    .map((c): Entry<unknown> => ({ value: field(c.value, ['name']), path: [...c.path, 'name'] }))
+    .filter((e): e is Entry<string> => typeof e.value === 'string');
+  errors.push(
+    ...duplicates(named, (n) => n, 'channel name').map((p) => ({
+      ...p,
+      message: `${p.message}: channel names must be unique`,
+      hint: 'rename one of the channels',
+    })),
+  );
+  const channels = [...new Set(named.map((n) => n.value))];
+  const used = new Set<string>();
+  const defaultChannel = text(data, ['notifications', 'defaultChannel']);
+  if (defaultChannel !== undefined) {
+    used.add(defaultChannel);
+    if (channelEntries.length > 0 && !channels.includes(defaultChannel)) {
+      errors.push(unknownChannel({ value: defaultChannel, path: ['notifications', 'defaultChannel'] }, channels));
+    }
+  }
+  const references = [
+    ...list(data, ['notifications', 'routes']).flatMap((route) => strings(data, [...route.path, 'channels'])),
+    ...strings(data, ['digest', 'channels']),
+  ];
+  for (const ref of references) {
+    used.add(ref.value);
+    if (channelEntries.length > 0 && !channels.includes(ref.value)) errors.push(unknownChannel(ref, channels));
+  }
+  for (const route of list(data, ['notifications', 'routes'])) {
+    errors.push(...duplicates(strings(data, [...route.path, 'channels']), (c) => c, 'channel'));
+  }
+  for (const channel of named) {
+    if (!used.has(channel.value)) {
+      warnings.push({
+        path: channel.path,
+        message: `channel ${JSON.stringify(channel.value)} is defined but no route, digest or defaultChannel uses it`,
+        hint: 'add it to a route under notifications.routes, or remove it',
+      });
+    }
+  }
+  for (const channel of channelEntries) {
+    errors.push(...duplicates(strings(data, [...channel.path, 'addresses']), (a) => a.toLowerCase(), 'address'));
+  }
+
+  // RPO thresholds.
+  const tagRules = list(data, ['rpo', 'tags']).filter(
+    (t): t is Entry<Record<string, unknown>> => typeof t.value === 'object' && t.value !== null,
+  );
+  errors.push(
+    ...duplicates(tagRules, (t) => `${String(t.key)}=${t.value === undefined ? '*' : String(t.value)}`, 'tag rule'),
+  );
+
+  // Vault notifications.
+  if (
+    field(data, ['vaultNotifications', 'enabled']) === true &&
+    strings(data, ['vaultNotifications', 'vaults']).length === 0
+  ) {
+    errors.push({
+      path: ['vaultNotifications', 'vaults'],
+      message: 'vault notifications are enabled but no vault is listed',
+      hint: 'list the vault names under vaultNotifications.vaults, or set enabled: false',
+    });
+  }
+  const watchedNames = vaults.map((v) => field(v.value, ['name'])).filter((n): n is string => typeof n === 'string');
+  if (watchedNames.length > 0) {
+    for (const vault of strings(data, ['vaultNotifications', 'vaults'])) {
+      if (!watchedNames.includes(vault.value)) {
+        warnings.push({
+          path: vault.path,
+          message: `vault ${JSON.stringify(vault.value)} gets SNS notifications but is not in watchedVaults`,
+          hint: 'add it to watchedVaults, or its signals will be ignored',
+        });
+      }
+    }
+  }
+  errors.push(...duplicates(strings(data, ['vaultNotifications', 'vaults']), (v) => v, 'vault'));
+
+  return { errors, warnings };
+}
