@@ -1,0 +1,331 @@
+/**
+ * What every notification format says about a signal, decided once: the headline, the facts in reading
+ * order, the links, the policy diff. The per-format renderers only lay this out within their limits,
+ * so email, Slack, Teams and webhooks never disagree about what happened.
+ */
+import { diffPolicyDocuments, type PolicyDiff } from '../policy/diffPolicyDocuments.js';
+import type { ConsoleLink, Outcome, Severity, Signal, SignalKind } from '../signal.js';
+import { elapsedBetween, formatDuration } from './formatDuration.js';
+import { toSingleLine, truncateMiddle, truncateText } from './truncateText.js';
+
+/** Options that add what the signal alone cannot know. */
+export interface RenderOptions {
+  /** The policy document as it was before this change (from the ledger), to show a diff. */
+  readonly previousPolicyContent?: string;
+}
+
+/** One labelled fact, e.g. `Account: 111122223333`. */
+export interface Fact {
+  readonly label: string;
+  readonly value: string;
+  /** Short facts fit side by side (Slack fields); long ones (ARNs) get a line of their own. */
+  readonly short: boolean;
+}
+
+/** The headline in three parts, so a subject can be cut without losing what happened or to what. */
+export interface Headline {
+  /** What happened, never cut: `Backup FAILED:`, `TAMPER: DeleteRecoveryPoint on`. */
+  readonly lead: string;
+  /** To what, cut if it must be: `prod-db (RDS)`. */
+  readonly target: string;
+  /** Where and by whom, dropped from the end when there is no room: ` in 111122223333 / eu-west-1`. */
+  readonly tails: readonly string[];
+}
+
+/** The format-independent content of a notification. */
+export interface SignalDescription {
+  readonly severity: Severity;
+  /** `CRITICAL`, `WARNING`, `INFO`. */
+  readonly severityWord: string;
+  readonly headline: Headline;
+  /** The headline as one line, uncut. */
+  readonly title: string;
+  /** What to read first: the AWS status message, or a sentence saying what happened. */
+  readonly summary: string;
+  readonly facts: readonly Fact[];
+  readonly links: readonly ConsoleLink[];
+  readonly policyDiff?: PolicyDiff;
+  /** For unparsed input only: a short, cut, single-line excerpt of the input. */
+  readonly inputExcerpt?: string;
+  /** `Vaultpilot · Backup Job State Change via eventbridge · signal <id>`. */
+  readonly footer: string;
+}
+
+/** Longest input excerpt shown for an unparsed signal: enough to recognize the input, never the whole of it. */
+export const INPUT_EXCERPT_LENGTH = 160;
+
+const KIND_LABELS: Readonly<Record<SignalKind, string>> = {
+  'backup-job': 'Backup',
+  'copy-job': 'Copy job',
+  'restore-job': 'Restore job',
+  'recovery-point': 'Recovery point',
+  vault: 'Backup vault',
+  plan: 'Backup plan',
+  'region-setting': 'Backup region settings',
+  'policy-change': 'Backup policy',
+  tamper: 'TAMPER',
+  index: 'Recovery point index',
+  scan: 'Malware scan',
+  'rds-snapshot': 'RDS snapshot',
+  alarm: 'Alarm',
+  unparsed: 'Unparsed event',
+};
+
+const OUTCOME_WORDS: Readonly<Record<Outcome, string>> = {
+  succeeded: 'COMPLETED',
+  'completed-with-issues': 'COMPLETED WITH ISSUES',
+  failed: 'FAILED',
+  expired: 'EXPIRED',
+  aborted: 'ABORTED',
+  partial: 'PARTIAL',
+  canceled: 'CANCELED',
+  'threats-found': 'THREATS FOUND',
+  created: 'CREATED',
+  changed: 'CHANGED',
+  deleted: 'DELETED',
+  pending: 'PENDING',
+  running: 'RUNNING',
+  started: 'STARTED',
+  stopped: 'STOPPED',
+  'in-alarm': 'ALARM',
+  ok: 'OK',
+  'insufficient-data': 'INSUFFICIENT_DATA',
+  unknown: 'UNKNOWN',
+};
+
+/** Organizations API calls → what they did to the policy. */
+const POLICY_VERBS: Readonly<Record<string, string>> = {
+  CreatePolicy: 'CREATED',
+  UpdatePolicy: 'UPDATED',
+  DeletePolicy: 'DELETED',
+  AttachPolicy: 'ATTACHED',
+  DetachPolicy: 'DETACHED',
+  EnablePolicyType: 'ENABLED',
+  DisablePolicyType: 'DISABLED',
+};
+
+const JOB_ID_LABELS: Partial<Record<SignalKind, string>> = {
+  'backup-job': 'Backup job ID',
+  'copy-job': 'Copy job ID',
+  'restore-job': 'Restore job ID',
+  scan: 'Scan job ID',
+  'rds-snapshot': 'RDS event',
+};
+
+// A fact value longer than this is cut: facts are for reading, the console link has the rest.
+const MAX_FACT_VALUE = 600;
+const MAX_SUMMARY = 2_000;
+const MAX_FACT_LABEL = 60;
+
+/** Decides what a notification about `signal` says, independent of the channel. */
+export function describeSignal(signal: Signal, options: RenderOptions = {}): SignalDescription {
+  const severityWord = signal.severity.toUpperCase();
+  const headline = headlineOf(signal);
+  const policyDiff =
+    signal.kind === 'policy-change' || signal.policy?.content !== undefined
+      ? diffPolicyDocuments(options.previousPolicyContent, signal.policy?.content)
+      : undefined;
+  return {
+    severity: signal.severity,
+    severityWord,
+    headline,
+    title: `${headline.lead} ${headline.target}${headline.tails.join('')}`,
+    summary: summaryOf(signal, headline),
+    facts: factsOf(signal, severityWord),
+    links: signal.links.filter((l) => /^https:\/\/\S+$/.test(l.url) && l.label.trim() !== ''),
+    ...(policyDiff ? { policyDiff } : {}),
+    ...(signal.kind === 'unparsed' ? { inputExcerpt: excerptOf(signal.raw) } : {}),
+    footer: `Vaultpilot · ${toSingleLine(signal.eventType) || 'event'} via ${signal.source} · signal ${signal.id}`,
+  };
+}
+
+/** A friendly name for the resource: its name, else the last part of its ARN, else what else we know. */
+export function resourceName(signal: Signal): string | undefined {
+  const { name, arn } = signal.resource;
+  if (name && name.trim() !== '') return toSingleLine(name);
+  if (arn) {
+    const tail = arn.split(/[:/]/).filter((p) => p !== '');
+    const last = tail.at(-1);
+    if (last) return toSingleLine(last);
+  }
+  return undefined;
+}
+
+/** Shortens a principal ARN to what people recognize: `admin/mendiof` for an assumed role session. */
+export function actorName(actor: string): string {
+  const single = toSingleLine(actor);
+  const assumed = /:assumed-role\/(.+)$/.exec(single);
+  if (assumed?.[1]) return assumed[1];
+  const user = /:user\/(.+)$/.exec(single);
+  if (user?.[1]) return user[1];
+  if (/^arn:[^:]+:iam::\d+:root$/.test(single)) return 'root';
+  const service = /^([a-z0-9.-]+)\.amazonaws\.com$/.exec(single);
+  if (service?.[1]) return `AWS service ${service[1]}`;
+  return single;
+}
+
+function located(signal: Signal): string[] {
+  const where = [signal.account, signal.region].filter((v): v is string => Boolean(v)).map(toSingleLine);
+  return where.length > 0 ? [` in ${where.join(' / ')}`] : [];
+}
+
+function byActor(signal: Signal): string[] {
+  return signal.actor ? [` by ${actorName(signal.actor)}`] : [];
+}
+
+function outcomeWord(signal: Signal): string {
+  if (signal.outcome === 'unknown' && signal.state) return toSingleLine(signal.state).toUpperCase();
+  return OUTCOME_WORDS[signal.outcome];
+}
+
+function withType(name: string, type: string | undefined): string {
+  return type ? `${name} (${toSingleLine(type)})` : name;
+}
+
+function headlineOf(signal: Signal): Headline {
+  const kindLabel = KIND_LABELS[signal.kind];
+  const outcome = outcomeWord(signal);
+  const name = resourceName(signal);
+  switch (signal.kind) {
+    case 'unparsed':
+      return {
+        lead: `${kindLabel}:`,
+        target: toSingleLine(signal.reason ?? '') || 'input not recognized',
+        tails: located(signal),
+      };
+    case 'policy-change': {
+      const policy = signal.policy ?? {};
+      const operation = policy.operation ?? signal.eventType;
+      const verb = POLICY_VERBS[operation] ?? outcome;
+      const noun = policy.type && policy.type !== 'BACKUP_POLICY' ? 'Organizations policy' : kindLabel;
+      if (operation === 'EnablePolicyType' || operation === 'DisablePolicyType') {
+        const root = policy.targetId ? ` in ${toSingleLine(policy.targetId)}` : '';
+        return { lead: `${noun} type ${verb}`, target: root.trim() || 'for the organization', tails: byActor(signal) };
+      }
+      const policyName = policy.name ? toSingleLine(policy.name) : undefined;
+      const policyId = policy.id ? toSingleLine(policy.id) : undefined;
+      const label =
+        policyName && policyId ? `${policyName} (${policyId})` : (policyName ?? policyId ?? 'unknown policy');
+      const toward =
+        policy.targetId && (operation === 'AttachPolicy' || operation === 'DetachPolicy')
+          ? [` ${operation === 'AttachPolicy' ? 'to' : 'from'} ${toSingleLine(policy.targetId)}`]
+          : [];
+      return { lead: `${noun} ${verb}:`, target: label, tails: [...toward, ...byActor(signal)] };
+    }
+    case 'tamper': {
+      const what = name ?? (signal.vault?.name ? `vault ${toSingleLine(signal.vault.name)}` : undefined);
+      return {
+        lead: `${kindLabel}: ${toSingleLine(signal.eventType) || 'change'}${what ? ' on' : ''}`,
+        target: what ?? '',
+        tails: [...located(signal), ...byActor(signal)],
+      };
+    }
+    case 'alarm':
+      return {
+        lead: `${kindLabel} ${signal.state ? toSingleLine(signal.state).toUpperCase() : outcome}:`,
+        target: name ?? (toSingleLine(signal.eventType) || 'unnamed alarm'),
+        tails: located(signal),
+      };
+    case 'vault':
+      return {
+        lead: `${kindLabel} ${outcome}:`,
+        target: signal.vault?.name ? toSingleLine(signal.vault.name) : (name ?? 'unknown vault'),
+        tails: [...located(signal), ...byActor(signal)],
+      };
+    case 'region-setting':
+      return { lead: `${kindLabel} ${outcome}`, target: '', tails: located(signal) };
+    default:
+      return {
+        lead: `${kindLabel} ${outcome}:`,
+        target: withType(
+          name ?? (signal.jobId ? toSingleLine(signal.jobId) : 'unknown resource'),
+          signal.resource.type,
+        ),
+        tails: located(signal),
+      };
+  }
+}
+
+function summaryOf(signal: Signal, headline: Headline): string {
+  if (signal.statusMessage && signal.statusMessage.trim() !== '')
+    return truncateText(signal.statusMessage.trim(), MAX_SUMMARY);
+  if (signal.kind === 'unparsed') {
+    return `Vaultpilot received an input it could not understand: ${toSingleLine(signal.reason ?? 'no reason given')}. It was kept for review.`;
+  }
+  const target = headline.target ? ` ${headline.target}` : '';
+  return `${headline.lead}${target}${headline.tails.join('')}.`.replace(/:\./, '.');
+}
+
+function fact(label: string, value: string | undefined, short = true): Fact[] {
+  if (value === undefined) return [];
+  const single = toSingleLine(value);
+  if (single === '') return [];
+  return [
+    {
+      label: truncateText(toSingleLine(label), MAX_FACT_LABEL),
+      value: single.length > MAX_FACT_VALUE ? truncateMiddle(single, MAX_FACT_VALUE) : single,
+      short,
+    },
+  ];
+}
+
+function timeFact(label: string, iso: string | undefined, since?: string): Fact[] {
+  if (!iso) return [];
+  const elapsed = elapsedBetween(since, iso);
+  return fact(label, elapsed === undefined ? iso : `${iso} (took ${formatDuration(elapsed)})`);
+}
+
+function factsOf(signal: Signal, severityWord: string): Fact[] {
+  const { resource, vault, times, policy } = signal;
+  const started = times.started ?? times.created;
+  const facts: Fact[] = [
+    ...fact('Severity', severityWord),
+    ...fact('Status', signal.state),
+    ...fact('Vault', vault?.name),
+    ...fact('Resource', resourceName(signal)),
+    ...fact('Resource type', resource.type),
+    ...fact('Resource ARN', resource.arn, false),
+    ...fact(JOB_ID_LABELS[signal.kind] ?? 'Job ID', signal.jobId),
+    ...fact('Recovery point ARN', signal.recoveryPointArn, false),
+    ...fact('Account', signal.account),
+    ...fact('Region', signal.region),
+    ...fact('Event time', times.event),
+    ...fact('Created', times.created),
+    ...(times.started && times.started !== times.created ? fact('Started', times.started) : []),
+    ...timeFact('Completed', times.completed, started),
+    ...fact('Start by', times.startBy),
+    ...fact('Actor', signal.actor ? actorName(signal.actor) : undefined),
+    ...fact('Principal', signal.actor && actorName(signal.actor) !== signal.actor ? signal.actor : undefined, false),
+    ...fact('Policy', policy?.name),
+    ...fact('Policy ID', policy?.id),
+    ...fact('Policy type', policy?.type),
+    ...fact('Policy target', policy?.targetId),
+    ...fact('API call', policy?.operation ?? (signal.kind === 'tamper' ? signal.eventType : undefined)),
+    ...fact('Policy ARN', policy?.arn, false),
+    ...fact('Reason', signal.kind === 'unparsed' ? signal.reason : undefined, false),
+    ...Object.entries(signal.details).flatMap(([label, value]) => fact(toSingleLine(label), value)),
+    ...fact('Vault ARN', vault?.arn, false),
+  ];
+  // A label may only appear once (details could repeat one of ours); the first, more specific, wins.
+  const seen = new Set<string>();
+  return facts.filter((f) => {
+    const key = f.label.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A short single-line excerpt of the input: enough to recognize it, never a dump of it. */
+function excerptOf(raw: unknown): string {
+  let text: string;
+  if (typeof raw === 'string') text = raw;
+  else {
+    try {
+      text = JSON.stringify(raw) ?? String(raw);
+    } catch {
+      text = Object.prototype.toString.call(raw);
+    }
+  }
+  return truncateText(toSingleLine(text), INPUT_EXCERPT_LENGTH);
+}

@@ -1,0 +1,47 @@
+import type { PolicyDiff } from '../policy/diffPolicyDocuments.js';
+import type { Signal } from '../signal.js';
+import { describeSignal, INPUT_EXCERPT_LENGTH, type RenderOptions, type SignalDescription } from './describeSignal.js';
+import { toPrintableText } from './truncateText.js';
+
+// Labels are padded to line up values; a label longer than this just gets one space.
+const LABEL_COLUMN = 20;
+
+/**
+ * The plain-text body (email): the status message first, then the facts (vault, resource, ids,
+ * account/region, times, actor), the policy diff, console links and a footer naming Vaultpilot.
+ */
+export function renderText(
+  signal: Signal,
+  options?: RenderOptions,
+  description: SignalDescription = describeSignal(signal, options),
+): string {
+  const d = description;
+  const sections: string[] = [toPrintableText(d.summary), `${d.severityWord}: ${d.title}`];
+
+  const width = Math.min(LABEL_COLUMN, Math.max(...d.facts.map((f) => f.label.length + 1), 0));
+  sections.push(d.facts.map((f) => `${`${f.label}:`.padEnd(width)} ${f.value}`).join('\n'));
+
+  if (d.policyDiff) sections.push(policyDiffText(d.policyDiff));
+
+  if (d.inputExcerpt !== undefined) {
+    sections.push(
+      `Input excerpt (first ${INPUT_EXCERPT_LENGTH} characters at most, for diagnosis only):\n  ${d.inputExcerpt}`,
+    );
+  }
+
+  if (d.links.length > 0) {
+    sections.push(['Open in the AWS console:', ...d.links.map((l) => `  ${l.label}: ${l.url}`)].join('\n'));
+  }
+
+  sections.push(`-- \n${d.footer}`);
+  return `${sections.filter((s) => s.trim() !== '').join('\n\n')}\n`;
+}
+
+/** The policy diff as indented text lines, with its notes. */
+export function policyDiffText(diff: PolicyDiff): string {
+  const lines = [`Policy: ${diff.title}`];
+  for (const line of diff.lines)
+    lines.push(`  ${diff.mode === 'document' || diff.mode === 'text' ? '' : `${line.op} `}${line.text}`);
+  for (const note of diff.notes) lines.push(`  (note: ${note})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,70 @@
+import type { Signal } from '../signal.js';
+import { describeSignal, type RenderOptions, type SignalDescription } from './describeSignal.js';
+import { elapsedBetween } from './formatDuration.js';
+import { renderSubject } from './renderSubject.js';
+import { renderText } from './renderText.js';
+import { WEBHOOK_SCHEMA_VERSION, type WebhookPayload } from './webhookPayload.js';
+
+/** The versioned webhook payload (`vaultpilot.signal/v1`): the signal's facts with stable names, never the raw input. */
+export function renderWebhook(
+  signal: Signal,
+  options?: RenderOptions,
+  description: SignalDescription = describeSignal(signal, options),
+): WebhookPayload {
+  const { times, policy } = signal;
+  const elapsed = elapsedBetween(times.started ?? times.created, times.completed);
+  return {
+    schema: WEBHOOK_SCHEMA_VERSION,
+    id: signal.id,
+    kind: signal.kind,
+    outcome: signal.outcome,
+    severity: signal.severity,
+    source: signal.source,
+    eventType: signal.eventType,
+    state: signal.state ?? null,
+    subject: renderSubject(signal, options, description),
+    summary: description.summary,
+    text: renderText(signal, options, description),
+    account: signal.account ?? null,
+    region: signal.region ?? null,
+    resource: {
+      arn: signal.resource.arn ?? null,
+      type: signal.resource.type ?? null,
+      name: signal.resource.name ?? null,
+    },
+    vault: { name: signal.vault?.name ?? null, arn: signal.vault?.arn ?? null },
+    ids: { job: signal.jobId ?? null, recoveryPoint: signal.recoveryPointArn ?? null },
+    times: {
+      event: times.event ?? null,
+      created: times.created ?? null,
+      started: times.started ?? null,
+      completed: times.completed ?? null,
+      startBy: times.startBy ?? null,
+      durationSeconds: elapsed === undefined ? null : Math.round(elapsed / 1000),
+    },
+    actor: signal.actor ?? null,
+    statusMessage: signal.statusMessage ?? null,
+    reason: signal.reason ?? null,
+    details: { ...signal.details },
+    links: description.links.map((l) => ({ label: l.label, url: l.url })),
+    policy:
+      policy || description.policyDiff
+        ? {
+            id: policy?.id ?? null,
+            name: policy?.name ?? null,
+            type: policy?.type ?? null,
+            arn: policy?.arn ?? null,
+            operation: policy?.operation ?? null,
+            targetId: policy?.targetId ?? null,
+            diff: description.policyDiff
+              ? {
+                  mode: description.policyDiff.mode,
+                  title: description.policyDiff.title,
+                  lines: description.policyDiff.lines.map((l) => ({ op: l.op, text: l.text })),
+                  notes: [...description.policyDiff.notes],
+                }
+              : null,
+          }
+        : null,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Length limits of notification channels are counted in characters; we count UTF-16 code units
+ * (JavaScript string length), which is never less than what any channel counts, and cut only between
+ * grapheme clusters so an emoji, a surrogate pair or a letter with its accent is never split.
+ */
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** Cuts `text` to at most `max` UTF-16 code units, ending with `ellipsis` when it had to cut. */
+export function truncateText(text: string, max: number, ellipsis = '…'): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  if (ellipsis.length >= max) return ellipsis.slice(0, max);
+  const budget = max - ellipsis.length;
+  let kept = '';
+  for (const { segment } of graphemes.segment(text)) {
+    if (kept.length + segment.length > budget) break;
+    kept += segment;
+  }
+  return `${kept.trimEnd()}${ellipsis}`;
+}
+
+/** Cuts `text` in the middle (keeps its start and its end), for identifiers whose tail matters. */
+export function truncateMiddle(text: string, max: number, ellipsis = '…'): string {
+  if (text.length <= max) return text;
+  if (ellipsis.length >= max) return ellipsis.slice(0, max);
+  const budget = max - ellipsis.length;
+  const parts = [...graphemes.segment(text)].map((s) => s.segment);
+  let head = '';
+  let tail = '';
+  let i = 0;
+  let j = parts.length - 1;
+  // Alternate so both ends keep about the same share; the head gets the odd one.
+  while (i <= j) {
+    const front = parts[i] ?? '';
+    if (head.length + tail.length + front.length > budget) break;
+    head += front;
+    i++;
+    if (i > j) break;
+    const back = parts[j] ?? '';
+    if (head.length + tail.length + back.length > budget) break;
+    tail = back + tail;
+    j--;
+  }
+  return `${head}${ellipsis}${tail}`;
+}
+
+// C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Makes one line of `text`: control characters and line breaks become spaces, runs of spaces collapse. */
+export function toSingleLine(text: string): string {
+  return text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Removes control characters except line breaks and tabs, and normalizes line breaks to `\n`. */
+export function toPrintableText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u2028\u2029]/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
+}
+
+const ASCII_LOOKALIKES: Readonly<Record<string, string>> = {
+  '…': '...',
+  '–': '-',
+  '—': '-',
+  '‐': '-',
+  '−': '-',
+  '‘': "'",
+  '’': "'",
+  '“': '"',
+  '”': '"',
+  '→': '->',
+  '·': '-',
+  '×': 'x',
+  ß: 'ss',
+  æ: 'ae',
+  Æ: 'AE',
+  ø: 'o',
+  Ø: 'O',
+  ł: 'l',
+  Ł: 'L',
+};
+
+/**
+ * Makes a single line of printable ASCII: accents are dropped (é → e), common typography gets an
+ * ASCII look-alike, and anything else becomes `?`, so a subject line never turns into mojibake.
+ */
+export function toAsciiLine(text: string): string {
+  const line = toSingleLine(text).normalize('NFKD').replace(/\p{M}/gu, '');
+  let out = '';
+  for (const char of line) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code >= 0x20 && code <= 0x7e) out += char;
+    else out += ASCII_LOOKALIKES[char] ?? '?';
+  }
+  return out;
+}
