@@ -116,6 +116,8 @@ const JOB_ID_LABELS: Partial<Record<SignalKind, string>> = {
 const MAX_FACT_VALUE = 600;
 const MAX_SUMMARY = 2_000;
 const MAX_FACT_LABEL = 60;
+/** Facts left out when an earlier fact already shows the same value. */
+const REDUNDANT_LABELS = new Set(['Recovery point ARN', 'Policy ARN', 'Policy', 'Vault ARN']);
 
 /** Decides what a notification about `signal` says, independent of the channel. */
 export function describeSignal(signal: Signal, options: RenderOptions = {}): SignalDescription {
@@ -246,14 +248,89 @@ function headlineOf(signal: Signal): Headline {
   }
 }
 
+const OUTCOME_PHRASES: Readonly<Record<Outcome, string>> = {
+  succeeded: 'completed',
+  'completed-with-issues': 'completed with issues',
+  failed: 'failed',
+  expired: 'expired',
+  aborted: 'was aborted',
+  partial: 'completed only partially',
+  canceled: 'was canceled',
+  'threats-found': 'found threats',
+  created: 'was created',
+  changed: 'was changed',
+  deleted: 'was deleted',
+  pending: 'is pending',
+  running: 'is running',
+  started: 'started',
+  stopped: 'stopped',
+  'in-alarm': 'went into ALARM',
+  ok: 'is back to OK',
+  'insufficient-data': 'has insufficient data',
+  unknown: 'reported an unknown state',
+};
+
+const SUBJECT_PHRASES: Partial<Record<SignalKind, string>> = {
+  'backup-job': 'The backup job for',
+  'copy-job': 'The copy job for',
+  'restore-job': 'The restore job for',
+  'recovery-point': 'The recovery point of',
+  index: 'Indexing of the recovery point of',
+  scan: 'The malware scan of',
+  'rds-snapshot': 'The RDS snapshot of',
+  vault: 'The backup vault',
+  plan: 'The backup plan',
+  alarm: 'The alarm',
+};
+
+function whereSentence(signal: Signal): string {
+  const account = signal.account ? `account ${toSingleLine(signal.account)}` : undefined;
+  const region = signal.region ? toSingleLine(signal.region) : undefined;
+  if (account && region) return ` in ${account}, ${region}`;
+  if (account || region) return ` in ${account ?? region}`;
+  return '';
+}
+
+/** A sentence saying what happened, for signals that carry no AWS status message. */
 function summaryOf(signal: Signal, headline: Headline): string {
-  if (signal.statusMessage && signal.statusMessage.trim() !== '')
+  if (signal.statusMessage && signal.statusMessage.trim() !== '') {
     return truncateText(signal.statusMessage.trim(), MAX_SUMMARY);
-  if (signal.kind === 'unparsed') {
-    return `Vaultpilot received an input it could not understand: ${toSingleLine(signal.reason ?? 'no reason given')}. It was kept for review.`;
   }
-  const target = headline.target ? ` ${headline.target}` : '';
-  return `${headline.lead}${target}${headline.tails.join('')}.`.replace(/:\./, '.');
+  const who = signal.actor ? actorName(signal.actor) : 'Someone';
+  const where = whereSentence(signal);
+  switch (signal.kind) {
+    case 'unparsed':
+      return truncateText(
+        `Vaultpilot received an input it could not understand: ${toSingleLine(signal.reason ?? 'no reason given')}. It was kept for review.`,
+        MAX_SUMMARY,
+      );
+    case 'policy-change': {
+      const verb = headline.lead.replace(/:$/, '').split(' ').at(-1)?.toLowerCase() ?? 'changed';
+      const noun = headline.lead.includes('Organizations') ? 'the Organizations policy' : 'the backup policy';
+      if (headline.lead.includes(' type ')) {
+        return truncateText(`${who} ${verb} the backup policy type ${headline.target}.`, MAX_SUMMARY);
+      }
+      return truncateText(
+        `${who} ${verb} ${noun} ${headline.target}${headline.tails[0]?.startsWith(' by ') ? '' : (headline.tails[0] ?? '')}.`,
+        MAX_SUMMARY,
+      );
+    }
+    case 'tamper':
+      return truncateText(
+        `${who} called ${toSingleLine(signal.eventType)}${headline.target ? ` on ${headline.target}` : ''}${where}. This call can weaken or destroy backups: check that it was intended.`,
+        MAX_SUMMARY,
+      );
+    case 'region-setting':
+      return `AWS Backup region settings ${OUTCOME_PHRASES[signal.outcome].replace(/^was /, '')}${where}.`;
+    default: {
+      const subject = SUBJECT_PHRASES[signal.kind] ?? KIND_LABELS[signal.kind];
+      const phrase =
+        signal.outcome === 'unknown' && signal.state
+          ? `reported state ${toSingleLine(signal.state)}`
+          : OUTCOME_PHRASES[signal.outcome];
+      return truncateText(`${subject} ${headline.target} ${phrase}${where}.`, MAX_SUMMARY);
+    }
+  }
 }
 
 function fact(label: string, value: string | undefined, short = true): Fact[] {
@@ -306,12 +383,16 @@ function factsOf(signal: Signal, severityWord: string): Fact[] {
     ...Object.entries(signal.details).flatMap(([label, value]) => fact(toSingleLine(label), value)),
     ...fact('Vault ARN', vault?.arn, false),
   ];
-  // A label may only appear once (details could repeat one of ours); the first, more specific, wins.
-  const seen = new Set<string>();
+  // A label may only appear once (details could repeat one of ours), and the same value under two
+  // labels (a policy is also the resource; a recovery point ARN often is) is shown once, first label wins.
+  const seenLabels = new Set<string>();
+  const seenValues = new Set<string>();
   return facts.filter((f) => {
-    const key = f.label.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const label = f.label.toLowerCase();
+    const value = `${f.short}|${f.value}`;
+    if (seenLabels.has(label) || (REDUNDANT_LABELS.has(f.label) && seenValues.has(value))) return false;
+    seenLabels.add(label);
+    seenValues.add(value);
     return true;
   });
 }
