@@ -6,6 +6,7 @@
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { DEPRECATED_VAULT_NOTIFICATION_EVENTS } from './awsNames.js';
+import { InvalidConfigError } from './ConfigError.js';
 import { checkConfigConsistency } from './checkConfigConsistency.js';
 import { type ConfigProblem, type DocPath, formatPath, type UnplacedProblem } from './configProblem.js';
 import { type VaultpilotConfig, VaultpilotConfigSchema } from './configSchema.js';
@@ -103,6 +104,13 @@ export function parseConfig(yamlText: string, sourceName = 'vaultpilot.config.ya
 
   if (problems.length > 0 || !parsed.success) return { ok: false, problems, warnings, source: sourceName };
   return { ok: true, config: parsed.data, warnings, source: sourceName };
+}
+
+/** Parses configuration text and returns the configuration, or throws InvalidConfigError listing every problem. */
+export function requireConfig(yamlText: string, sourceName = 'vaultpilot.config.yaml'): VaultpilotConfig {
+  const result = parseConfig(yamlText, sourceName);
+  if (!result.ok) throw new InvalidConfigError(sourceName, result.problems);
+  return result.config;
 }
 
 function firstLine(message: string): string {
