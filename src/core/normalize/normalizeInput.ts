@@ -1,0 +1,69 @@
+import type { Signal } from '../signal.js';
+import { unparsedSignal } from './buildSignal.js';
+import { isRecord } from './eventFields.js';
+import { normalizeEvent } from './normalizeEvent.js';
+
+/** Nesting deeper than this is not something AWS delivers; it is treated as malformed, not recursed. */
+const MAX_DEPTH = 6;
+
+function parseJson(textValue: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(textValue) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function unwrap(input: unknown, depth: number): Signal[] {
+  if (depth > MAX_DEPTH) return [unparsedSignal(input, `input nested deeper than ${MAX_DEPTH} levels`)];
+  if (Array.isArray(input)) {
+    if (input.length === 0) return [];
+    return input.flatMap((item) => unwrap(item, depth + 1));
+  }
+  if (typeof input === 'string') {
+    const parsed = parseJson(input);
+    if (!parsed.ok) return [unparsedSignal(input, `input is text that is not JSON: ${parsed.error}`)];
+    return unwrap(parsed.value, depth + 1);
+  }
+  if (isRecord(input) && 'Records' in input) {
+    const records = input.Records;
+    if (!Array.isArray(records)) return [unparsedSignal(input, 'Records is not an array')];
+    return records.flatMap((record, index) => unwrapRecord(record, index, depth + 1));
+  }
+  return [normalizeEvent(input)];
+}
+
+function unwrapRecord(record: unknown, index: number, depth: number): Signal[] {
+  if (!isRecord(record)) return [unparsedSignal(record, `Records[${index}] is not an object`)];
+  // SQS: the body is text (an SNS notification or an EventBridge event, as JSON).
+  if (typeof record.body === 'string' || record.eventSource === 'aws:sqs') {
+    if (typeof record.body !== 'string') return [unparsedSignal(record, `Records[${index}].body is not a string`)];
+    const parsed = parseJson(record.body);
+    if (!parsed.ok) return [unparsedSignal(record, `Records[${index}].body is not JSON: ${parsed.error}`)];
+    if (Array.isArray(parsed.value) || (isRecord(parsed.value) && 'Records' in parsed.value)) {
+      return unwrap(parsed.value, depth + 1);
+    }
+    return [normalizeEvent(parsed.value)];
+  }
+  // SNS: the notification sits under `Sns`; normalizeEvent reads SNS notifications itself.
+  if ('Sns' in record) {
+    if (!isRecord(record.Sns)) return [unparsedSignal(record, `Records[${index}].Sns is not an object`)];
+    return [normalizeEvent(record.Sns)];
+  }
+  return [unparsedSignal(record, `Records[${index}] is neither an SQS record (body) nor an SNS record (Sns)`)];
+}
+
+/**
+ * Normalizes whatever reaches a Lambda function: an EventBridge event, an SNS event (`Records[].Sns`),
+ * an SQS event whose bodies are SNS notifications or EventBridge events, a JSON string of any of these,
+ * or an array (batch) of them. Returns one signal per underlying event and never throws; a malformed
+ * record becomes one `unparsed` signal while the rest of the batch still parses.
+ */
+export function normalizeInput(input: unknown): Signal[] {
+  try {
+    return unwrap(input, 0);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return [unparsedSignal(input, `internal error while unwrapping: ${message}`)];
+  }
+}
