@@ -4,6 +4,7 @@
  * (not the schema's output) so they still run, and report, when some other part of the file is invalid.
  */
 import type { DocPath, UnplacedProblem } from './configProblem.js';
+import { STARTER_PLACEHOLDERS } from './starterConfig.js';
 import { suggestName } from './suggestName.js';
 
 export interface ConsistencyReport {
@@ -201,6 +202,31 @@ export function checkConfigConsistency(data: unknown): ConsistencyReport {
     }
   }
   errors.push(...duplicates(strings(data, ['vaultNotifications', 'vaults']), (v) => v, 'vault'));
+
+  // Example values left over from `vaultpilot init`.
+  const placeholders: [DocPath, string][] = [
+    [['organization', 'id'], STARTER_PLACEHOLDERS.organizationId],
+    [['organization', 'managementAccount'], STARTER_PLACEHOLDERS.managementAccount],
+    [['central', 'account'], STARTER_PLACEHOLDERS.centralAccount],
+  ];
+  for (const [path, example] of placeholders) {
+    if (text(data, path) === example) {
+      warnings.push({
+        path,
+        message: `${example} is the example value from \`vaultpilot init\``,
+        hint: 'replace it before deploying',
+      });
+    }
+  }
+  for (const ou of strings(data, ['members', 'organizationalUnits'])) {
+    if (ou.value === STARTER_PLACEHOLDERS.organizationalUnit) {
+      warnings.push({
+        path: ou.path,
+        message: `${ou.value} is the example value from \`vaultpilot init\``,
+        hint: 'replace it before deploying',
+      });
+    }
+  }
 
   return { errors, warnings };
 }
