@@ -1,0 +1,161 @@
+/**
+ * Compresses and decompresses frames of blocks on every core: worker threads running zstd-napi, each also
+ * hashing the blocks it handles so SHA-256 and zstd share the cores instead of queuing on the main thread.
+ */
+
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ArchiveError } from './errors.js';
+
+/**
+ * The worker body, plain CommonJS evaluated in the thread: evaluating source text works the same under
+ * tsx, vitest and compiled output, where a `.ts` worker file would need a loader.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const zstd = require(workerData.zstdPath);
+const compressor = new zstd.Compressor();
+const decompressor = new zstd.Decompressor();
+let level = null;
+function own(buf) {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf;
+  const copy = new Uint8Array(buf.byteLength);
+  copy.set(buf);
+  return copy;
+}
+function hashBlocks(data, blocks, blockSize) {
+  const hashes = new Uint8Array(32 * blocks);
+  for (let i = 0; i < blocks; i++) {
+    hashes.set(createHash('sha256').update(data.subarray(i * blockSize, (i + 1) * blockSize)).digest(), 32 * i);
+  }
+  return hashes;
+}
+parentPort.on('message', (m) => {
+  try {
+    const input = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
+    if (m.op === 'compress') {
+      if (level !== m.level) { compressor.setParameters({ compressionLevel: m.level }); level = m.level; }
+      const hashes = hashBlocks(input, m.blocks, m.blockSize);
+      const frame = own(compressor.compress(input));
+      parentPort.postMessage({ id: m.id, frame, hashes }, [frame.buffer, hashes.buffer]);
+    } else {
+      const data = own(decompressor.decompress(input));
+      if (data.byteLength !== m.blocks * m.blockSize) {
+        parentPort.postMessage({ id: m.id, error: 'frame holds ' + data.byteLength + ' bytes, expected ' + m.blocks * m.blockSize });
+        return;
+      }
+      const hashes = hashBlocks(data, m.blocks, m.blockSize);
+      parentPort.postMessage({ id: m.id, data, hashes }, [data.buffer, hashes.buffer]);
+    }
+  } catch (error) {
+    parentPort.postMessage({ id: m.id, error: String(error && error.message || error) });
+  }
+});
+`;
+
+/** A frame could not be compressed or decompressed. */
+export class CodecError extends ArchiveError {}
+
+interface Pending {
+  resolve(value: CodecResult): void;
+  reject(error: Error): void;
+}
+
+interface CodecResult {
+  readonly frame?: Uint8Array;
+  readonly data?: Uint8Array;
+  readonly hashes: Uint8Array;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  busy: number;
+}
+
+/** A pool of worker threads compressing/decompressing frames of whole blocks. */
+export class BlockCodecPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, Pending & { owner: PoolWorker }>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    readonly size = Math.max(1, availableParallelism()),
+    private readonly blockSize = 524_288,
+  ) {
+    const zstdPath = createRequire(import.meta.url).resolve('zstd-napi');
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { zstdPath } });
+      const entry: PoolWorker = { worker, busy: 0 };
+      worker.on('message', (m: { id: number; error?: string } & CodecResult) => {
+        const job = this.pending.get(m.id);
+        if (!job) return;
+        this.pending.delete(m.id);
+        job.owner.busy--;
+        if (m.error !== undefined) job.reject(new CodecError(m.error));
+        else job.resolve(m);
+      });
+      worker.on('error', (error) => this.failAll(entry, error));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.failAll(entry, new CodecError(`codec worker exited with code ${code}`));
+      });
+      this.workers.push(entry);
+    }
+  }
+
+  /** Compresses `data` (whole blocks) into one zstd frame and hashes each block. Takes ownership of `data`. */
+  async compress(data: Uint8Array, level: number): Promise<{ frame: Uint8Array; hashes: Uint8Array }> {
+    const result = await this.run('compress', data, data.byteLength / this.blockSize, { level });
+    return { frame: result.frame!, hashes: result.hashes };
+  }
+
+  /** Decompresses one frame that must hold exactly `blocks` blocks, and hashes each block. */
+  async decompress(frame: Uint8Array, blocks: number): Promise<{ data: Uint8Array; hashes: Uint8Array }> {
+    const result = await this.run('decompress', frame, blocks, {});
+    return { data: result.data!, hashes: result.hashes };
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    for (const job of this.pending.values()) job.reject(new CodecError('codec pool closed'));
+    this.pending.clear();
+  }
+
+  private run(op: string, input: Uint8Array, blocks: number, extra: object): Promise<CodecResult> {
+    if (this.closed) return Promise.reject(new CodecError('codec pool closed'));
+    const owner = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    owner.busy++;
+    // Transfer when the bytes own their ArrayBuffer; copying a shared (pooled) one is cheaper than corrupting it.
+    const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+    const buffer = whole ? input.buffer : new Uint8Array(input).buffer;
+    return new Promise<CodecResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, owner });
+      owner.worker.postMessage(
+        {
+          op,
+          id,
+          buffer,
+          byteOffset: 0,
+          byteLength: input.byteLength,
+          blocks,
+          blockSize: this.blockSize,
+          ...extra,
+        },
+        [buffer as ArrayBuffer],
+      );
+    });
+  }
+
+  private failAll(owner: PoolWorker, error: Error): void {
+    for (const [id, job] of this.pending) {
+      if (job.owner !== owner) continue;
+      this.pending.delete(id);
+      job.reject(new CodecError(`codec worker failed: ${error.message}`, { cause: error }));
+    }
+  }
+}
