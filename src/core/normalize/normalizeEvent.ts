@@ -1,6 +1,7 @@
 import type { Signal } from '../signal.js';
 import { normalizeBackupEvent } from './backupEvents.js';
 import { unparsedSignal } from './buildSignal.js';
+import { normalizeCloudTrailApiCall, normalizeCloudTrailServiceEvent } from './cloudTrailEvents.js';
 import { eventBridgeEnvelopeSchema, looksLikeEventBridge } from './eventBridgeEnvelope.js';
 import { firstIssue, isRecord, text } from './eventFields.js';
 
@@ -20,6 +21,8 @@ function normalizeEventBridge(event: Record<string, unknown>): Signal {
   }
   const env = parsed.data;
   const detailType = env['detail-type'];
+  if (detailType === 'AWS API Call via CloudTrail') return normalizeCloudTrailApiCall(env);
+  if (detailType === 'AWS Service Event via CloudTrail') return normalizeCloudTrailServiceEvent(env);
   if (env.source === 'aws.backup') return normalizeBackupEvent(env);
   return unparsedSignal(event, `unsupported EventBridge event: source "${env.source}", detail-type "${detailType}"`, {
     source: 'eventbridge',
