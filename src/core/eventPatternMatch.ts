@@ -111,7 +111,7 @@ function matchScalar(filter: ContentFilter, value: Value): boolean {
   }
   if ('wildcard' in filter) return typeof value === 'string' && wildcardRegExp(filter.wildcard).test(value);
   if ('numeric' in filter) return typeof value === 'number' && numericMatch(filter.numeric, value);
-  if ('anything-but' in filter) return anythingBut(filter['anything-but'], value);
+  if ('anything-but' in filter) return anythingBut(filter['anything-but'], value as string | number | boolean | null);
   throw new EventPatternError(`unsupported content filter ${JSON.stringify(filter)}`);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventPatternError, matchesEventPattern } from '../../src/core/eventPatternMatch.js';
+import { type EventPattern, EventPatternError, matchesEventPattern } from '../../src/core/eventPatternMatch.js';
 
 const event = {
   source: 'aws.backup',
@@ -91,7 +91,7 @@ describe('matchesEventPattern', () => {
   });
 
   it('matches $or when any alternative matches, alongside the other fields', () => {
-    const pattern = {
+    const pattern: EventPattern = {
       source: ['aws.backup'],
       $or: [{ detail: { state: ['FAILED'] } }, { detail: { status: ['FAILED'] } }],
     };

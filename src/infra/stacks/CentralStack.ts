@@ -1,0 +1,286 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ALARM_NAME_PREFIX, ENV, LEDGER_KEYS, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
+import { CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../core/eventPatterns.js';
+import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
+import { patternRule } from '../constructs/patternRule.js';
+import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
+import { VaultpilotKey } from '../constructs/VaultpilotKey.js';
+import { secretArnPattern } from '../secretArnPattern.js';
+
+/** Name prefix of the member accounts' vault-notification topics, admitted by the router queue policy. */
+export const VAULT_TOPIC_NAME = 'vaultpilot-vault-notifications';
+
+export interface CentralStackProps extends StackProps {
+  /** Only principals of this organization may put events on the central bus. */
+  readonly organizationId: string;
+  /** Name of the custom bus members forward to. */
+  readonly eventBusName: string;
+  /** Fixed name of the router queue, so member templates can address it by ARN. @default generated */
+  readonly routerQueueName?: string;
+  /** Email addresses subscribed to the notification topic (each confirms once). */
+  readonly emailAddresses: readonly string[];
+  /** Secrets Manager names or ARNs of the webhook channels; the delivery function may read exactly these. */
+  readonly webhookSecrets: readonly string[];
+  /** JSON of the runtime settings, passed to every function. */
+  readonly settingsJson: string;
+  /** Package root the handler entry paths are relative to. */
+  readonly projectRoot: string;
+  /** Let members' vault-notification topics deliver into the router queue. @default false */
+  readonly acceptVaultNotifications?: boolean;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The central account: the org-wide bus, the router queue and function, the ledger, the notification
+ * topic, the delivery queue and function, and the place where unparsed inputs are kept.
+ */
+export class CentralStack extends Stack {
+  readonly key: kms.Key;
+  readonly bus: events.EventBus;
+  readonly routerQueue: sqs.Queue;
+  readonly routerDeadLetterQueue: sqs.Queue;
+  readonly ledger: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly unparsedTopic: sns.Topic;
+  readonly unparsedQueue: sqs.Queue;
+  readonly deliveryQueue: sqs.Queue;
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  readonly router: VaultpilotFunction;
+  readonly delivery: VaultpilotFunction;
+
+  constructor(scope: Construct, id: string, props: CentralStackProps) {
+    super(scope, id, props);
+    const keyHolder = new VaultpilotKey(this, 'DataKey', {
+      description: 'Vaultpilot central data: queues, topics, ledger, logs',
+    });
+    this.key = keyHolder.key;
+    keyHolder.allowServiceFromAccount('cloudwatch.amazonaws.com', this.account, 'AllowAlarmsToPublishEncrypted');
+
+    // The bus admits PutEvents from any principal of the organization and nobody else.
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'Vaultpilot' });
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationToPutEvents',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+      }),
+    );
+
+    this.routerDeadLetterQueue = this.encryptedQueue('RouterDeadLetters', { retentionPeriod: Duration.days(14) });
+    this.routerQueue = this.encryptedQueue('RouterQueue', {
+      queueName: props.routerQueueName,
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.routerDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    const routerTarget = new AccountRuleQueueTarget(this.routerQueue, {
+      deadLetterQueue: this.routerDeadLetterQueue,
+      key: this.key,
+    });
+    for (const rule of CENTRAL_BUS_RULES) {
+      patternRule(this, `Bus-${rule.name}`, { rule, eventBus: this.bus, targets: [routerTarget] });
+    }
+    for (const rule of CENTRAL_DEFAULT_BUS_RULES) {
+      patternRule(this, `Default-${rule.name}`, { rule, targets: [routerTarget] });
+    }
+    if (props.acceptVaultNotifications) {
+      // Members subscribe their vault-notification topics to this queue; SNS sends on their behalf.
+      this.routerQueue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowOrganizationVaultTopics',
+          principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [this.routerQueue.queueArn],
+          conditions: {
+            StringEquals: { 'aws:SourceOrgID': props.organizationId },
+            ArnLike: { 'aws:SourceArn': `arn:${this.partition}:sns:*:*:${VAULT_TOPIC_NAME}` },
+          },
+        }),
+      );
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowOrganizationVaultTopicsToEncrypt',
+          principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceOrgID': props.organizationId },
+            ArnLike: { 'aws:SourceArn': `arn:${this.partition}:sns:*:*:${VAULT_TOPIC_NAME}` },
+          },
+        }),
+      );
+    }
+
+    this.ledger = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: LEDGER_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: LEDGER_KEYS.ttlAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.topic = new sns.Topic(this, 'Notifications', {
+      displayName: 'Vaultpilot',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    for (const address of props.emailAddresses) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(address));
+    }
+    // Only this account's Vaultpilot alarms may publish as CloudWatch (for the operational alarms below).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowVaultpilotAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${ALARM_NAME_PREFIX}*`,
+          },
+        },
+      }),
+    );
+
+    // Unparsed inputs are published to their own topic and kept in a queue for 14 days for people to read.
+    this.unparsedTopic = new sns.Topic(this, 'Unparsed', {
+      displayName: 'Vaultpilot unparsed inputs',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.unparsedQueue = this.encryptedQueue('UnparsedKept', { retentionPeriod: Duration.days(14) });
+    Validations.of(this.unparsedQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the final resting place of unparsed inputs, read by people; it is not consumed.',
+    });
+    this.unparsedTopic.addSubscription(
+      new subscriptions.SqsSubscription(this.unparsedQueue, { rawMessageDelivery: true }),
+    );
+
+    this.deliveryDeadLetterQueue = this.encryptedQueue('DeliveryDeadLetters', { retentionPeriod: Duration.days(14) });
+    this.deliveryQueue = this.encryptedQueue('DeliveryQueue', {
+      visibilityTimeout: Duration.minutes(3),
+      retentionPeriod: Duration.days(4),
+      // Each receive is one delivery attempt; the function stretches visibility between attempts (backoff).
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: 8 },
+    });
+
+    const environment = {
+      [ENV.ledgerTable]: this.ledger.tableName,
+      [ENV.topicArn]: this.topic.topicArn,
+      [ENV.deliveryQueueUrl]: this.deliveryQueue.queueUrl,
+      [ENV.unparsedTopicArn]: this.unparsedTopic.topicArn,
+      [ENV.settings]: props.settingsJson,
+      [ENV.metricNamespace]: METRIC_NAMESPACE,
+    };
+
+    this.router = new VaultpilotFunction(this, 'Router', {
+      handler: 'router',
+      projectRoot: props.projectRoot,
+      logKey: this.key,
+      logRetention: props.logRetention,
+      environment,
+      timeout: Duration.seconds(60),
+    });
+    this.router.function.addEventSource(
+      new SqsEventSource(this.routerQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        maxConcurrency: 5,
+      }),
+    );
+    this.ledger.grantReadWriteData(this.router.function);
+    this.topic.grantPublish(this.router.function);
+    this.unparsedTopic.grantPublish(this.router.function);
+    this.deliveryQueue.grantSendMessages(this.router.function);
+
+    this.delivery = new VaultpilotFunction(this, 'Delivery', {
+      handler: 'delivery',
+      projectRoot: props.projectRoot,
+      logKey: this.key,
+      logRetention: props.logRetention,
+      environment,
+      timeout: Duration.seconds(30),
+    });
+    this.delivery.function.addEventSource(
+      new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+    if (props.webhookSecrets.length > 0) {
+      this.delivery.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: props.webhookSecrets.map((secret) => secretArnPattern(this, secret)),
+        }),
+      );
+    }
+
+    // Operational alarms go straight to the topic as well: they must arrive even when the router is down.
+    const alarmAction = new cwActions.SnsAction(this.topic);
+    const queueAlarms: [string, sqs.Queue, string][] = [
+      ['router-dead-letters', this.routerDeadLetterQueue, 'Events the router could not process after 5 attempts'],
+      ['delivery-dead-letters', this.deliveryDeadLetterQueue, 'Messages no channel accepted after every retry'],
+      ['unparsed-inputs', this.unparsedQueue, 'Inputs Vaultpilot could not understand are waiting to be read'],
+    ];
+    for (const [name, queue, description] of queueAlarms) {
+      const alarm = new cloudwatch.Alarm(this, `Alarm-${name}`, {
+        alarmName: `${ALARM_NAME_PREFIX}${name}`,
+        alarmDescription: description,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+    }
+    const routerErrors = new cloudwatch.Alarm(this, 'Alarm-router-errors', {
+      alarmName: `${ALARM_NAME_PREFIX}router-errors`,
+      alarmDescription: 'The router function failed invocations (events are retried, then dead-lettered)',
+      metric: this.router.function.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      threshold: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    routerErrors.addAlarmAction(alarmAction);
+
+    for (const dlq of [this.routerDeadLetterQueue, this.deliveryDeadLetterQueue]) {
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue; an alarm fires as soon as it holds a message.',
+      });
+    }
+  }
+
+  /** A queue encrypted with the stack's key that refuses non-TLS requests. */
+  private encryptedQueue(id: string, props: Omit<sqs.QueueProps, 'encryption' | 'encryptionMasterKey'>): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      ...props,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+    });
+  }
+}

@@ -1,0 +1,296 @@
+import {
+  Aws,
+  BootstraplessSynthesizer,
+  CfnCondition,
+  CustomResource,
+  Duration,
+  Fn,
+  type ICfnConditionExpression,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
+import { MEMBER_FORWARDED_RULES } from '../../core/eventPatterns.js';
+import { patternRule } from '../constructs/patternRule.js';
+import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../constructs/vaultNotificationsHandler.js';
+import { InfraError } from '../InfraError.js';
+import { VAULT_TOPIC_NAME } from './CentralStack.js';
+
+/** A vault watched with per-vault alarms, optionally only in some accounts or Regions. */
+export interface MemberWatchedVault {
+  readonly name: string;
+  /** @default every account the StackSet reaches */
+  readonly accounts?: readonly string[];
+  /** @default every Region the StackSet reaches */
+  readonly regions?: readonly string[];
+}
+
+export interface MemberStackProps extends StackProps {
+  /** ARN of the central custom bus. */
+  readonly centralBusArn: string;
+  /** Vaults that get their own failure and freshness alarms. @default none */
+  readonly watchedVaults?: readonly MemberWatchedVault[];
+  /** A watched vault alarms when no backup job completed in it for this many hours. @default 24 */
+  readonly freshnessHours?: number;
+  /** Configure vault SNS notifications on these vaults (where they exist). @default none */
+  readonly notificationVaults?: readonly string[];
+  /** Vault events to subscribe to (PutBackupVaultNotifications BackupVaultEvents). */
+  readonly notificationEvents?: readonly string[];
+  /** The central router queue the vault-notification topic delivers to (required with notificationVaults). */
+  readonly routerQueueArn?: string;
+}
+
+/** The AWS/Backup metrics summed into a watched vault's failure alarm (real names, AWS/Backup namespace). */
+export const VAULT_FAILURE_METRICS = [
+  'NumberOfBackupJobsFailed',
+  'NumberOfBackupJobsExpired',
+  'NumberOfBackupJobsAborted',
+  'NumberOfCopyJobsFailed',
+  'NumberOfRestoreJobsFailed',
+] as const;
+
+/** Account-wide failure metrics, alarmed on with Metrics Insights so every vault is covered. */
+export const ACCOUNT_FAILURE_METRICS = [
+  'NumberOfBackupJobsFailed',
+  'NumberOfCopyJobsFailed',
+  'NumberOfRestoreJobsFailed',
+] as const;
+
+/**
+ * What every member account runs in every configured Region, deployed by a service-managed StackSet:
+ * default-bus rules that forward AWS Backup events, tamper calls and Vaultpilot alarm state changes to
+ * the central bus; CloudWatch alarms on AWS/Backup metrics; optionally vault SNS notifications.
+ * The template is self-contained (no assets, no bootstrap): StackSets deploy it into accounts that were
+ * never bootstrapped.
+ */
+export class MemberStack extends Stack {
+  constructor(scope: Construct, id: string, props: MemberStackProps) {
+    super(scope, id, { ...props, synthesizer: new BootstraplessSynthesizer() });
+    const centralBus = events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralBusArn);
+
+    // Events the central bus refused (or could not be reached) are kept here for 14 days.
+    const undelivered = new sqs.Queue(this, 'Undelivered', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    Validations.of(undelivered).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
+    });
+    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: undelivered });
+    for (const rule of MEMBER_FORWARDED_RULES) {
+      patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] });
+    }
+    new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
+      alarmName: `${ALARM_NAME_PREFIX}member-undelivered-events`,
+      alarmDescription: 'Events this account could not forward to the Vaultpilot central bus',
+      metric: undelivered.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // AWS/Backup emits metrics only when non-zero, per vault: Metrics Insights sums every vault.
+    for (const metricName of ACCOUNT_FAILURE_METRICS) {
+      new cloudwatch.CfnAlarm(this, `Account-${metricName}`, {
+        alarmName: `${ALARM_NAME_PREFIX}account-${kebab(metricName)}`,
+        alarmDescription: `AWS Backup ${metricName} in any vault of this account and Region`,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
+        metrics: [
+          {
+            id: 'q',
+            expression: `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Backup", BackupVaultName)`,
+            period: 3600,
+            returnData: true,
+          },
+        ],
+      });
+    }
+
+    const freshnessHours = props.freshnessHours ?? 24;
+    for (const vault of props.watchedVaults ?? []) {
+      const condition = this.scopeCondition(vault);
+      const metric = (metricName: string, period: Duration) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/Backup',
+          metricName,
+          dimensionsMap: { BackupVaultName: vault.name },
+          statistic: 'Sum',
+          period,
+        });
+      const usingMetrics = Object.fromEntries(
+        VAULT_FAILURE_METRICS.map((name, i) => [`m${i}`, metric(name, Duration.hours(1))]),
+      );
+      const failures = new cloudwatch.Alarm(this, `VaultFailures-${vault.name}`, {
+        alarmName: `${ALARM_NAME_PREFIX}vault-failures-${vault.name}`,
+        alarmDescription: `Jobs failed, expired or were aborted in vault ${vault.name}`,
+        metric: new cloudwatch.MathExpression({
+          expression: Object.keys(usingMetrics)
+            .map((k) => `FILL(${k}, 0)`)
+            .join(' + '),
+          usingMetrics,
+          period: Duration.hours(1),
+          label: 'Failed jobs',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data means nothing failed: AWS/Backup only emits non-zero values.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      const freshness = new cloudwatch.Alarm(this, `VaultFreshness-${vault.name}`, {
+        alarmName: `${ALARM_NAME_PREFIX}vault-no-completed-backup-${vault.name}`,
+        alarmDescription: `No backup job completed in vault ${vault.name} for ${freshnessHours} hours`,
+        metric: metric('NumberOfBackupJobsCompleted', Duration.hours(1)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: freshnessHours,
+        datapointsToAlarm: freshnessHours,
+        // No data means nothing completed: that is exactly what this alarm is about.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      if (condition) {
+        for (const alarm of [failures, freshness])
+          (alarm.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
+      }
+    }
+
+    if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props);
+  }
+
+  /** A condition limiting a vault's alarms to its accounts and Regions, or undefined for everywhere. */
+  private scopeCondition(vault: MemberWatchedVault): CfnCondition | undefined {
+    const parts: ICfnConditionExpression[] = [];
+    if (vault.accounts?.length) parts.push(anyEquals(Aws.ACCOUNT_ID, vault.accounts));
+    if (vault.regions?.length) parts.push(anyEquals(Aws.REGION, vault.regions));
+    if (parts.length === 0) return undefined;
+    return new CfnCondition(this, `In-${vault.name}`, {
+      expression: parts.length === 1 ? parts[0] : Fn.conditionAnd(...parts),
+    });
+  }
+
+  private vaultNotifications(props: MemberStackProps): void {
+    if (!props.routerQueueArn) throw new InfraError('MemberStack: routerQueueArn is required with notificationVaults');
+    const vaults = props.notificationVaults ?? [];
+    const key = new kms.Key(this, 'VaultTopicKey', {
+      description: 'Vaultpilot vault notifications topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowBackupToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('backup.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+          },
+        },
+      }),
+    );
+    const topic = new sns.Topic(this, 'VaultTopic', { topicName: VAULT_TOPIC_NAME, masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowBackupOfThisAccount',
+        principals: [new iam.ServicePrincipal('backup.amazonaws.com')],
+        actions: ['SNS:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    // The router unwraps the SNS envelope; the central queue policy admits this topic name from the organization.
+    new sns.Subscription(this, 'ToCentralRouter', {
+      topic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: props.routerQueueArn,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'VaultNotificationsLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'VaultNotificationsRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Vaultpilot: configures AWS Backup vault notifications',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['backup:PutBackupVaultNotifications', 'backup:DeleteBackupVaultNotifications'],
+        resources: vaults.map(
+          (name) => `arn:${Aws.PARTITION}:backup:${Aws.REGION}:${Aws.ACCOUNT_ID}:backup-vault:${name}`,
+        ),
+      }),
+    );
+    const fn = new lambda.Function(this, 'VaultNotificationsFunction', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline(VAULT_NOTIFICATIONS_HANDLER_SOURCE),
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      description: 'Vaultpilot: PutBackupVaultNotifications for the configured vaults',
+    });
+    fn.node.addDependency(logGroup);
+    new CustomResource(this, 'VaultNotifications', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::VaultpilotVaultNotifications',
+      properties: { Vaults: [...vaults], TopicArn: topic.topicArn, Events: [...(props.notificationEvents ?? [])] },
+    });
+  }
+}
+
+function anyEquals(value: string, candidates: readonly string[]): ICfnConditionExpression {
+  return anyOf(candidates.map((c) => Fn.conditionEquals(value, c)));
+}
+
+/** Fn::Or takes 2 to 10 conditions: a single one stands alone, longer lists are nested. */
+function anyOf(conditions: readonly ICfnConditionExpression[]): ICfnConditionExpression {
+  if (conditions.length === 1) return conditions[0] as ICfnConditionExpression;
+  if (conditions.length <= 10) return Fn.conditionOr(...conditions);
+  const groups: ICfnConditionExpression[] = [];
+  for (let i = 0; i < conditions.length; i += 10) groups.push(anyOf(conditions.slice(i, i + 10)));
+  return anyOf(groups);
+}
+
+function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

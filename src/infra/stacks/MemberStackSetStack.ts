@@ -1,0 +1,57 @@
+import { CfnStackSet, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { MemberTemplateTooLargeError } from '../InfraError.js';
+
+/** CloudFormation's limit for a template passed inline (TemplateBody). */
+export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
+
+/** The StackSet's name, shared by the docs and the template-only deployment. */
+export const MEMBER_STACKSET_NAME = 'vaultpilot-member';
+
+export interface MemberStackSetStackProps extends StackProps {
+  /** The member template, as JSON. */
+  readonly templateBody: string;
+  /** OUs (or the root) whose accounts get the member stack, now and when they join later. */
+  readonly organizationalUnits: readonly string[];
+  readonly regions: readonly string[];
+  /**
+   * Deploy as the organization's delegated administrator for StackSets (from the central account)
+   * instead of from the management account.
+   * @default false
+   */
+  readonly delegatedAdmin?: boolean;
+}
+
+/** The service-managed StackSet that deploys the member template to every account of the OUs. */
+export class MemberStackSetStack extends Stack {
+  readonly stackSet: CfnStackSet;
+
+  constructor(scope: Construct, id: string, props: MemberStackSetStackProps) {
+    super(scope, id, props);
+    const size = Buffer.byteLength(props.templateBody, 'utf8');
+    if (size > TEMPLATE_BODY_LIMIT_BYTES) {
+      throw new MemberTemplateTooLargeError(size, TEMPLATE_BODY_LIMIT_BYTES);
+    }
+    this.stackSet = new CfnStackSet(this, 'MemberStackSet', {
+      stackSetName: MEMBER_STACKSET_NAME,
+      description: 'Vaultpilot member: forwards AWS Backup events and alarms to the central account',
+      permissionModel: 'SERVICE_MANAGED',
+      callAs: props.delegatedAdmin ? 'DELEGATED_ADMIN' : 'SELF',
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      capabilities: ['CAPABILITY_IAM'],
+      managedExecution: { Active: true },
+      operationPreferences: {
+        regionConcurrencyType: 'PARALLEL',
+        maxConcurrentPercentage: 25,
+        failureTolerancePercentage: 10,
+      },
+      stackInstancesGroup: [
+        {
+          deploymentTargets: { organizationalUnitIds: [...props.organizationalUnits] },
+          regions: [...props.regions],
+        },
+      ],
+      templateBody: props.templateBody,
+    });
+  }
+}
