@@ -1,0 +1,333 @@
+/**
+ * The engine's BlockSource over the EBS direct APIs: lists a snapshot's blocks (or the blocks changed since a
+ * parent snapshot) page by page, and reads blocks with GetSnapshotBlock, verifying each block's SHA-256 against
+ * the `x-amz-Checksum` EBS sends. Every block request takes a token from the snapshot's shared rate bucket and
+ * goes through one retry loop (the client's own retries must be off: see createEbsClient).
+ */
+import { createHash } from 'node:crypto';
+import {
+  type EBSClient,
+  GetSnapshotBlockCommand,
+  ListChangedBlocksCommand,
+  ListSnapshotBlocksCommand,
+} from '@aws-sdk/client-ebs';
+import { BlockChecksumMismatchError } from '../../archive/errors.js';
+import {
+  type BlockData,
+  type BlockRange,
+  type BlockSource,
+  type CallOptions,
+  type ChangedBlock,
+  EBS_BLOCK_SIZE,
+  type ListedBlock,
+  type SourceInfo,
+} from '../../archive/ports.js';
+import { abortReason } from '../retry/Clock.js';
+import { retryReason } from '../retry/retryableError.js';
+import { Semaphore } from '../retry/Semaphore.js';
+import { snapshotRateLimits, type TokenBucket, type TokenBucketRegistry } from '../retry/TokenBucket.js';
+import { type RetryOptions, withRetries } from '../retry/withRetries.js';
+import { EbsRequestError } from './EbsAdapterError.js';
+
+const GIB = 1024 ** 3;
+
+/** Settings of an EBS snapshot source. */
+export interface EbsSnapshotSourceOptions {
+  /** A client made by createEbsClient (SDK retries off, timeouts set). */
+  readonly client: EBSClient;
+  readonly snapshotId: string;
+  /** Block requests per second for this snapshot, shared by every source and target of it. @default 1000 */
+  readonly requestsPerSecond?: number;
+  /** Where the per-snapshot buckets live. @default snapshotRateLimits (process-wide) */
+  readonly rateLimits?: TokenBucketRegistry;
+  /** List requests per second, shared by every source in this process (EBS allows 50/s per account). @default 50 */
+  readonly listRequestsPerSecond?: number;
+  /** Most GetSnapshotBlock requests in flight at once. @default 64 */
+  readonly maxConcurrentReads?: number;
+  /** MaxResults of list requests (100–10,000). @default 10000 */
+  readonly listPageSize?: number;
+  /** Retry loop settings (attempts, delays, clock, jitter source). */
+  readonly retry?: Omit<RetryOptions, 'signal' | 'classify'>;
+}
+
+/** Counts of what a source did, for logs and the benchmark. */
+export interface EbsSourceCounters {
+  blocksRead: number;
+  retries: number;
+  checksumMismatches: number;
+  tokenRefreshes: number;
+  listRequests: number;
+}
+
+/** Raised inside the retry loop when a block's bytes do not match its checksum (the block is fetched again). */
+class ChecksumMismatch extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('checksum mismatch');
+  }
+}
+
+/** Reads one EBS snapshot through the EBS direct APIs. */
+export class EbsSnapshotSource implements BlockSource {
+  readonly snapshotId: string;
+  readonly counters: EbsSourceCounters = {
+    blocksRead: 0,
+    retries: 0,
+    checksumMismatches: 0,
+    tokenRefreshes: 0,
+    listRequests: 0,
+  };
+  private readonly client: EBSClient;
+  private readonly bucket: TokenBucket;
+  private readonly listBucket: TokenBucket;
+  private readonly reads: Semaphore;
+  private readonly pageSize: number;
+  private readonly retry: Omit<RetryOptions, 'signal' | 'classify'>;
+  /** Tokens got by re-listing after EBS refused an expired one, by block index. */
+  private readonly freshTokens = new Map<number, string>();
+  private info: SourceInfo | undefined;
+  /** The re-listing in flight, so reads that all hit expired tokens at once list only once. */
+  private refreshing: Promise<void> | undefined;
+
+  constructor(options: EbsSnapshotSourceOptions) {
+    this.client = options.client;
+    this.snapshotId = options.snapshotId;
+    this.bucket = (options.rateLimits ?? snapshotRateLimits).bucket(
+      options.snapshotId,
+      options.requestsPerSecond ?? 1000,
+    );
+    this.listBucket = (options.rateLimits ?? snapshotRateLimits).bucket(
+      'ebs-direct-api:list',
+      options.listRequestsPerSecond ?? 50,
+    );
+    this.reads = new Semaphore(options.maxConcurrentReads ?? 64);
+    this.pageSize = options.listPageSize ?? 10_000;
+    this.retry = options.retry ?? {};
+  }
+
+  /** Volume size and block size, from the first list page. */
+  async describe(options: CallOptions = {}): Promise<SourceInfo> {
+    if (this.info) return this.info;
+    const page = await this.call('ListSnapshotBlocks', undefined, options.signal, (signal) =>
+      this.client.send(new ListSnapshotBlocksCommand({ SnapshotId: this.snapshotId, MaxResults: 100 }), {
+        abortSignal: signal,
+      }),
+    );
+    this.counters.listRequests++;
+    this.info = {
+      volumeSize: (page.VolumeSize ?? 0) * GIB,
+      blockSize: page.BlockSize ?? EBS_BLOCK_SIZE,
+      id: this.snapshotId,
+      kind: 'ebs-snapshot',
+    };
+    return this.info;
+  }
+
+  /** Lists the written blocks of `range` (ListSnapshotBlocks from StartingBlockIndex, every page). */
+  async *listBlocks(range: BlockRange, options: CallOptions = {}): AsyncIterable<ListedBlock> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.call('ListSnapshotBlocks', undefined, options.signal, (signal) =>
+        this.client.send(
+          new ListSnapshotBlocksCommand({
+            SnapshotId: this.snapshotId,
+            MaxResults: this.pageSize,
+            ...(token === undefined ? { StartingBlockIndex: range.first } : { NextToken: token }),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      this.counters.listRequests++;
+      for (const block of page.Blocks ?? []) {
+        const index = block.BlockIndex;
+        if (index === undefined || index < range.first) continue;
+        if (index >= range.end) return;
+        yield { index, ...(block.BlockToken === undefined ? {} : { token: block.BlockToken }) };
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
+  /** Lists the blocks of `range` that differ from `parentId` (ListChangedBlocks, every page). */
+  async *listChangedBlocks(
+    parentId: string,
+    range: BlockRange,
+    options: CallOptions = {},
+  ): AsyncIterable<ChangedBlock> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.call('ListChangedBlocks', undefined, options.signal, (signal) =>
+        this.client.send(
+          new ListChangedBlocksCommand({
+            FirstSnapshotId: parentId,
+            SecondSnapshotId: this.snapshotId,
+            MaxResults: this.pageSize,
+            ...(token === undefined ? { StartingBlockIndex: range.first } : { NextToken: token }),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      this.counters.listRequests++;
+      for (const block of page.ChangedBlocks ?? []) {
+        const index = block.BlockIndex;
+        if (index === undefined || index < range.first) continue;
+        if (index >= range.end) return;
+        const second = block.SecondBlockToken;
+        yield second === undefined ? { index, removed: true } : { index, token: second, removed: false };
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
+  /**
+   * Reads one block and verifies it. Throttling, 5xx, timeouts and checksum mismatches are retried with jittered
+   * backoff; an expired block token is replaced by listing again. A checksum that never matches ends in
+   * BlockChecksumMismatchError naming the block.
+   */
+  async readBlock(block: ListedBlock, options: CallOptions = {}): Promise<BlockData> {
+    if (block.token === undefined) {
+      throw new EbsRequestError('GetSnapshotBlock', this.snapshotId, block.index, {
+        cause: new Error('the listed block carries no block token'),
+      });
+    }
+    const listedToken = block.token;
+    const signal = options.signal;
+    let lastMismatch: ChecksumMismatch | undefined;
+    let attempts = 0;
+    try {
+      return await this.reads.run(
+        () =>
+          withRetries(
+            async () => {
+              attempts++;
+              await this.bucket.take(signal);
+              const token = this.freshTokens.get(block.index) ?? listedToken;
+              try {
+                return await this.fetchBlock(block.index, token, signal);
+              } catch (error) {
+                if (error instanceof ChecksumMismatch) {
+                  lastMismatch = error;
+                  this.counters.checksumMismatches++;
+                } else if (isExpiredTokenError(error)) {
+                  await this.refreshTokens(block.index, token, signal);
+                }
+                throw error;
+              }
+            },
+            {
+              ...this.retry,
+              ...(signal ? { signal } : {}),
+              classify: (error) =>
+                error instanceof ChecksumMismatch
+                  ? 'checksum'
+                  : isExpiredTokenError(error)
+                    ? 'network'
+                    : retryReason(error),
+              onRetry: (info) => {
+                this.counters.retries++;
+                this.retry.onRetry?.(info);
+              },
+            },
+          ),
+        signal,
+      );
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      if (error instanceof ChecksumMismatch && lastMismatch) {
+        throw new BlockChecksumMismatchError(block.index, lastMismatch.expected, lastMismatch.actual, {
+          cause: new EbsRequestError('GetSnapshotBlock', this.snapshotId, block.index, { cause: error, attempts }),
+        });
+      }
+      throw new EbsRequestError('GetSnapshotBlock', this.snapshotId, block.index, { cause: error, attempts });
+    }
+  }
+
+  private async fetchBlock(index: number, token: string, signal: AbortSignal | undefined): Promise<BlockData> {
+    const out = await this.client.send(
+      new GetSnapshotBlockCommand({ SnapshotId: this.snapshotId, BlockIndex: index, BlockToken: token }),
+      { abortSignal: signal },
+    );
+    if (!out.BlockData) throw Object.assign(new Error('GetSnapshotBlock answered without data'), { $fault: 'server' });
+    const data = await out.BlockData.transformToByteArray();
+    const expected = out.Checksum ?? '';
+    const actual = createHash('sha256').update(data).digest('base64');
+    if (out.DataLength !== undefined && out.DataLength !== data.length) throw new ChecksumMismatch(expected, actual);
+    if (actual !== expected) throw new ChecksumMismatch(expected, actual);
+    this.counters.blocksRead++;
+    return { data, checksum: expected };
+  }
+
+  /**
+   * Lists again from `index` to get fresh block tokens for it and the blocks after it. Skipped when another read
+   * already replaced the token that failed.
+   */
+  private async refreshTokens(index: number, failedToken: string, signal: AbortSignal | undefined): Promise<void> {
+    while (this.refreshing) await this.refreshing.catch(() => undefined);
+    const current = this.freshTokens.get(index);
+    if (current !== undefined && current !== failedToken) return;
+    this.refreshing = this.relist(index, signal);
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = undefined;
+    }
+  }
+
+  private async relist(index: number, signal: AbortSignal | undefined): Promise<void> {
+    const page = await this.call('ListSnapshotBlocks', index, signal, (s) =>
+      this.client.send(
+        new ListSnapshotBlocksCommand({ SnapshotId: this.snapshotId, StartingBlockIndex: index, MaxResults: 1000 }),
+        { abortSignal: s },
+      ),
+    );
+    this.counters.listRequests++;
+    this.counters.tokenRefreshes++;
+    for (const b of page.Blocks ?? []) {
+      if (b.BlockIndex !== undefined && b.BlockToken !== undefined) this.freshTokens.set(b.BlockIndex, b.BlockToken);
+    }
+  }
+
+  /** One list call through the retry loop, failures wrapped in EbsRequestError. */
+  private async call<T>(
+    operation: string,
+    blockIndex: number | undefined,
+    signal: AbortSignal | undefined,
+    send: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    let attempts = 0;
+    try {
+      return await withRetries(
+        async () => {
+          attempts++;
+          await this.listBucket.take(signal);
+          return send(signal);
+        },
+        {
+          ...this.retry,
+          ...(signal ? { signal } : {}),
+          onRetry: (info) => {
+            this.counters.retries++;
+            this.retry.onRetry?.(info);
+          },
+        },
+      );
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw new EbsRequestError(operation, this.snapshotId, blockIndex, { cause: error, attempts });
+    }
+  }
+}
+
+/** EBS refuses a block token that expired (7 days) with ValidationException reason INVALID_BLOCK_TOKEN. */
+function isExpiredTokenError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'ValidationException' &&
+    (error as { Reason?: unknown }).Reason === 'INVALID_BLOCK_TOKEN'
+  );
+}
