@@ -260,7 +260,7 @@ describe('EbsSnapshotTarget', () => {
     const back = source(id);
     const again = await readAll(back, await collect(back.listBlocks({ first: 0, end: 2048 })));
     expect(again.map((b) => b.index)).toEqual(blocks.map((b) => b.index));
-    again.forEach((b, i) => expect(Buffer.from(b.data).equals(Buffer.from(blocks[i]!.data))).toBe(true));
+    expect(again.every((b, i) => Buffer.from(b.data).equals(Buffer.from(blocks[i]!.data)))).toBe(true);
   });
 
   it('restores an incremental on a parent: only the changed blocks are written', async () => {
