@@ -80,8 +80,7 @@ export interface LedgerOptions {
 
 /** The answer to a claim: send it, resume it (some channels already went out), or drop it as a duplicate. */
 export type Claim =
-  | { readonly status: 'new'; readonly sentChannels: ReadonlySet<string> }
-  | { readonly status: 'resumed'; readonly sentChannels: ReadonlySet<string> }
+  | { readonly status: 'new' | 'resumed'; readonly sentChannels: ReadonlySet<string>; readonly firstSeenAtMs: number }
   | { readonly status: 'duplicate' };
 
 /** A terminal job as the digest reads it. */
@@ -184,8 +183,10 @@ export class Ledger {
         }),
       );
       const old = out.Attributes;
-      const sent = new Set<string>(old?.sent instanceof Set ? [...(old.sent as Set<string>)] : []);
-      return old ? { status: 'resumed', sentChannels: sent } : { status: 'new', sentChannels: sent };
+      const sentChannels = new Set<string>(old?.sent instanceof Set ? [...(old.sent as Set<string>)] : []);
+      // The first claim's time names things a retry must find again (an unparsed input's item).
+      const firstSeenAtMs = typeof old?.firstSeenAt === 'number' ? old.firstSeenAt : now;
+      return { status: old ? 'resumed' : 'new', sentChannels, firstSeenAtMs };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return { status: 'duplicate' };
       throw new LedgerWriteError('claim', { cause: error });
@@ -439,9 +440,13 @@ export class Ledger {
     await Promise.all(writes);
   }
 
-  /** Keeps an unparsed input (truncated to fit an item) in its day, for people and the digest. */
-  async keepUnparsed(signal: Signal): Promise<void> {
-    const { atMs, atIso } = this.timeOf(signal);
+  /**
+   * Keeps an unparsed input (truncated to fit an item) in its day, for people and the digest. Unparsed inputs
+   * carry no time of their own: pass the claim's first-seen time so a retry overwrites the same item.
+   */
+  async keepUnparsed(signal: Signal, receivedAtMs?: number): Promise<void> {
+    const atMs = signal.times.event || receivedAtMs === undefined ? this.timeOf(signal).atMs : receivedAtMs;
+    const atIso = new Date(atMs).toISOString();
     let raw: string;
     try {
       raw = typeof signal.raw === 'string' ? signal.raw : (JSON.stringify(signal.raw) ?? String(signal.raw));

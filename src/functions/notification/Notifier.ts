@@ -1,0 +1,100 @@
+/**
+ * Sends one rendered notification to its channels: email through the SNS topic, Slack/Teams/webhooks as jobs
+ * on the delivery queue. Each channel is marked in the ledger as soon as it went out, and the notification is
+ * marked done only after all did, so a retried record sends exactly the channels that are still missing.
+ */
+import type { Ledger } from '../../aws/ledger/Ledger.js';
+import type { DeliveryQueue } from '../../aws/notify/DeliveryQueue.js';
+import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
+import type { ChannelRef } from '../../core/config/runtimeSettings.js';
+import type { Rendering } from '../../core/render/renderSignal.js';
+import { FunctionError } from '../FunctionError.js';
+
+/** What a notification says, in every format (a rendered signal, digest or RPO alert). */
+export type NotificationContent = Pick<Rendering, 'subject' | 'text' | 'slack' | 'teams' | 'webhook'>;
+
+/** Some channels could not be sent; the others went out and are marked, so a retry sends only these. */
+export class ChannelDeliveryError extends FunctionError {
+  constructor(
+    readonly failedChannels: readonly string[],
+    readonly errors: readonly unknown[],
+  ) {
+    super(`could not send to ${failedChannels.join(', ')}`, { cause: errors[0] });
+    this.name = 'ChannelDeliveryError';
+  }
+}
+
+/** The ledger key of a channel within one notification. */
+export function channelKey(channel: ChannelRef): string {
+  return `${channel.type}:${channel.name}`;
+}
+
+export interface NotifierDeps {
+  readonly ledger: Ledger;
+  readonly email: EmailPublisher;
+  readonly deliveries: DeliveryQueue;
+}
+
+/** What a delivery did. */
+export interface DeliveryReport {
+  readonly sent: readonly string[];
+  /** Channels a previous attempt already sent. */
+  readonly skipped: readonly string[];
+}
+
+/** Sends notifications to channels, at most once per channel. */
+export class Notifier {
+  constructor(private readonly deps: NotifierDeps) {}
+
+  /**
+   * Sends `content` to every channel not in `alreadySent`, then marks the notification done. Throws
+   * ChannelDeliveryError (after trying every channel) when some could not be sent.
+   */
+  async deliver(
+    notificationId: string,
+    content: NotificationContent,
+    channels: readonly ChannelRef[],
+    alreadySent: ReadonlySet<string>,
+  ): Promise<DeliveryReport> {
+    const sent: string[] = [];
+    const skipped: string[] = [];
+    const failed: string[] = [];
+    const errors: unknown[] = [];
+    for (const channel of channels) {
+      const key = channelKey(channel);
+      if (alreadySent.has(key)) {
+        skipped.push(key);
+        continue;
+      }
+      try {
+        await this.sendTo(notificationId, content, channel);
+        await this.deps.ledger.markChannelSent(notificationId, key);
+        sent.push(key);
+      } catch (error) {
+        failed.push(key);
+        errors.push(error);
+      }
+    }
+    if (failed.length > 0) throw new ChannelDeliveryError(failed, errors);
+    await this.deps.ledger.markDone(notificationId, 'notified');
+    return { sent, skipped };
+  }
+
+  private async sendTo(notificationId: string, content: NotificationContent, channel: ChannelRef): Promise<void> {
+    if (channel.type === 'email') {
+      await this.deps.email.publish({ subject: content.subject, text: content.text, channel: channel.name });
+      return;
+    }
+    if (!channel.secret) {
+      throw new FunctionError(`channel ${channel.name} (${channel.type}) names no secret holding its URL`);
+    }
+    const body = channel.type === 'slack' ? content.slack : channel.type === 'teams' ? content.teams : content.webhook;
+    await this.deps.deliveries.send({
+      version: 1,
+      notificationId,
+      channel: { name: channel.name, type: channel.type, secret: channel.secret },
+      summary: content.subject,
+      body,
+    });
+  }
+}

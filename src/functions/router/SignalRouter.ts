@@ -1,0 +1,194 @@
+/**
+ * The router's work for one SQS batch: normalize each record into signals, and for each signal claim it in the
+ * ledger (duplicates stop here), record what it says (job history, last good recovery point, policy version,
+ * unparsed input), emit its metrics, choose channels, render and send.
+ *
+ * Retry safety: the claim is made first, metrics are emitted only by the first claim, each channel is marked
+ * as it goes out and the claim is closed last. A record that fails anywhere is reported in
+ * `batchItemFailures`; its retry (same SQS message id) resumes the claim and sends only the missing channels.
+ */
+import type { Ledger } from '../../aws/ledger/Ledger.js';
+import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
+import type { RuntimeSettings } from '../../core/config/runtimeSettings.js';
+import { selectChannels } from '../../core/config/selectChannels.js';
+import { isOtherPolicyType } from '../../core/ledger/ledgerFacts.js';
+import { emfRecord } from '../../core/metrics/emfRecords.js';
+import { normalizeInput } from '../../core/normalize/normalizeInput.js';
+import { renderSignal } from '../../core/render/renderSignal.js';
+import type { Signal } from '../../core/signal.js';
+import type { FunctionLogger, SqsBatchResponse, SqsEvent, SqsRecord } from '../lambdaEvents.js';
+import type { Notifier } from '../notification/Notifier.js';
+import { recordInput } from './recordInput.js';
+
+/** What happened to one signal. */
+export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored';
+
+export interface SignalRouterDeps {
+  readonly ledger: Ledger;
+  readonly notifier: Notifier;
+  readonly settings: RuntimeSettings;
+  readonly logger: FunctionLogger;
+  readonly metricNamespace: string;
+  /** Writes one EMF line (process.stdout in Lambda, so the runtime adds no prefix). */
+  readonly writeMetrics: (line: string) => void;
+  /** Receives every unparsed input as it was, for people to look at (optional). */
+  readonly unparsedArchive?: EmailPublisher;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Counts of one batch, for the summary log line and the benchmark. */
+export interface BatchReport {
+  readonly records: number;
+  readonly signals: number;
+  readonly failedRecords: number;
+  readonly outcomes: Readonly<Record<RouteOutcome, number>>;
+}
+
+/** Routes SQS batches of AWS Backup inputs. */
+export class SignalRouter {
+  private readonly now: () => number;
+  /** Signals about one policy are handled one after the other, so each diff sees the version before it. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: SignalRouterDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Handles a batch; failed records are returned for SQS to redeliver, the rest are done. */
+  async handleBatch(event: SqsEvent): Promise<SqsBatchResponse & { report: BatchReport }> {
+    const outcomes: Record<RouteOutcome, number> = { notified: 0, duplicate: 0, stale: 0, suppressed: 0, ignored: 0 };
+    let signals = 0;
+    const failures: { itemIdentifier: string }[] = [];
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const results = await this.handleRecord(record);
+          signals += results.length;
+          for (const outcome of results) outcomes[outcome]++;
+        } catch (error) {
+          failures.push({ itemIdentifier: record.messageId });
+          this.deps.logger.error('record failed; SQS will redeliver it', {
+            messageId: record.messageId,
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+            error: describeError(error),
+          });
+        }
+      }),
+    );
+    const report = { records: event.Records.length, signals, failedRecords: failures.length, outcomes };
+    this.deps.logger.info('batch routed', { ...report });
+    return { batchItemFailures: failures, report };
+  }
+
+  /** Routes every signal of one record; throws if any signal could not be handled. */
+  async handleRecord(record: SqsRecord): Promise<RouteOutcome[]> {
+    // The body alone: the envelope carries receipt handles that change per delivery, and unparsed ids hash the input.
+    const signals = normalizeInput(recordInput(record.body));
+    const results: RouteOutcome[] = [];
+    for (const signal of signals) {
+      results.push(await this.inOrder(orderingKey(signal), () => this.routeSignal(signal, record.messageId)));
+    }
+    return results;
+  }
+
+  /** Routes one signal on behalf of `claimant` (the SQS message id). */
+  async routeSignal(signal: Signal, claimant: string): Promise<RouteOutcome> {
+    const { ledger, logger } = this.deps;
+    const claim = await ledger.claim(signal.id, claimant);
+    if (claim.status === 'duplicate') {
+      logger.debug('duplicate signal dropped', { signalId: signal.id });
+      return 'duplicate';
+    }
+    const log = { signalId: signal.id, kind: signal.kind, outcome: signal.outcome, eventType: signal.eventType };
+
+    let previousPolicyContent: string | undefined;
+    let stale = false;
+    if (signal.kind === 'unparsed') {
+      await ledger.keepUnparsed(signal, claim.firstSeenAtMs);
+      logger.warn('input not understood: kept and alerted', { ...log, reason: signal.reason, source: signal.source });
+    } else if (signal.kind === 'policy-change') {
+      if (isOtherPolicyType(signal) || !(await ledger.isBackupPolicy(signal))) {
+        logger.info('policy change ignored: not a backup policy', {
+          ...log,
+          policyId: signal.policy?.id,
+          policyType: signal.policy?.type ?? 'unknown (no type sent and the id was never seen as a backup policy)',
+        });
+        await ledger.markDone(signal.id, 'ignored');
+        return 'ignored';
+      }
+      previousPolicyContent = await ledger.previousPolicyContent(signal);
+      await ledger.recordPolicyChange(signal);
+    } else {
+      stale = (await ledger.recordJob(signal)).stale;
+      if (!stale) await ledger.recordGoodRecoveryPoint(signal);
+    }
+
+    if (claim.status === 'new') {
+      this.deps.writeMetrics(JSON.stringify(emfRecord(signal, this.deps.metricNamespace, this.now())));
+    }
+    if (stale) {
+      logger.info('out-of-order signal recorded, not notified: the ledger holds a later state', log);
+      await ledger.markDone(signal.id, 'stale');
+      return 'stale';
+    }
+
+    if (signal.kind === 'unparsed' && this.deps.unparsedArchive && !claim.sentChannels.has(UNPARSED_ARCHIVE_KEY)) {
+      await this.deps.unparsedArchive.publish({
+        subject: `Vaultpilot kept an unparsed input: ${signal.reason ?? 'not recognized'}`,
+        text: rawText(signal.raw),
+      });
+      await ledger.markChannelSent(signal.id, UNPARSED_ARCHIVE_KEY);
+    }
+
+    const channels = selectChannels(signal, this.deps.settings);
+    if (channels.length === 0) {
+      logger.debug('no channel wants this signal', log);
+      await ledger.markDone(signal.id, 'suppressed');
+      return 'suppressed';
+    }
+    const rendering = renderSignal(signal, previousPolicyContent !== undefined ? { previousPolicyContent } : {});
+    const report = await this.deps.notifier.deliver(signal.id, rendering, channels, claim.sentChannels);
+    logger.info('signal notified', { ...log, severity: signal.severity, sent: report.sent, skipped: report.skipped });
+    return 'notified';
+  }
+
+  private async inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (key === undefined) return work();
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.chains.set(key, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    }
+  }
+}
+
+const UNPARSED_ARCHIVE_KEY = 'archive:unparsed';
+
+/** Signals that must be handled in arrival order share a key: those about one policy. */
+function orderingKey(signal: Signal): string | undefined {
+  return signal.kind === 'policy-change' && signal.policy?.id ? `policy:${signal.policy.id}` : undefined;
+}
+
+function rawText(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  try {
+    return JSON.stringify(raw, null, 2) ?? String(raw);
+  } catch {
+    return String(raw);
+  }
+}
+
+/** An error as log fields: name, message and the chain of causes. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.cause !== undefined ? { cause: describeError(error.cause) } : {}),
+  };
+}
