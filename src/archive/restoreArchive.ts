@@ -5,7 +5,7 @@
  */
 import { ArchiveReader } from './ArchiveReader.js';
 import { BlockCodecPool } from './BlockCodecPool.js';
-import { ArchiveCorruptError, ArchiveUsageError } from './errors.js';
+import { ArchiveCorruptError, ArchiveError, ArchiveUsageError } from './errors.js';
 import type { Progress } from './exportArchive.js';
 import { LinearChecksum } from './format.js';
 import type { ArchiveStore, RestoreTarget } from './ports.js';
@@ -159,8 +159,9 @@ export async function verifyArchive(
   try {
     reader = await ArchiveReader.open(store, { signal: options.signal, key: options.manifestKey });
   } catch (error) {
-    if (error instanceof ArchiveCorruptError)
-      return { ok: false, problems: error.problems, segments: 0, blocks: 0, storedBytes: 0 };
+    const empty = { ok: false, segments: 0, blocks: 0, storedBytes: 0 };
+    if (error instanceof ArchiveCorruptError) return { ...empty, problems: error.problems };
+    if (error instanceof ArchiveError) return { ...empty, problems: [error.message] };
     throw error;
   }
   const m = reader.manifest;
