@@ -77,11 +77,15 @@ export interface RulePattern {
   readonly pattern: EventPattern;
 }
 
-const otherBackupDetailTypes = BACKUP_DETAIL_TYPES.filter((t) => !(JOB_DETAIL_TYPES as readonly string[]).includes(t));
+/** CloudTrail detail-types AWS Backup also emits under `aws.backup`; handled by their own rule or duplicates. */
+const CLOUDTRAIL_DETAIL_TYPES = [CLOUDTRAIL_API_CALL, 'AWS Service Event via CloudTrail'] as const;
 
 /**
  * AWS Backup service events. Jobs are forwarded only in a terminal state; restore jobs report it in
- * `detail.status` (not `state`), so both fields are accepted. Everything else is forwarded as is.
+ * `detail.status` (not `state`), so both fields are accepted. Every other detail-type is forwarded,
+ * including ones AWS adds later (the router reads them generically or keeps them as unparsed), except
+ * the CloudTrail ones: API calls have their own rule, and the BackupJobCompleted service event repeats
+ * the Backup Job State Change.
  */
 export const BACKUP_EVENTS: RulePattern = {
   name: 'backupEvents',
@@ -89,7 +93,7 @@ export const BACKUP_EVENTS: RulePattern = {
   pattern: {
     source: ['aws.backup'],
     $or: [
-      { 'detail-type': [...otherBackupDetailTypes] },
+      { 'detail-type': [{ 'anything-but': [...JOB_DETAIL_TYPES, ...CLOUDTRAIL_DETAIL_TYPES] }] },
       { 'detail-type': [...JOB_DETAIL_TYPES], detail: { state: [...TERMINAL_JOB_STATES] } },
       { 'detail-type': [...JOB_DETAIL_TYPES], detail: { status: [...TERMINAL_JOB_STATES] } },
     ],
