@@ -73,7 +73,7 @@ type ReadDocument =
 
 function readDocument(text: string): ReadDocument {
   const parsed = parsePolicyDocument(text);
-  if (!parsed.ok) return { ok: false, error: parsed.error, repairs: [], text };
+  if (!parsed.ok) return { ok: false, error: cleanLine(parsed.error), repairs: [], text };
   let value = parsed.value;
   const repairs = [...parsed.repairs];
   // Some tools store the document JSON-encoded twice; a string that parses to an object is unwrapped.
@@ -103,19 +103,60 @@ function describeDocument(text: string, title: string): PolicyDiff {
   };
 }
 
-/** Lines of the document for a text comparison: pretty-printed when it parsed, cleaned text otherwise. */
+/**
+ * Lines of a document for a text comparison, also when it is not valid JSON: the text is broken
+ * after `{`, `[` and `,` and before `}` and `]` (outside strings) and indented by nesting depth, so
+ * a one-line document compares setting by setting and both sides are laid out the same way.
+ */
 function textLinesOf(doc: ReadDocument): string[] {
-  if (doc.ok) return JSON.stringify(doc.value, null, 2).split('\n');
-  return doc.text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => cleanLine(line))
-    .filter((line) => line.trim() !== '');
+  const lines: string[] = [];
+  let line = '';
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  const flush = () => {
+    const trimmed = line.trim();
+    if (trimmed !== '') lines.push(cleanLine(`${'  '.repeat(Math.max(0, depth))}${trimmed}`));
+    line = '';
+  };
+  for (const char of doc.text.replace(/\r\n?/g, '\n')) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === '\\') escaped = true;
+      else if (char === '"') inString = false;
+      line += char;
+      continue;
+    }
+    if (char === '"') {
+      inString = true;
+      line += char;
+    } else if (char === '{' || char === '[') {
+      line += char;
+      flush();
+      depth++;
+    } else if (char === '}' || char === ']') {
+      flush();
+      depth--;
+      line += char;
+    } else if (char === ',') {
+      line += char;
+      flush();
+    } else if (char === '\n') {
+      flush();
+    } else {
+      line += char;
+    }
+  }
+  flush();
+  return lines;
 }
 
 function cleanLine(line: string): string {
   // Tabs become spaces; any other control character would garble a terminal or a chat client.
-  const cleaned = line.replace(/\t/g, '  ').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  const cleaned = line
+    .replace(/\t/g, '  ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   return clip(cleaned, MAX_LINE_LENGTH);
 }
 

@@ -6,7 +6,7 @@
 import { diffPolicyDocuments, type PolicyDiff } from '../policy/diffPolicyDocuments.js';
 import type { ConsoleLink, Outcome, Severity, Signal, SignalKind } from '../signal.js';
 import { elapsedBetween, formatDuration } from './formatDuration.js';
-import { toSingleLine, truncateMiddle, truncateText } from './truncateText.js';
+import { toPrintableText, toSingleLine, truncateMiddle, truncateText } from './truncateText.js';
 
 /** Options that add what the signal alone cannot know. */
 export interface RenderOptions {
@@ -116,6 +116,8 @@ const JOB_ID_LABELS: Partial<Record<SignalKind, string>> = {
 const MAX_FACT_VALUE = 600;
 const MAX_SUMMARY = 2_000;
 const MAX_FACT_LABEL = 60;
+const MAX_FOOTER = 400;
+const MAX_LINK_LABEL = 100;
 /** Facts left out when an earlier fact already shows the same value. */
 const REDUNDANT_LABELS = new Set(['Recovery point ARN', 'Policy ARN', 'Policy', 'Vault ARN']);
 
@@ -132,12 +134,18 @@ export function describeSignal(signal: Signal, options: RenderOptions = {}): Sig
     severityWord,
     headline,
     title: `${headline.lead} ${headline.target}${headline.tails.join('')}`,
-    summary: summaryOf(signal, headline),
+    summary: toPrintableText(summaryOf(signal, headline)).trim(),
     facts: factsOf(signal, severityWord),
-    links: signal.links.filter((l) => /^https:\/\/\S+$/.test(l.url) && l.label.trim() !== ''),
+    // Console links are percent-encoded ASCII; anything else did not come from our link builders.
+    links: signal.links
+      .filter((l) => /^https:\/\/[\x21-\x7e]+$/.test(l.url) && toSingleLine(l.label) !== '')
+      .map((l) => ({ label: truncateText(toSingleLine(l.label), MAX_LINK_LABEL), url: l.url })),
     ...(policyDiff ? { policyDiff } : {}),
     ...(signal.kind === 'unparsed' ? { inputExcerpt: excerptOf(signal.raw) } : {}),
-    footer: `Vaultpilot · ${toSingleLine(signal.eventType) || 'event'} via ${signal.source} · signal ${signal.id}`,
+    footer: truncateText(
+      `Vaultpilot · ${toSingleLine(signal.eventType) || 'event'} via ${toSingleLine(signal.source)} · signal ${toSingleLine(signal.id)}`,
+      MAX_FOOTER,
+    ),
   };
 }
 

@@ -61,10 +61,10 @@ const MAX_ACTIONS = 5;
 
 /** How each shrinking step limits the card; the first that fits under TEAMS_MAX_BYTES is used. */
 const BUDGETS = [
-  { diffLines: 30, factValue: 600, summary: 2_000 },
-  { diffLines: 10, factValue: 300, summary: 1_000 },
-  { diffLines: 0, factValue: 120, summary: 500 },
-  { diffLines: 0, factValue: 60, summary: 200 },
+  { diffLines: 30, facts: 60, factValue: 600, summary: 2_000 },
+  { diffLines: 10, facts: 40, factValue: 300, summary: 1_000 },
+  { diffLines: 0, facts: 25, factValue: 120, summary: 500 },
+  { diffLines: 0, facts: 12, factValue: 60, summary: 200 },
 ] as const;
 type Budget = (typeof BUDGETS)[number];
 
@@ -104,9 +104,20 @@ function buildMessage(signal: Signal, d: SignalDescription, budget: Budget): Tea
     { type: 'TextBlock', text: truncateText(d.summary, budget.summary), wrap: true },
     {
       type: 'FactSet',
-      facts: d.facts.map((f) => ({ title: f.label, value: truncateText(f.value, budget.factValue) })),
+      facts: d.facts
+        .slice(0, budget.facts)
+        .map((f) => ({ title: truncateText(f.label, 60), value: truncateText(f.value, budget.factValue) })),
     },
   ];
+  const hiddenFacts = d.facts.length - budget.facts;
+  if (hiddenFacts > 0) {
+    body.push({
+      type: 'TextBlock',
+      text: `… ${hiddenFacts} more fact${hiddenFacts === 1 ? '' : 's'} in the email and webhook`,
+      wrap: true,
+      isSubtle: true,
+    });
+  }
   if (d.policyDiff) body.push(policyDiffContainer(d.policyDiff, budget.diffLines));
   if (d.inputExcerpt !== undefined) {
     body.push({

@@ -3,6 +3,7 @@ import { describeSignal, type RenderOptions, type SignalDescription } from './de
 import { elapsedBetween } from './formatDuration.js';
 import { renderSubject } from './renderSubject.js';
 import { renderText } from './renderText.js';
+import { toWellFormed } from './truncateText.js';
 import { WEBHOOK_SCHEMA_VERSION, type WebhookPayload } from './webhookPayload.js';
 
 /** The versioned webhook payload (`vaultpilot.signal/v1`): the signal's facts with stable names, never the raw input. */
@@ -13,7 +14,7 @@ export function renderWebhook(
 ): WebhookPayload {
   const { times, policy } = signal;
   const elapsed = elapsedBetween(times.started ?? times.created, times.completed);
-  return {
+  return wellFormed({
     schema: WEBHOOK_SCHEMA_VERSION,
     id: signal.id,
     kind: signal.kind,
@@ -66,5 +67,15 @@ export function renderWebhook(
               : null,
           }
         : null,
-  };
+  });
+}
+
+/** Copies a JSON value with every string made well-formed (a lone surrogate from the input breaks UTF-8 consumers). */
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return toWellFormed(value) as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toWellFormed(k), wellFormed(v)])) as T;
+  }
+  return value;
 }

@@ -48,14 +48,22 @@ export function truncateMiddle(text: string, max: number, ellipsis = '…'): str
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
+// A surrogate half without its partner cannot be encoded as UTF-8; JSON.parse lets such strings through.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Replaces lone surrogate halves with U+FFFD so the text encodes as UTF-8 everywhere. */
+export function toWellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
 /** Makes one line of `text`: control characters and line breaks become spaces, runs of spaces collapse. */
 export function toSingleLine(text: string): string {
-  return text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  return toWellFormed(text).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Removes control characters except line breaks and tabs, and normalizes line breaks to `\n`. */
 export function toPrintableText(text: string): string {
-  return text
+  return toWellFormed(text)
     .replace(/\r\n?/g, '\n')
     .replace(/[\u2028\u2029]/g, '\n')
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
