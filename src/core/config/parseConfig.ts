@@ -95,7 +95,10 @@ export function parseConfig(yamlText: string, sourceName = 'vaultpilot.config.ya
   const parsed = VaultpilotConfigSchema.safeParse(data);
   const schemaProblems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => explainIssue(issue, data));
   const consistency = checkConfigConsistency(data);
-  const problems = dedupe([...schemaProblems, ...consistency.errors]).map(place);
+  // A value the schema already rejects needs no second, cross-field complaint.
+  const rejected = new Set(schemaProblems.map((p) => formatPath(p.path)));
+  const crossField = consistency.errors.filter((p) => !rejected.has(formatPath(p.path)));
+  const problems = dedupe([...schemaProblems, ...crossField]).map(place);
   warnings.push(...consistency.warnings.map(place));
   const byPosition = (a: ConfigProblem, b: ConfigProblem) =>
     (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.path.localeCompare(b.path);

@@ -50,6 +50,7 @@ watchedVaults: []
 #    accounts: ['333333333333'] # only in these accounts
 #    regions: [eu-central-1] # only in these Regions
 
+# Who hears about what: channels (email, Slack, Teams, webhooks) and routing rules.
 notifications:
   # The operators' channel: hears every signal that no route matches, and always every event
   # Vaultpilot could not understand (it never drops those).
