@@ -16,6 +16,7 @@ import { emfRecord } from '../../core/metrics/emfRecords.js';
 import { normalizeInput } from '../../core/normalize/normalizeInput.js';
 import { renderSignal } from '../../core/render/renderSignal.js';
 import type { Signal } from '../../core/signal.js';
+import { describeError } from '../describeError.js';
 import type { FunctionLogger, SqsBatchResponse, SqsEvent, SqsRecord } from '../lambdaEvents.js';
 import type { Notifier } from '../notification/Notifier.js';
 import { recordInput } from './recordInput.js';
@@ -181,14 +182,4 @@ function rawText(raw: unknown): string {
   } catch {
     return String(raw);
   }
-}
-
-/** An error as log fields: name, message and the chain of causes. */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  return {
-    name: error.name,
-    message: error.message,
-    ...(error.cause !== undefined ? { cause: describeError(error.cause) } : {}),
-  };
 }
