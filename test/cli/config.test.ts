@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../src/cli/CliContext.js';
+import { type CliContext, CliError } from '../../src/cli/CliContext.js';
 import { schemaReferenceFor } from '../../src/cli/commands/init.js';
+import { loadConfigForCommand } from '../../src/cli/commands/validate.js';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/core/config/parseConfig.js';
 
@@ -198,5 +199,39 @@ describe('vaultpilot validate', () => {
     expect(result.stderr).toMatch(
       /^vaultpilot\.config\.yaml:\d+:\d+ central\.account — warning: the central account is the management account/,
     );
+  });
+});
+
+describe('loadConfigForCommand', () => {
+  const ctx = (cwd: string) => ({
+    stdout: new Collect(),
+    stderr: new Collect(),
+    stdin: Readable.from([]),
+    stdinKind: 'none' as const,
+    interactive: false,
+    cwd,
+    env: {},
+    exitCode: 0,
+  });
+
+  it('returns the validated configuration', async () => {
+    const config = await loadConfigForCommand(ctx(root), 'examples/vaultpilot.config.yaml');
+    expect(config.central.region).toBe('eu-west-1');
+  });
+
+  it('throws a CliError listing every problem', async () => {
+    writeFileSync(join(dir, 'vaultpilot.config.yaml'), BROKEN);
+    const error = await loadConfigForCommand(ctx(dir)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message.split('\n')).toEqual([
+      'vaultpilot.config.yaml is not valid (3 problem(s)):',
+      expect.stringMatching(/^vaultpilot\.config\.yaml:3:22 organization\.managementAccount — /),
+      expect.stringMatching(/^vaultpilot\.config\.yaml:8:3 members\.regions — /),
+      expect.stringMatching(/^vaultpilot\.config\.yaml:9:3 members\.regoins — /),
+    ]);
+  });
+
+  it('throws a CliError when the file is missing', async () => {
+    await expect(loadConfigForCommand(ctx(dir), 'nope.yaml')).rejects.toThrow('nope.yaml — file not found');
   });
 });

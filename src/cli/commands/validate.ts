@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type ConfigProblem, formatConfigProblem } from '../../core/config/configProblem.js';
 import { DEFAULT_CONFIG_FILE, type VaultpilotConfig } from '../../core/config/configSchema.js';
 import { parseConfig } from '../../core/config/parseConfig.js';
-import type { CliContext } from '../CliContext.js';
+import { type CliContext, CliError } from '../CliContext.js';
 
 interface ValidateOptions {
   readonly json?: boolean;
@@ -39,6 +39,26 @@ async function readConfigText(path: string): Promise<{ text: string } | { proble
           : `cannot read: ${String(error)}`;
     return { problem: { path: '', message, hint: 'run `vaultpilot init` to write a starter file, or give the path' } };
   }
+}
+
+/**
+ * Reads and validates a configuration file for another command (synth, deploy, …): returns the
+ * configuration, prints warnings to stderr, and throws CliError listing every problem otherwise.
+ */
+export async function loadConfigForCommand(ctx: CliContext, file = DEFAULT_CONFIG_FILE): Promise<VaultpilotConfig> {
+  const read = await readConfigText(resolve(ctx.cwd, file));
+  if ('problem' in read) {
+    throw new CliError(formatConfigProblem(read.problem, file));
+  }
+  const result = parseConfig(read.text, file);
+  for (const warning of result.warnings) {
+    ctx.stderr.write(`${formatConfigProblem({ ...warning, message: `warning: ${warning.message}` }, file)}\n`);
+  }
+  if (!result.ok) {
+    const lines = result.problems.map((p) => formatConfigProblem(p, file));
+    throw new CliError(`${file} is not valid (${result.problems.length} problem(s)):\n${lines.join('\n')}`);
+  }
+  return result.config;
 }
 
 /** `vaultpilot validate [file]`: prints every problem of a configuration file; exit 1 when there are any. */
