@@ -6,11 +6,21 @@ import { normalizeEvent } from './normalizeEvent.js';
 /** Nesting deeper than this is not something AWS delivers; it is treated as malformed, not recursed. */
 const MAX_DEPTH = 6;
 
+/**
+ * Parses JSON text. The failure is described in our own words: engine messages differ between Node
+ * versions, and reasons must be stable (they are compared in tests and counted in metrics).
+ */
 function parseJson(textValue: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(textValue) };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  } catch {
+    const start = textValue.trimStart();
+    const looksTruncated = (start.startsWith('{') || start.startsWith('[')) && !/[}\]]\s*$/.test(textValue);
+    const preview = start.length > 24 ? `${start.slice(0, 24)}…` : start;
+    return {
+      ok: false,
+      error: `${looksTruncated ? 'truncated JSON' : 'not valid JSON'} (starts with ${JSON.stringify(preview)})`,
+    };
   }
 }
 
@@ -22,7 +32,7 @@ function unwrap(input: unknown, depth: number): Signal[] {
   }
   if (typeof input === 'string') {
     const parsed = parseJson(input);
-    if (!parsed.ok) return [unparsedSignal(input, `input is text that is not JSON: ${parsed.error}`)];
+    if (!parsed.ok) return [unparsedSignal(input, `input is text, not JSON: ${parsed.error}`)];
     return unwrap(parsed.value, depth + 1);
   }
   if (isRecord(input) && 'Records' in input) {
@@ -39,7 +49,7 @@ function unwrapRecord(record: unknown, index: number, depth: number): Signal[] {
   if (typeof record.body === 'string' || record.eventSource === 'aws:sqs') {
     if (typeof record.body !== 'string') return [unparsedSignal(record, `Records[${index}].body is not a string`)];
     const parsed = parseJson(record.body);
-    if (!parsed.ok) return [unparsedSignal(record, `Records[${index}].body is not JSON: ${parsed.error}`)];
+    if (!parsed.ok) return [unparsedSignal(record, `Records[${index}].body is ${parsed.error}`)];
     if (Array.isArray(parsed.value) || (isRecord(parsed.value) && 'Records' in parsed.value)) {
       return unwrap(parsed.value, depth + 1);
     }

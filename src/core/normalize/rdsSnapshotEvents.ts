@@ -1,0 +1,173 @@
+/**
+ * RDS snapshot events, delivered by SNS (RDS event subscriptions: the message is JSON with keys such as
+ * "Event Source" and "Event ID", the id being a docs URL ending in #RDS-EVENT-nnnn) or by EventBridge
+ * (detail-types "RDS DB Snapshot Event" and "RDS DB Cluster Snapshot Event").
+ */
+import type { Outcome, Signal } from '../signal.js';
+import { buildSignal, unparsedSignal } from './buildSignal.js';
+import { rdsSnapshotLink, resourceLink } from './consoleLinks.js';
+import type { EventBridgeEnvelope } from './eventBridgeEnvelope.js';
+import { isoTime, text } from './eventFields.js';
+import { accountOfArn, parseArn, regionOfArn, splitResource } from './parseArn.js';
+import type { SnsNotification } from './vaultNotifications.js';
+
+/** Every RDS snapshot event id Vaultpilot knows, with what it means. */
+export const RDS_SNAPSHOT_EVENTS: Readonly<Record<string, { readonly outcome: Outcome; readonly what: string }>> = {
+  // DB snapshots
+  'RDS-EVENT-0040': { outcome: 'started', what: 'Creating a manual DB snapshot' },
+  'RDS-EVENT-0042': { outcome: 'succeeded', what: 'Manual DB snapshot created' },
+  'RDS-EVENT-0090': { outcome: 'started', what: 'Creating an automated DB snapshot' },
+  'RDS-EVENT-0091': { outcome: 'succeeded', what: 'Automated DB snapshot created' },
+  'RDS-EVENT-0041': { outcome: 'deleted', what: 'DB snapshot deleted' },
+  'RDS-EVENT-0059': { outcome: 'started', what: 'Cross-region DB snapshot copy started' },
+  'RDS-EVENT-0060': { outcome: 'succeeded', what: 'Cross-region DB snapshot copy finished' },
+  'RDS-EVENT-0061': { outcome: 'canceled', what: 'Cross-region DB snapshot copy canceled' },
+  'RDS-EVENT-0196': { outcome: 'started', what: 'DB snapshot copy started' },
+  'RDS-EVENT-0197': { outcome: 'succeeded', what: 'DB snapshot copy finished' },
+  'RDS-EVENT-0190': { outcome: 'canceled', what: 'DB snapshot copy canceled' },
+  'RDS-EVENT-0159': { outcome: 'failed', what: 'Snapshot export to S3 failed' },
+  'RDS-EVENT-0160': { outcome: 'canceled', what: 'Snapshot export to S3 canceled' },
+  'RDS-EVENT-0161': { outcome: 'succeeded', what: 'Snapshot export to S3 completed' },
+  // DB cluster snapshots
+  'RDS-EVENT-0074': { outcome: 'started', what: 'Creating a manual DB cluster snapshot' },
+  'RDS-EVENT-0075': { outcome: 'succeeded', what: 'Manual DB cluster snapshot created' },
+  'RDS-EVENT-0168': { outcome: 'started', what: 'Creating an automated DB cluster snapshot' },
+  'RDS-EVENT-0169': { outcome: 'succeeded', what: 'Automated DB cluster snapshot created' },
+  'RDS-EVENT-0162': { outcome: 'failed', what: 'Cluster snapshot export to S3 failed' },
+  'RDS-EVENT-0163': { outcome: 'canceled', what: 'Cluster snapshot export to S3 canceled' },
+  'RDS-EVENT-0164': { outcome: 'succeeded', what: 'Cluster snapshot export to S3 completed' },
+};
+
+/** Who made a snapshot, told by its id: `rds:` automated, `awsbackup:` AWS Backup, otherwise manual. */
+export function snapshotOrigin(snapshotId: string): 'automated' | 'AWS Backup' | 'manual' {
+  if (snapshotId.startsWith('rds:')) return 'automated';
+  if (snapshotId.startsWith('awsbackup:')) return 'AWS Backup';
+  return 'manual';
+}
+
+/** The database of an automated snapshot: `rds:prod-db-2024-03-06-09-10` → `prod-db`. */
+export function databaseOfAutomatedSnapshot(snapshotId: string): string | undefined {
+  const match = /^rds:(.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/.exec(snapshotId);
+  return match?.[1];
+}
+
+interface RdsFacts {
+  readonly eventId?: string | undefined;
+  readonly sourceType?: string | undefined;
+  readonly sourceId?: string | undefined;
+  readonly sourceArn?: string | undefined;
+  readonly message?: string | undefined;
+  readonly time?: string | undefined;
+  readonly categories?: string | undefined;
+  readonly account?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+function isSnapshotSource(facts: RdsFacts): boolean {
+  const type = facts.sourceType?.toLowerCase().replace(/[_\s]/g, '-') ?? '';
+  const arnType = splitResource(parseArn(facts.sourceArn)?.resource ?? '').type;
+  return type.includes('snapshot') || arnType === 'snapshot' || arnType === 'cluster-snapshot';
+}
+
+function rdsSignal(facts: RdsFacts, source: 'rds-sns' | 'rds-eventbridge', raw: unknown): Signal {
+  const eventId = facts.eventId;
+  if (!eventId) return unparsedSignal(raw, 'RDS event: no RDS-EVENT id in "Event ID"/EventID', { source });
+  const known = RDS_SNAPSHOT_EVENTS[eventId];
+  if (!known && !isSnapshotSource(facts)) {
+    return unparsedSignal(
+      raw,
+      `RDS event ${eventId} (${facts.sourceType ?? 'unknown source'}) is not a snapshot event`,
+      {
+        source,
+        eventType: eventId,
+      },
+    );
+  }
+  const arnParts = parseArn(facts.sourceArn);
+  const arnSplit = arnParts ? splitResource(arnParts.resource) : undefined;
+  const cluster =
+    arnSplit?.type === 'cluster-snapshot' ||
+    /cluster/i.test(facts.sourceType ?? '') ||
+    /cluster/i.test(known?.what ?? '');
+  const snapshotId = facts.sourceId ?? arnSplit?.id;
+  const region = regionOfArn(facts.sourceArn) ?? facts.region;
+  const outcome = known?.outcome ?? 'unknown';
+  const database = snapshotId ? databaseOfAutomatedSnapshot(snapshotId) : undefined;
+  const databaseArn =
+    arnParts && database
+      ? `arn:${arnParts.partition}:rds:${arnParts.region}:${arnParts.account}:${cluster ? 'cluster' : 'db'}:${database}`
+      : undefined;
+  return buildSignal({
+    kind: 'rds-snapshot',
+    outcome,
+    source,
+    eventType: eventId,
+    // SNS and EventBridge deliveries of the same RDS event share snapshot and event id.
+    idParts: [facts.sourceArn ?? snapshotId, eventId],
+    account: accountOfArn(facts.sourceArn) ?? facts.account,
+    region,
+    resource: { arn: facts.sourceArn, type: cluster ? 'Aurora' : 'RDS', name: snapshotId },
+    jobId: eventId,
+    recoveryPointArn: facts.sourceArn,
+    statusMessage: facts.message,
+    times: { event: isoTime(facts.time) },
+    details: {
+      'What happened': known?.what ?? `RDS event ${eventId}, not one Vaultpilot knows`,
+      'Snapshot made by': snapshotId ? snapshotOrigin(snapshotId) : undefined,
+      Database: database,
+      'Event categories': facts.categories,
+    },
+    links: [
+      region && snapshotId && outcome !== 'deleted' ? rdsSnapshotLink(region, snapshotId, cluster) : undefined,
+      resourceLink(databaseArn),
+    ],
+    raw,
+  });
+}
+
+/** True when a JSON SNS message is an RDS event notification. */
+export function isRdsSnsMessage(message: Record<string, unknown>): boolean {
+  return 'Event ID' in message || 'Event Source' in message;
+}
+
+/** Normalizes an RDS event notification delivered by SNS (the message already parsed from JSON). */
+export function normalizeRdsSnsMessage(message: Record<string, unknown>, n: SnsNotification | undefined): Signal {
+  const eventId = /RDS-EVENT-\d{4}/.exec(text(message['Event ID']) ?? text(n?.attributes.EventID) ?? '')?.[0];
+  return rdsSignal(
+    {
+      eventId,
+      sourceType: text(message['Event Source']),
+      sourceId: text(message['Source ID']),
+      sourceArn: text(message['Source ARN']) ?? text(n?.attributes.Resource),
+      message: text(message['Event Message']),
+      time: text(message['Event Time']) ?? n?.timestamp,
+      account: accountOfArn(n?.topicArn),
+      region: regionOfArn(n?.topicArn),
+    },
+    'rds-sns',
+    n?.raw ?? message,
+  );
+}
+
+/** Normalizes an "RDS DB Snapshot Event" / "RDS DB Cluster Snapshot Event" from EventBridge. */
+export function normalizeRdsEventBridge(env: EventBridgeEnvelope): Signal {
+  const d = env.detail;
+  const categories = Array.isArray(d.EventCategories)
+    ? d.EventCategories.map(text).filter(Boolean).join(', ')
+    : text(d.EventCategories);
+  return rdsSignal(
+    {
+      eventId: /RDS-EVENT-\d{4}/.exec(text(d.EventID) ?? '')?.[0],
+      sourceType: text(d.SourceType),
+      sourceId: text(d.SourceIdentifier),
+      sourceArn: text(d.SourceArn) ?? env.resources[0],
+      message: text(d.Message),
+      time: text(d.Date) ?? env.time,
+      categories: categories || undefined,
+      account: env.account,
+      region: env.region,
+    },
+    'rds-eventbridge',
+    env,
+  );
+}
