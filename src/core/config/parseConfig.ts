@@ -93,7 +93,13 @@ export function parseConfig(yamlText: string, sourceName = 'vaultpilot.config.ya
   });
 
   const parsed = VaultpilotConfigSchema.safeParse(data);
-  const schemaProblems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => explainIssue(issue, data));
+  const sourceOf = (path: DocPath): string | undefined => {
+    const node = doc.getIn(path, true);
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  };
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.flatMap((issue) => explainIssue(issue, data, sourceOf));
   const consistency = checkConfigConsistency(data);
   // A value the schema already rejects needs no second, cross-field complaint.
   const rejected = new Set(schemaProblems.map((p) => formatPath(p.path)));
@@ -208,7 +214,7 @@ const EXPECTED_WORDS: Record<string, string> = {
 type Issue = z.core.$ZodIssue;
 
 /** Turns one zod issue into problems with readable messages and hints. */
-function explainIssue(issue: Issue, data: unknown): UnplacedProblem[] {
+function explainIssue(issue: Issue, data: unknown, sourceOf: (path: DocPath) => string | undefined): UnplacedProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const value = valueAt(data, path);
   switch (issue.code) {
@@ -224,10 +230,7 @@ function explainIssue(issue: Issue, data: unknown): UnplacedProblem[] {
       if (value === undefined) {
         return [{ path, message: 'is required', hint: `add \`${String(path[path.length - 1])}:\` here` }];
       }
-      const hint =
-        issue.expected === 'string' && typeof value === 'number'
-          ? `put it in quotes, '${String(value)}': YAML reads bare digits as a number and drops leading zeros`
-          : undefined;
+      const hint = typeHint(issue.expected, value, sourceOf(path));
       return [{ path, message: `must be ${expected}, not ${describeValue(value)}`, ...(hint ? { hint } : {}) }];
     }
     case 'invalid_value': {
@@ -264,7 +267,9 @@ function explainIssue(issue: Issue, data: unknown): UnplacedProblem[] {
       const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => a.length - b.length);
       const best = branches[0];
       if (!best) return [{ path, message: issue.message }];
-      return best.flatMap((inner) => explainIssue({ ...inner, path: [...path, ...inner.path] } as Issue, data));
+      return best.flatMap((inner) =>
+        explainIssue({ ...inner, path: [...path, ...inner.path] } as Issue, data, sourceOf),
+      );
     }
     case 'invalid_format': {
       const text = typeof value === 'string' ? value : '';
@@ -314,6 +319,17 @@ function explainIssue(issue: Issue, data: unknown): UnplacedProblem[] {
     default:
       return [{ path, message: issue.message }];
   }
+}
+
+function typeHint(expected: string, value: unknown, source: string | undefined): string | undefined {
+  if (expected === 'string' && typeof value === 'number') {
+    return `put it in quotes, '${source ?? String(value)}': YAML reads bare digits as a number and drops leading zeros`;
+  }
+  if (expected === 'boolean' && typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)) {
+    return 'write true or false';
+  }
+  if (expected === 'array' && typeof value === 'string') return `write it as a list: [${value}]`;
+  return undefined;
 }
 
 function nearestMultiple(value: number, divisor: number): number {

@@ -181,7 +181,9 @@ describe('parseConfig', () => {
       const problem = only(parseConfig(text));
       expect(problem.path).toBe('organization.managementAccount');
       expect(problem.message).toBe('must be text, not the number 11122223333');
-      expect(problem.hint).toMatch(/put it in quotes/);
+      expect(problem.hint).toBe(
+        "put it in quotes, '011122223333': YAML reads bare digits as a number and drops leading zeros",
+      );
       expect(problem.line).toBe(3);
       expect(problem.column).toBe(22);
     });
@@ -277,7 +279,20 @@ describe('parseConfig', () => {
 
     it('says what was expected when a section has the wrong shape', () => {
       const problem = only(parseConfig(MINIMAL.replace('  regions: [eu-west-1, us-east-1]', '  regions: eu-west-1')));
-      expect(problem).toMatchObject({ path: 'members.regions', message: 'must be a list, not the text "eu-west-1"' });
+      expect(problem).toMatchObject({
+        path: 'members.regions',
+        message: 'must be a list, not the text "eu-west-1"',
+        hint: 'write it as a list: [eu-west-1]',
+      });
+    });
+
+    it('asks for true or false instead of yes/no/on/off', () => {
+      const problem = only(parseConfig(`${MINIMAL}digest:\n  enabled: yes\n`));
+      expect(problem).toMatchObject({
+        path: 'digest.enabled',
+        message: 'must be true or false, not the text "yes"',
+        hint: 'write true or false',
+      });
     });
   });
 
