@@ -1,0 +1,258 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALARM_NAME_PREFIX, ENV, LEDGER_KEYS, METRIC_NAMESPACE } from '../../src/core/deployment/contract.js';
+import { CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../src/core/eventPatterns.js';
+import { type SynthesizedApp, synthesizeFixtureApp } from './fixtureApp.js';
+
+let built: SynthesizedApp;
+let template: Template;
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  built = synthesizeFixtureApp();
+  template = built.template(built.central);
+  resources = template.toJSON().Resources;
+});
+
+function logicalIdOf(type: string, predicate: (r: Resource) => boolean = () => true): string {
+  const found = Object.entries(resources).filter(([, r]) => r.Type === type && predicate(r));
+  expect(found.length, `${type} matching`).toBe(1);
+  return found[0]?.[0] as string;
+}
+
+/** The logical id of the one queue whose id starts with the construct id. */
+function queueOf(constructId: string): string {
+  const ids = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith(constructId));
+  expect(ids, constructId).toHaveLength(1);
+  return ids[0] as string;
+}
+
+describe('CentralStack', () => {
+  it('is deployed to the central account and Region of the configuration', () => {
+    expect(built.central.account).toBe('222222222222');
+    expect(built.central.region).toBe('eu-west-1');
+  });
+
+  it('creates the custom bus whose policy admits only principals of the organization', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'vaultpilot' });
+    const policies = template.findResources('AWS::Events::EventBusPolicy');
+    expect(Object.keys(policies)).toHaveLength(1);
+    const statement = Object.values(policies)[0]?.Properties.Statement;
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Principal: { AWS: '*' },
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+    });
+  });
+
+  it('routes every central-bus and default-bus rule, with the patterns from core, to the router queue', () => {
+    const routerQueue = queueOf('RouterQueue');
+    const deadLetters = queueOf('RouterDeadLetters');
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    const busRules = rules.filter((r) => r.Properties.EventBusName);
+    const defaultRules = rules.filter((r) => !r.Properties.EventBusName);
+    expect(busRules.map((r) => r.Properties.EventPattern)).toEqual(CENTRAL_BUS_RULES.map((r) => r.pattern));
+    expect(defaultRules.map((r) => r.Properties.EventPattern)).toEqual(CENTRAL_DEFAULT_BUS_RULES.map((r) => r.pattern));
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [routerQueue, 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetters, 'Arn'] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ]);
+    }
+  });
+
+  it('encrypts the router queue with the customer key and redrives to a dead-letter queue', () => {
+    const key = logicalIdOf('AWS::KMS::Key');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'vaultpilot-router',
+      KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [queueOf('RouterDeadLetters'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    for (const [, queue] of Object.entries(template.findResources('AWS::SQS::Queue'))) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+    }
+  });
+
+  it('admits EventBridge to the router queues only for rules of this account', () => {
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p) =>
+      JSON.stringify(p.Properties.Queues).includes('RouterQueue'),
+    );
+    const statements = policy?.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+    const fromEvents = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    expect(fromEvents).toHaveLength(1);
+    expect(fromEvents[0]).toMatchObject({
+      Action: 'sqs:SendMessage',
+      Condition: { StringEquals: { 'aws:SourceAccount': '222222222222' } },
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('feeds the router from the queue with partial batch responses', () => {
+    const router = logicalIdOf('AWS::Lambda::Function', (r) => String(r.Properties.Description).includes('router'));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: router },
+      EventSourceArn: { 'Fn::GetAtt': [queueOf('RouterQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('keeps the ledger with the contract keys, TTL, point-in-time recovery and the customer key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: LEDGER_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: LEDGER_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: LEDGER_KEYS.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf('AWS::KMS::Key'), 'Arn'] },
+      },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('encrypts both topics, subscribes the configured addresses and limits alarm publishing by source', () => {
+    const key = logicalIdOf('AWS::KMS::Key');
+    const topics = template.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(2);
+    for (const topic of Object.values(topics)) {
+      expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+    }
+    const emails = Object.values(template.findResources('AWS::SNS::Subscription'))
+      .filter((s) => s.Properties.Protocol === 'email')
+      .map((s) => s.Properties.Endpoint);
+    expect(emails.sort()).toEqual(['backup-ops@example.com', 'oncall@example.com']);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '222222222222' },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps unparsed inputs in a queue subscribed to their topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      Endpoint: { 'Fn::GetAtt': [queueOf('UnparsedKept'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 1209600 });
+  });
+
+  it('lets the delivery function read exactly the configured webhook secrets', () => {
+    const deliveryRole = logicalIdOf('AWS::IAM::Role', (r) => String(r.Properties.Description).includes('delivery'));
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(deliveryRole),
+    );
+    const secretStatements = ((policy?.Properties.PolicyDocument.Statement ?? []) as Record<string, unknown>[]).filter(
+      (s) => JSON.stringify(s.Action).includes('secretsmanager'),
+    );
+    expect(secretStatements).toHaveLength(1);
+    expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+    const resources = JSON.stringify(secretStatements[0]?.Resource);
+    expect(resources).toContain('secret:vaultpilot/slack-ops-??????');
+    expect(resources).toContain('arn:aws:secretsmanager:eu-west-1:222222222222:secret:vaultpilot/audit-hook-AbCdEf');
+    expect(resources).not.toContain('*');
+  });
+
+  it('feeds the delivery function from its queue, which dead-letters after repeated attempts', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [queueOf('DeliveryDeadLetters'), 'Arn'] },
+        maxReceiveCount: 8,
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueOf('DeliveryQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('runs both functions on Node.js 22 arm64 with the contract environment and encrypted, retained logs', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      expect(fn.Properties.TracingConfig?.Mode ?? 'PassThrough').toBe('PassThrough');
+      const variables = fn.Properties.Environment.Variables;
+      for (const name of Object.values(ENV)) expect(variables, name).toHaveProperty(name);
+      expect(variables[ENV.metricNamespace]).toBe(METRIC_NAMESPACE);
+      expect(JSON.parse(variables[ENV.settings])).toMatchObject({ organizationId: 'o-a1b2c3d4e5', version: 1 });
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
+    }
+    for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(logGroup.Properties.RetentionInDays).toBe(90);
+      expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf('AWS::KMS::Key'), 'Arn'] });
+    }
+  });
+
+  it('rotates the customer key and lets CloudWatch Logs of this account use it', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    const policy = JSON.stringify(Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties.KeyPolicy);
+    expect(policy).toContain(':logs:eu-west-1:222222222222:log-group:*');
+  });
+
+  it('alarms, under the Vaultpilot prefix and straight to the topic, on dead letters, unparsed inputs and router errors', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
+      ['delivery-dead-letters', 'router-dead-letters', 'router-errors', 'unparsed-inputs'].map(
+        (n) => `${ALARM_NAME_PREFIX}${n}`,
+      ),
+    );
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic')).find((id) => id.startsWith('Notifications'));
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('admits members\u2019 vault-notification topics to the router queue only from the organization', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }),
+          }),
+        ]),
+      },
+    });
+  });
+});

@@ -1,0 +1,229 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALARM_NAME_PREFIX } from '../../src/core/deployment/contract.js';
+import { MANAGEMENT_FORWARDED_RULES, MEMBER_FORWARDED_RULES } from '../../src/core/eventPatterns.js';
+import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../../src/infra/constructs/vaultNotificationsHandler.js';
+import { ACCOUNT_FAILURE_METRICS, VAULT_FAILURE_METRICS } from '../../src/infra/stacks/MemberStack.js';
+import { TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
+import { type SynthesizedApp, synthesizeFixtureApp } from './fixtureApp.js';
+
+/** Every metric name AWS Backup publishes in AWS/Backup (aws-facts §4); anything else never has data. */
+const REAL_BACKUP_METRICS = new Set([
+  ...['Created', 'Pending', 'Running', 'Aborted', 'Completed', 'Failed', 'Expired', 'Partial'].map(
+    (s) => `NumberOfBackupJobs${s}`,
+  ),
+  ...['Created', 'Running', 'Completed', 'Failed'].map((s) => `NumberOfCopyJobs${s}`),
+  ...['Pending', 'Running', 'Completed', 'Failed'].map((s) => `NumberOfRestoreJobs${s}`),
+  ...['Completed', 'Partial', 'Expired', 'Deleting', 'Cold', 'Creating'].map((s) => `NumberOfRecoveryPoints${s}`),
+]);
+
+const CENTRAL_BUS_ARN = 'arn:aws:events:eu-west-1:222222222222:event-bus/vaultpilot';
+
+let built: SynthesizedApp;
+let member: Template;
+let stackSetTemplate: Template;
+let management: Template;
+
+beforeAll(() => {
+  built = synthesizeFixtureApp();
+  member = built.template(built.member);
+  stackSetTemplate = built.template(built.memberStackSet);
+  management = built.template(built.management);
+});
+
+type Alarm = { Properties: Record<string, unknown>; Condition?: string };
+const alarms = (): Alarm[] => Object.values(member.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+
+describe('MemberStack', () => {
+  it('is a self-contained template: no assets, no bootstrap version check, no fixed account or Region', () => {
+    const json = member.toJSON();
+    expect(json.Parameters ?? {}).not.toHaveProperty('BootstrapVersion');
+    expect(json.Rules ?? {}).not.toHaveProperty('CheckBootstrapVersion');
+    expect(JSON.stringify(json)).not.toMatch(/cdk-[a-z0-9]+-assets|AssetParameters/);
+    expect(built.member.account).toMatch(/^\$\{Token/);
+  });
+
+  it('forwards backup events, tamper calls and Vaultpilot alarm changes to the central bus', () => {
+    const rules = Object.values(member.findResources('AWS::Events::Rule'));
+    expect(rules.map((r) => r.Properties.EventPattern)).toEqual(MEMBER_FORWARDED_RULES.map((r) => r.pattern));
+    const role = Object.keys(member.findResources('AWS::IAM::Role'))[0];
+    for (const rule of rules) {
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: CENTRAL_BUS_ARN,
+          RoleArn: expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/EventsRole/), 'Arn'] }),
+          DeadLetterConfig: expect.anything(),
+        }),
+      ]);
+    }
+    expect(role).toBeDefined();
+    member.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: CENTRAL_BUS_ARN }],
+      },
+    });
+  });
+
+  it('alarms only on AWS/Backup metric names that exist', () => {
+    const names = new Set<string>();
+    for (const alarm of alarms()) {
+      const text = JSON.stringify(alarm.Properties);
+      for (const m of text.matchAll(/"MetricName":"([^"]+)"/g)) names.add(m[1] as string);
+      for (const m of text.matchAll(/SUM\((\w+)\) FROM SCHEMA\(\\"AWS\/Backup\\"/g)) names.add(m[1] as string);
+    }
+    const backupNames = [...names].filter((n) => n.startsWith('NumberOf'));
+    expect(backupNames.length).toBeGreaterThanOrEqual(6);
+    expect(backupNames.filter((n) => !REAL_BACKUP_METRICS.has(n))).toEqual([]);
+    expect([...VAULT_FAILURE_METRICS, ...ACCOUNT_FAILURE_METRICS].filter((n) => !REAL_BACKUP_METRICS.has(n))).toEqual(
+      [],
+    );
+  });
+
+  it('covers every vault of the account with Metrics Insights failure alarms that treat missing data as fine', () => {
+    const insights = alarms().filter((a) => JSON.stringify(a.Properties).includes('FROM SCHEMA'));
+    expect(insights).toHaveLength(ACCOUNT_FAILURE_METRICS.length);
+    for (const alarm of insights) {
+      expect(alarm.Properties).toMatchObject({
+        TreatMissingData: 'notBreaching',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+      expect(alarm.Properties.Metrics).toEqual([
+        expect.objectContaining({ Expression: expect.stringMatching(/^SELECT SUM\(NumberOf\w+\) FROM SCHEMA/) }),
+      ]);
+    }
+  });
+
+  it('gives each watched vault a failure alarm (missing data not breaching) and a freshness alarm (breaching)', () => {
+    const byName = new Map(alarms().map((a) => [a.Properties.AlarmName as string, a]));
+    const failures = byName.get(`${ALARM_NAME_PREFIX}vault-failures-prod-vault`);
+    expect(failures?.Properties.TreatMissingData).toBe('notBreaching');
+    const usedMetrics = ((failures?.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string } } }[])
+      .map((m) => m.MetricStat?.Metric.MetricName)
+      .filter(Boolean);
+    expect(usedMetrics.sort()).toEqual([...VAULT_FAILURE_METRICS].sort());
+    expect(JSON.stringify(failures?.Properties.Metrics)).toContain('"BackupVaultName","Value":"prod-vault"');
+
+    const freshness = byName.get(`${ALARM_NAME_PREFIX}vault-no-completed-backup-prod-vault`);
+    expect(freshness?.Properties).toMatchObject({
+      MetricName: 'NumberOfBackupJobsCompleted',
+      Namespace: 'AWS/Backup',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+    expect(freshness?.Condition).toBeUndefined();
+  });
+
+  it('limits a vault listed for some accounts and Regions to those, with a template condition', () => {
+    const scoped = alarms().filter((a) => String(a.Properties.AlarmName).endsWith('audit-vault'));
+    expect(scoped).toHaveLength(2);
+    const condition = scoped[0]?.Condition as string;
+    expect(scoped.every((a) => a.Condition === condition)).toBe(true);
+    const expression = JSON.stringify(member.toJSON().Conditions[condition]);
+    expect(expression).toContain('333333333333');
+    expect(expression).toContain('444444444444');
+    expect(expression).toContain('eu-west-1');
+    expect(expression).toContain('AWS::AccountId');
+    expect(expression).toContain('AWS::Region');
+  });
+
+  it('configures vault notifications with an inline custom resource within the ZipFile limit', () => {
+    expect(VAULT_NOTIFICATIONS_HANDLER_SOURCE.length).toBeLessThan(4096);
+    member.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Code: { ZipFile: VAULT_NOTIFICATIONS_HANDLER_SOURCE },
+    });
+    member.hasResourceProperties('Custom::VaultpilotVaultNotifications', {
+      Vaults: ['prod-vault', 'Default'],
+      Events: Match.arrayWith(['BACKUP_JOB_COMPLETED', 'COPY_JOB_FAILED']),
+    });
+    member.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['backup:PutBackupVaultNotifications', 'backup:DeleteBackupVaultNotifications'],
+            Resource: [Match.anyValue(), Match.anyValue()],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets only AWS Backup of the same account publish to the encrypted vault topic', () => {
+    member.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'vaultpilot-vault-notifications',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    member.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'backup.amazonaws.com' },
+            Action: 'SNS:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+    member.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      Endpoint: 'arn:aws:sqs:eu-west-1:222222222222:vaultpilot-router',
+    });
+  });
+});
+
+describe('MemberStackSetStack', () => {
+  it('deploys the member template through a service-managed StackSet with automatic deployment', () => {
+    stackSetTemplate.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      StackSetName: 'vaultpilot-member',
+      PermissionModel: 'SERVICE_MANAGED',
+      CallAs: 'SELF',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      Capabilities: ['CAPABILITY_IAM'],
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456', 'ou-ab12-99998888'] },
+          Regions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
+        },
+      ],
+    });
+    expect(built.memberStackSet.account).toBe('111111111111');
+  });
+
+  it('carries exactly the member template, within the inline template limit', () => {
+    const stackSet = Object.values(stackSetTemplate.findResources('AWS::CloudFormation::StackSet'))[0];
+    const body = stackSet?.Properties.TemplateBody as string;
+    expect(Buffer.byteLength(body)).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
+    expect(JSON.parse(body)).toEqual(member.toJSON());
+  });
+
+  it('can be deployed as delegated administrator from the central account', () => {
+    const delegated = synthesizeFixtureApp(undefined, { delegatedAdmin: true });
+    expect(delegated.memberStackSet.account).toBe('222222222222');
+    delegated.template(delegated.memberStackSet).hasResourceProperties('AWS::CloudFormation::StackSet', {
+      CallAs: 'DELEGATED_ADMIN',
+    });
+  });
+});
+
+describe('ManagementStack', () => {
+  it('runs in the management account in us-east-1, where Organizations events arrive', () => {
+    expect(built.management.account).toBe('111111111111');
+    expect(built.management.region).toBe('us-east-1');
+  });
+
+  it('forwards policy changes by API name, without a policy-type filter that would miss DeletePolicy', () => {
+    const rules = Object.values(management.findResources('AWS::Events::Rule'));
+    expect(rules.map((r) => r.Properties.EventPattern)).toEqual(MANAGEMENT_FORWARDED_RULES.map((r) => r.pattern));
+    const pattern = JSON.stringify(rules[0]?.Properties.EventPattern);
+    expect(pattern).toContain('"DeletePolicy"');
+    expect(pattern).not.toMatch(/policySummary|"type"|BACKUP_POLICY/);
+    expect(rules[0]?.Properties.Targets).toEqual([expect.objectContaining({ Arn: CENTRAL_BUS_ARN })]);
+  });
+});
