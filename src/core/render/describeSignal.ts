@@ -161,6 +161,14 @@ export function resourceName(signal: Signal): string | undefined {
   return undefined;
 }
 
+function lastArnPart(arn: string | undefined): string | undefined {
+  const last = arn
+    ?.split(/[:/]/)
+    .filter((p) => p !== '')
+    .at(-1);
+  return last ? toSingleLine(last) : undefined;
+}
+
 /** Shortens a principal ARN to what people recognize: `admin/mendiof` for an assumed role session. */
 export function actorName(actor: string): string {
   const single = toSingleLine(actor);
@@ -227,7 +235,8 @@ function headlineOf(signal: Signal): Headline {
       return {
         lead: `${kindLabel}: ${toSingleLine(signal.eventType) || 'change'}${what ? ' on' : ''}`,
         target: what ?? '',
-        tails: [...located(signal), ...byActor(signal)],
+        // Who did it matters more than where for tampering: it is kept first when the subject is cut.
+        tails: [...byActor(signal), ...located(signal)],
       };
     }
     case 'alarm':
@@ -244,15 +253,20 @@ function headlineOf(signal: Signal): Headline {
       };
     case 'region-setting':
       return { lead: `${kindLabel} ${outcome}`, target: '', tails: located(signal) };
-    default:
+    case 'plan': {
+      // Plan events carry only the plan id/ARN; the normalizer puts it in the details.
+      const plan = name ?? lastArnPart(signal.details['Backup plan'] ?? signal.details['Backup plan ID']);
+      return { lead: `${kindLabel} ${outcome}:`, target: plan ?? 'unnamed plan', tails: located(signal) };
+    }
+    default: {
+      // Without a resource, the recovery point (restores) or the job id still identifies what this is about.
+      const fallback = lastArnPart(signal.recoveryPointArn) ?? (signal.jobId ? toSingleLine(signal.jobId) : undefined);
       return {
         lead: `${kindLabel} ${outcome}:`,
-        target: withType(
-          name ?? (signal.jobId ? toSingleLine(signal.jobId) : 'unknown resource'),
-          signal.resource.type,
-        ),
+        target: withType(name ?? fallback ?? 'unknown resource', signal.resource.type),
         tails: located(signal),
       };
+    }
   }
 }
 

@@ -34,7 +34,7 @@ describe('renderSubject', () => {
 
   it('flags tampering with the API call, the target and the actor', () => {
     expect(renderSubject(tamper)).toBe(
-      'TAMPER: DeleteRecoveryPoint on snap-0123456789abcdef0 in 111122223333 / eu-west-1 by mallory',
+      'TAMPER: DeleteRecoveryPoint on snap-0123456789abcdef0 by mallory in 111122223333 / eu-west-1',
     );
   });
 
