@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
-import { type RenderOptions, type Rendering, renderSignal } from '../../../src/core/render/renderSignal.js';
+import { type Rendering, type RenderOptions, renderSignal } from '../../../src/core/render/renderSignal.js';
 import type { Signal } from '../../../src/core/signal.js';
 import { limitViolations, rawDumps, repoRoot } from './renderingChecks.js';
 import { policyBefore, sampleSignals } from './sampleSignals.js';
@@ -24,7 +24,10 @@ const FORMATS = {
       rs.length === 0
         ? '(no signal: nothing is sent)\n'
         : rs
-            .map((r, i) => `${rs.length > 1 ? `=== signal ${i + 1} of ${rs.length} ===\n` : ''}Subject: ${r.subject}\n\n${r.text}`)
+            .map(
+              (r, i) =>
+                `${rs.length > 1 ? `=== signal ${i + 1} of ${rs.length} ===\n` : ''}Subject: ${r.subject}\n\n${r.text}`,
+            )
             .join('\n'),
   },
   slack: { ext: 'json', write: (rs: readonly Rendering[]) => json(rs.map((r) => r.slack)) },
@@ -77,7 +80,10 @@ function checkGolden(caseName: string, renderings: readonly Rendering[]): void {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, content);
     }
-    expect(existsSync(path), `${relative(repoRoot, path)} is missing: run UPDATE_GOLDEN=1 npx vitest run test/core/render`).toBe(true);
+    expect(
+      existsSync(path),
+      `${relative(repoRoot, path)} is missing: run UPDATE_GOLDEN=1 npx vitest run test/core/render`,
+    ).toBe(true);
     expect(readFileSync(path, 'utf8'), relative(repoRoot, path)).toBe(content);
   }
 }
@@ -110,10 +116,7 @@ describe('golden renderings of the fixture corpus', () => {
   });
 
   it('keeps no golden file whose fixture is gone', () => {
-    const expected = new Set([
-      ...fixtures,
-      ...Object.keys(sampleSignals).map((n) => `samples/${n}`),
-    ]);
+    const expected = new Set([...fixtures, ...Object.keys(sampleSignals).map((n) => `samples/${n}`)]);
     const stale = Object.entries(FORMATS).flatMap(([format, { ext }]) =>
       filesUnder(join(goldenDir, format))
         .map((path) => ({ path, name: relative(join(goldenDir, format), path).replace(new RegExp(`\\.${ext}$`), '') }))
