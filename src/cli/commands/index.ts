@@ -1,12 +1,20 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../CliContext.js';
+import { registerArchiveCommand } from './archive.js';
 import { registerInitCommand } from './init.js';
+import { registerInspectCommand } from './inspect.js';
+import { registerRestoreCommand } from './restore.js';
+import { registerSimulate } from './simulate.js';
 import { registerValidateCommand } from './validate.js';
+import { registerVerifyCommand } from './verify.js';
 
 /** Adds every subcommand to the program. Each command lives in its own module in this folder. */
 export function registerCommands(program: Command, ctx: CliContext): void {
-  void program;
-  void ctx;
+  registerSimulate(program, ctx);
   registerInitCommand(program, ctx);
   registerValidateCommand(program, ctx);
+  registerArchiveCommand(program, ctx);
+  registerRestoreCommand(program, ctx);
+  registerVerifyCommand(program, ctx);
+  registerInspectCommand(program, ctx);
 }

@@ -1,0 +1,45 @@
+/** `vaultpilot verify <archive>`: re-reads an archive and names every corrupt segment, block or manifest field. */
+import type { Command } from 'commander';
+import { verifyArchive } from '../../archive/index.js';
+import type { CliContext } from '../CliContext.js';
+import { formatBytes, ProgressBar } from '../progressBar.js';
+import { addEndpointOptions, type EndpointOptions, EXIT, openStore, runInterruptible } from './archive.js';
+
+interface VerifyOptions extends EndpointOptions {
+  readonly threads?: string;
+  readonly json?: boolean;
+}
+
+/** `vaultpilot verify`: exit 0 when intact, 3 when anything is wrong. */
+export function registerVerifyCommand(program: Command, ctx: CliContext): void {
+  const command = program
+    .command('verify')
+    .description(
+      'Check every segment, index and block digest of an archive and its LINEAR checksum (exit 3 if corrupt).',
+    )
+    .argument('<archive>', 'a directory or s3://bucket/prefix')
+    .option('--threads <n>', 'decompression threads (default: one per core)')
+    .option('--json', 'print the report as JSON on stdout');
+  addEndpointOptions(command).action(async (archive: string, options: VerifyOptions) => {
+    const store = openStore(archive, options, ctx);
+    const bar = new ProgressBar(ctx.stderr, 'verify', ctx.interactive && !options.json);
+    const report = await runInterruptible((signal) =>
+      verifyArchive(store, {
+        signal,
+        threads: options.threads ? Math.max(1, Number(options.threads) || 1) : undefined,
+        onProgress: (p) => bar.update(p),
+      }),
+    ).finally(() => bar.finish());
+    if (options.json) {
+      ctx.stdout.write(`${JSON.stringify({ archive: store.location, ...report })}\n`);
+    } else if (report.ok) {
+      ctx.stdout.write(
+        `ok: ${store.location}: ${report.segments} segments, ${report.blocks} blocks, ${formatBytes(report.storedBytes)} checked\n`,
+      );
+    } else {
+      ctx.stdout.write(`CORRUPT: ${store.location}: ${report.problems.length} problem(s)\n`);
+      for (const problem of report.problems) ctx.stdout.write(`  ${problem}\n`);
+    }
+    ctx.exitCode = report.ok ? EXIT.ok : EXIT.corrupt;
+  });
+}
