@@ -44,12 +44,18 @@ export function parseConfig(yamlText: string, sourceName = 'vaultpilot.config.ya
 
   if (doc.errors.length > 0) {
     // Schema checks on a document YAML could not read would only add noise: report the syntax first.
-    const problems = doc.errors.map((e) => ({
-      path: '',
-      message: `YAML syntax: ${firstLine(e.message)}`,
-      hint: yamlErrorHint(e.code),
-      ...position(e.pos[0]),
-    }));
+    const problems = doc.errors.map((e): ConfigProblem => {
+      const hint = yamlErrorHint(e.code);
+      return {
+        path: '',
+        message:
+          e.code === 'MULTIPLE_DOCS'
+            ? 'the file holds several YAML documents; Vaultpilot reads one'
+            : `YAML syntax: ${firstLine(e.message)}`,
+        ...(hint ? { hint } : {}),
+        ...position(e.pos[0]),
+      };
+    });
     return { ok: false, problems, warnings, source: sourceName };
   }
   if (doc.contents === null) {
@@ -128,6 +134,8 @@ function firstLine(message: string): string {
 
 function yamlErrorHint(code: string): string | undefined {
   switch (code) {
+    case 'MULTIPLE_DOCS':
+      return 'remove the `---` separator and merge the settings into one document';
     case 'DUPLICATE_KEY':
       return 'each key may appear once per section; merge the two entries';
     case 'BAD_INDENT':

@@ -474,3 +474,26 @@ describe('formatConfigProblem', () => {
     expect(formatConfigProblem({ path: '', message: 'file not found' }, 'f.yaml')).toBe('f.yaml — file not found');
   });
 });
+
+describe('parseConfig on unusual YAML', () => {
+  it('reports a file holding several YAML documents', () => {
+    const problem = only(parseConfig(`${MINIMAL}---\nversion: 1\n`));
+    expect(problem).toMatchObject({ message: 'the file holds several YAML documents; Vaultpilot reads one', line: 16 });
+    expect(problem.hint).toMatch(/remove the `---` separator/);
+  });
+
+  it('resolves anchors and aliases before validating', () => {
+    const text = MINIMAL.replace(
+      '  regions: [eu-west-1, us-east-1]',
+      '  regions: &regions [eu-west-1, us-east-1]',
+    ).concat('watchedVaults:\n  - name: prod\n    regions: *regions\n');
+    const result = parseConfig(text);
+    expect(result.ok && result.config.watchedVaults[0]!.regions).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('leaves no empty hint on problems without one', () => {
+    const result = parseConfig('a: [1\n');
+    expect(result.ok).toBe(false);
+    if (!result.ok) for (const p of result.problems) expect(Object.hasOwn(p, 'hint') ? p.hint : 'absent').toBeTruthy();
+  });
+});
