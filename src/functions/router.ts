@@ -4,31 +4,26 @@
  * EventBridge events (or SNS notifications) with a partial batch response.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Ledger } from '../aws/ledger/Ledger.js';
-import { DeliveryQueue } from '../aws/notify/DeliveryQueue.js';
 import { EmailPublisher } from '../aws/notify/EmailPublisher.js';
-import { dynamoDocumentClient, snsClient, sqsClient } from './awsClients.js';
+import { snsClient } from './awsClients.js';
 import { FunctionEnvironment } from './environment.js';
 import type { LambdaContextLike, SqsBatchResponse, SqsEvent } from './lambdaEvents.js';
-import { Notifier } from './notification/Notifier.js';
+import { notifierFromEnvironment } from './notification/notifierFromEnvironment.js';
 import { SignalRouter } from './router/SignalRouter.js';
 
 const logger = new Logger({ serviceName: 'vaultpilot-router' });
 
 /** Builds the router from the environment and the per-container AWS clients. */
 export function routerFromEnvironment(environment: FunctionEnvironment = new FunctionEnvironment()): SignalRouter {
-  const ledger = new Ledger({ client: dynamoDocumentClient(), tableName: environment.ledgerTable });
+  const { ledger, notifier } = notifierFromEnvironment(environment);
   const unparsedTopicArn = environment.unparsedTopicArn;
   return new SignalRouter({
     ledger,
-    notifier: new Notifier({
-      ledger,
-      email: new EmailPublisher(snsClient(), environment.topicArn),
-      deliveries: new DeliveryQueue(sqsClient(), environment.deliveryQueueUrl),
-    }),
+    notifier,
     settings: environment.settings,
     logger,
     metricNamespace: environment.metricNamespace,
+    // Straight to stdout: the runtime's console adds a prefix that would stop CloudWatch reading the EMF line.
     writeMetrics: (line) => process.stdout.write(`${line}\n`),
     ...(unparsedTopicArn ? { unparsedArchive: new EmailPublisher(snsClient(), unparsedTopicArn) } : {}),
   });

@@ -10,8 +10,15 @@ import type { ChannelRef } from '../../core/config/runtimeSettings.js';
 import type { Rendering } from '../../core/render/renderSignal.js';
 import { FunctionError } from '../FunctionError.js';
 
-/** What a notification says, in every format (a rendered signal, digest or RPO alert). */
-export type NotificationContent = Pick<Rendering, 'subject' | 'text' | 'slack' | 'teams' | 'webhook'>;
+/** What a notification says, in every format (a rendered signal, a digest, an RPO alert). */
+export interface NotificationContent {
+  readonly subject: string;
+  readonly text: string;
+  readonly slack: Rendering['slack'];
+  readonly teams: Rendering['teams'];
+  /** The generic webhook body: a versioned JSON document. */
+  readonly webhook: unknown;
+}
 
 /** Some channels could not be sent; the others went out and are marked, so a retry sends only these. */
 export class ChannelDeliveryError extends FunctionError {

@@ -1,0 +1,22 @@
+/**
+ * Lambda entry point of the daily digest (HANDLER_ENTRIES.digest), invoked by a schedule at the configured
+ * time. A failed run throws, so the asynchronous invocation is retried (and then goes to the function's
+ * dead-letter destination); the ledger claim keeps a retry from sending the digest twice.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { FunctionEnvironment } from './environment.js';
+import type { LambdaContextLike } from './lambdaEvents.js';
+import { notifierFromEnvironment } from './notification/notifierFromEnvironment.js';
+import { DigestSender } from './scheduled/DigestSender.js';
+
+const logger = new Logger({ serviceName: 'vaultpilot-digest' });
+const environment = new FunctionEnvironment();
+const { ledger, notifier } = notifierFromEnvironment(environment);
+const sender = new DigestSender({ ledger, notifier, settings: environment.settings, logger });
+
+/** Sends the digest of the last 24 hours. */
+export async function handler(_event: unknown, context?: LambdaContextLike): Promise<{ status: string }> {
+  if (context?.awsRequestId) logger.appendKeys({ requestId: context.awsRequestId });
+  const report = await sender.run();
+  return { status: report.status };
+}

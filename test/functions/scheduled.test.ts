@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DigestSender } from '../../src/functions/scheduled/DigestSender.js';
+import { RpoChecker } from '../../src/functions/scheduled/RpoChecker.js';
+import { type LocalLedgerTable, startLocalLedgerTable } from '../aws/ledger/localLedgerTable.js';
+import { fixture, MemoryLogger, type RouterHarness, routerHarness, sqsRecord, testSettings } from './harness.js';
+
+let local: LocalLedgerTable;
+beforeAll(async () => {
+  local = await startLocalLedgerTable();
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+const HOUR = 3_600_000;
+
+/** Routes fixture events (by path) through the router, so the ledger holds what production would. */
+async function route(h: RouterHarness, paths: string[]): Promise<void> {
+  await h.router.handleBatch({ Records: paths.map((p, i) => sqsRecord(fixture(p), `m-${p}-${i}`)) });
+}
+
+describe('daily digest', () => {
+  const dayEvents = [
+    'eventbridge-backup/backup-job-completed',
+    'eventbridge-backup/backup-job-completed-with-issues',
+    'eventbridge-backup/backup-job-failed',
+    'eventbridge-backup/backup-job-expired',
+    'eventbridge-backup/copy-job-completed',
+    'eventbridge-backup/restore-job-failed',
+    'cloudtrail/organizations-createpolicy',
+    'cloudtrail/organizations-updatepolicy',
+  ];
+
+  it('summarises the last 24 hours from the ledger and sends it to the digest channels once', async () => {
+    const h = await routerHarness(local);
+    await route(h, dayEvents);
+    await h.router.handleBatch({ Records: [sqsRecord('garbage', 'm-bad')] });
+    const before = { emails: h.emails().length, deliveries: h.deliveries().length };
+    // The fixtures happened on 2026-11-20; the garbage arrived now. Send the digest as of the fixtures' next morning.
+    const now = Date.parse('2026-11-21T01:00:00Z');
+    const sender = new DigestSender({
+      ledger: h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    const report = await sender.run();
+    expect(report.status).toBe('sent');
+    // Of 2026-11-20: two completed (backup, copy), one with issues, three failed (failed, expired, restore).
+    expect(report.digest?.counts).toEqual({ ok: 2, warnings: 1, failed: 3 });
+    const email = h.emails().at(-1);
+    expect(email?.Subject).toBe('Backup digest: 2 ok · 1 warning · 3 failed');
+    expect(email?.Message).toContain('Backup policy changes (2):');
+    expect(email?.Message).toContain('Failing resources');
+    const digestJob = h.deliveries().at(-1);
+    expect(digestJob?.notificationId).toBe('digest:2026-11-21T01');
+    expect(h.emails().length - before.emails).toBe(1);
+    expect(h.deliveries().length - before.deliveries).toBe(1);
+    // Invoked again in the same hour (a retry): nothing more is sent.
+    expect((await sender.run()).status).toBe('already-sent');
+    expect(h.emails().length - before.emails).toBe(1);
+  });
+
+  it('sends nothing when the digest is switched off', async () => {
+    const h = await routerHarness(local);
+    const settings = testSettings();
+    const sender = new DigestSender({
+      ledger: h.ledger,
+      notifier: h.notifier,
+      settings: { ...settings, digest: { ...settings.digest, enabled: false } },
+      logger: new MemoryLogger(),
+    });
+    expect((await sender.run()).status).toBe('disabled');
+    expect(h.emails()).toEqual([]);
+  });
+});
+
+describe('hourly RPO check', () => {
+  // backup-job-completed: EBS volume, good recovery point at 2026-11-20T02:31Z; the default RPO is 24 h.
+  const goodAt = Date.parse('2026-11-20T02:31:09Z');
+
+  it('alerts once per resource past its RPO, however many hours it stays late', async () => {
+    const h = await routerHarness(local);
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    let now = goodAt + 23 * HOUR;
+    const checker = new RpoChecker({
+      ledger: h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    expect(await checker.run()).toMatchObject({ resources: 1, pastRpo: 0, alerted: 0 });
+    now = goodAt + 25 * HOUR;
+    expect(await checker.run()).toMatchObject({ pastRpo: 1, alerted: 1 });
+    now = goodAt + 26 * HOUR;
+    expect(await checker.run()).toMatchObject({ pastRpo: 1, alerted: 0, alreadyAlerted: 1 });
+    now = goodAt + 72 * HOUR;
+    expect(await checker.run()).toMatchObject({ pastRpo: 1, alerted: 0, alreadyAlerted: 1 });
+    expect(h.emails()).toHaveLength(1);
+    expect(h.emails()[0]?.Subject).toMatch(/RPO BREACHED/);
+    expect(h.emails()[0]?.Message).toContain('objective of 24 hours');
+    expect(h.deliveries()).toHaveLength(1);
+  });
+
+  it('alerts again after the resource recovers and then breaches again', async () => {
+    const h = await routerHarness(local);
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    let now = goodAt + 25 * HOUR;
+    const checker = new RpoChecker({
+      ledger: h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    await checker.run();
+    // A new good backup of the same volume, a day and a half later.
+    const later = fixture('eventbridge-backup/backup-job-completed');
+    const detail = later.detail as Record<string, unknown>;
+    const newJob = {
+      ...later,
+      id: 'later',
+      time: '2026-11-21T14:00:00Z',
+      detail: { ...detail, backupJobId: 'later-job', completionDate: '2026-11-21T14:00:00.000Z' },
+    };
+    await h.router.handleBatch({ Records: [sqsRecord(newJob, 'm-later')] });
+    now = Date.parse('2026-11-21T20:00:00Z');
+    expect(await checker.run()).toMatchObject({ pastRpo: 0 });
+    now = Date.parse('2026-11-22T15:00:00Z');
+    expect(await checker.run()).toMatchObject({ pastRpo: 1, alerted: 1 });
+    expect(h.emails()).toHaveLength(2);
+  });
+
+  it('retries only the alerts that could not be sent', async () => {
+    const h = await routerHarness(local);
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    const now = goodAt + 25 * HOUR;
+    const checker = new RpoChecker({
+      ledger: h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    h.failPublishes(1);
+    await expect(checker.run()).rejects.toThrow(/1 of 1 RPO alerts/);
+    expect(await checker.run()).toMatchObject({ alerted: 1 });
+    expect(h.emails()).toHaveLength(1);
+    expect(h.deliveries()).toHaveLength(1);
+  });
+});
