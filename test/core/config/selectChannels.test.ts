@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeSettings } from '../../../src/core/config/runtimeSettings.js';
 import { isWatched, routineCategory, selectChannels } from '../../../src/core/config/selectChannels.js';
-import type { Signal } from '../../../src/core/signal.js';
+import { OUTCOMES, SEVERITIES, SIGNAL_KINDS, type Signal } from '../../../src/core/signal.js';
 
 function signal(overrides: Partial<Signal> = {}): Signal {
   return {
@@ -164,5 +165,43 @@ describe('routineCategory', () => {
     expect(routineCategory(signal({ outcome: 'pending' }))).toBe('progress');
     expect(routineCategory(signal({ outcome: 'completed-with-issues' }))).toBeUndefined();
     expect(routineCategory(signal({ kind: 'unparsed', outcome: 'succeeded' }))).toBeUndefined();
+  });
+});
+
+describe('selectChannels for every kind, outcome and severity', () => {
+  const anySignal = fc
+    .record({
+      kind: fc.constantFrom(...SIGNAL_KINDS),
+      outcome: fc.constantFrom(...OUTCOMES),
+      severity: fc.constantFrom(...SEVERITIES),
+    })
+    .map((fields) => signal(fields));
+
+  it('returns defined channels, each once, in configuration order', () => {
+    fc.assert(
+      fc.property(anySignal, fc.boolean(), fc.boolean(), (s, successMessages, progressMessages) => {
+        const refs = selectChannels(s, { ...SETTINGS, successMessages, progressMessages });
+        const order = refs.map((r) => SETTINGS.channels.indexOf(r));
+        expect(order.every((i) => i >= 0)).toBe(true);
+        expect(order).toEqual([...new Set(order)].sort((a, b) => a - b));
+      }),
+    );
+  });
+
+  it('never loses a signal that is not routine news: it reaches at least one channel', () => {
+    fc.assert(
+      fc.property(anySignal, (s) => {
+        if (routineCategory(s) === undefined) expect(selectChannels(s, SETTINGS).length).toBeGreaterThan(0);
+      }),
+    );
+  });
+
+  it('always reaches the default channel with unparsed input', () => {
+    fc.assert(
+      fc.property(anySignal, (s) => {
+        const unparsed = { ...s, kind: 'unparsed' as const };
+        expect(selectChannels(unparsed, SETTINGS).map((c) => c.name)).toContain('ops');
+      }),
+    );
   });
 });
