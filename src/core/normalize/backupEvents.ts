@@ -64,7 +64,7 @@ const JOB_TYPES = {
   'Restore Job State Change': { kind: 'restore-job', idField: 'restoreJobId', jobType: 'restore' },
 } as const;
 
-/** `state` or `status`, whichever the detail-type uses (restore jobs send both spellings). */
+/** `status` or `state`, whichever the detail-type uses (restore jobs and recovery points use both spellings). */
 const jobStateSchema = z
   .looseObject({ state: z.string().optional(), status: z.string().optional() })
   .transform((d) => text(d.status) ?? text(d.state))
@@ -141,16 +141,11 @@ function normalizeJob(env: EventBridgeEnvelope, detailType: keyof typeof JOB_TYP
   return buildSignal(draft);
 }
 
+/** A detail whose status word is in `field` (a non-empty string); parses to that word. */
 const statusSchema = (field: string) =>
   z
-    .record(z.string(), z.unknown())
-    .transform((d) => d[field])
-    .pipe(
-      z
-        .string({ error: `${field} is missing or not a string` })
-        .trim()
-        .min(1, `${field} is empty`),
-    );
+    .looseObject({ [field]: z.string().trim().min(1, 'must be a non-empty string') } as Record<string, z.ZodString>)
+    .transform((d) => d[field] as string);
 
 function lifecycleText(detail: Detail): string | undefined {
   const lifecycle = detail.lifecycle;
@@ -164,9 +159,9 @@ function lifecycleText(detail: Detail): string | undefined {
 
 function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = z.union([statusSchema('status'), statusSchema('state')]).safeParse(d);
+  const parsed = jobStateSchema.safeParse(d);
   if (!parsed.success) {
-    return unparsedSignal(env, `${detailType}: detail.status is missing or not a string`, {
+    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',
       eventType: detailType,
     });

@@ -10,6 +10,8 @@ import type {
   VaultRef,
 } from '../signal.js';
 import { classifySeverity } from './classifySeverity.js';
+import { regionText } from './eventFields.js';
+import { parseArn } from './parseArn.js';
 import { fnv1a64, signalId, stableStringify } from './signalId.js';
 
 /** Everything a normalizer knows about an event; severity and id are derived, empty parts dropped. */
@@ -44,6 +46,22 @@ function compact<T extends object>(value: T | undefined): T | undefined {
   return Object.keys(out).length > 0 ? (out as T) : undefined;
 }
 
+/** A link people can open: an absolute https URL. */
+function isOpenableLink(link: ConsoleLink): boolean {
+  try {
+    return new URL(link.url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps an ARN field only when it is an ARN (event fields can hold anything). */
+function withValidArn<T extends { readonly arn?: string | undefined }>(ref: T | undefined): T | undefined {
+  if (!ref || ref.arn === undefined || parseArn(ref.arn)) return ref;
+  const { arn: _dropped, ...rest } = ref;
+  return rest as T;
+}
+
 /** Turns a draft into a Signal: classifies severity, builds the de-dup id, drops empty fields and links. */
 export function buildSignal(draft: SignalDraft): Signal {
   const severity = classifySeverity({
@@ -54,7 +72,7 @@ export function buildSignal(draft: SignalDraft): Signal {
   });
   const seenUrls = new Set<string>();
   const links = (draft.links ?? []).filter((link): link is ConsoleLink => {
-    if (!link || seenUrls.has(link.url)) return false;
+    if (!link || seenUrls.has(link.url) || !isOpenableLink(link)) return false;
     seenUrls.add(link.url);
     return true;
   });
@@ -67,9 +85,9 @@ export function buildSignal(draft: SignalDraft): Signal {
     eventType: draft.eventType,
     state: draft.state,
     account: draft.account,
-    region: draft.region,
-    vault: compact(draft.vault),
-    resource: compact(draft.resource) ?? {},
+    region: regionText(draft.region),
+    vault: compact(withValidArn(draft.vault)),
+    resource: compact(withValidArn(draft.resource)) ?? {},
     jobId: draft.jobId,
     recoveryPointArn: draft.recoveryPointArn,
     statusMessage: draft.statusMessage,

@@ -17,7 +17,16 @@ import {
   vaultLink,
 } from './consoleLinks.js';
 import type { EventBridgeEnvelope } from './eventBridgeEnvelope.js';
-import { at, cleanStatusMessage, firstIssue, isoTime, isRecord, readableBytes, text } from './eventFields.js';
+import {
+  at,
+  cleanStatusMessage,
+  firstIssue,
+  isoTime,
+  isRecord,
+  readableBytes,
+  regionText,
+  text,
+} from './eventFields.js';
 import { outcomeOfState } from './outcomeOfState.js';
 import { regionOfArn, resourceFromArn } from './parseArn.js';
 import { stableStringify } from './signalId.js';
@@ -109,7 +118,7 @@ function normalizePolicyCall(env: EventBridgeEnvelope, detail: Record<string, un
     operation: eventName,
   };
   const failed = text(detail.errorCode) !== undefined;
-  const region = text(detail.awsRegion) ?? env.region;
+  const region = regionText(detail.awsRegion) ?? env.region;
   const eventId = text(detail.eventID);
   return buildSignal({
     kind: 'policy-change',
@@ -151,7 +160,7 @@ function lifecycleRequestText(request: Record<string, unknown>): string | undefi
 function normalizeTamperCall(env: EventBridgeEnvelope, detail: Record<string, unknown>, eventName: string): Signal {
   const request = isRecord(detail.requestParameters) ? detail.requestParameters : {};
   const failed = text(detail.errorCode) !== undefined;
-  const region = text(detail.awsRegion) ?? env.region;
+  const region = regionText(detail.awsRegion) ?? env.region;
   const eventId = text(detail.eventID);
   const vault = vaultRef(request.backupVaultName, undefined);
   const recoveryPointArn = text(request.recoveryPointArn);
@@ -243,7 +252,7 @@ export function normalizeCloudTrailServiceEvent(env: EventBridgeEnvelope): Signa
   const vault = vaultRef(d.backupVaultName, d.backupVaultArn);
   const resourceArn = text(d.resourceArn);
   const recoveryPointArn = text(d.recoveryPointArn);
-  const region = text(env.detail.awsRegion) ?? env.region ?? regionOfArn(vault?.arn);
+  const region = regionText(env.detail.awsRegion) ?? env.region ?? regionOfArn(vault?.arn);
   return buildSignal({
     kind: 'backup-job',
     outcome,

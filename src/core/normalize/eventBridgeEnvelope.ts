@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalText } from './eventFields.js';
+import { optionalText, regionText } from './eventFields.js';
 
 /** The EventBridge envelope: `version, id, detail-type, source, account, time, region, resources, detail`. */
 export const eventBridgeEnvelopeSchema = z.looseObject({
@@ -7,7 +7,8 @@ export const eventBridgeEnvelopeSchema = z.looseObject({
   source: z.string().trim().min(1, 'must be a non-empty string'),
   id: optionalText,
   account: optionalText,
-  region: optionalText,
+  // A region that is not a region code is dropped: it would build console links to nowhere.
+  region: z.unknown().transform(regionText),
   time: optionalText,
   resources: z
     .unknown()

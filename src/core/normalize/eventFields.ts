@@ -16,6 +16,12 @@ export function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** An AWS region code (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, …), or undefined. */
+export function regionText(value: unknown): string | undefined {
+  const region = text(value);
+  return region && /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region) ? region : undefined;
+}
+
 /** zod type for an optional lenient text field (never fails). */
 export const optionalText = z.unknown().transform(text);
 
@@ -43,7 +49,10 @@ export function at(value: unknown, ...path: readonly string[]): unknown {
  */
 export function cleanStatusMessage(value: unknown): string | undefined {
   let message = text(value);
-  while (message && message.length >= 2 && /^["'].*["']$/s.test(message) && message[0] === message.at(-1)) {
+  // Only quotes that wrap the whole message: `"a" and "b"` keeps its quotes.
+  while (message && message.length >= 2 && (message[0] === '"' || message[0] === "'")) {
+    const quote = message[0];
+    if (message.at(-1) !== quote || message.slice(1, -1).includes(quote)) break;
     message = message.slice(1, -1).trim();
   }
   return message || undefined;

@@ -93,7 +93,8 @@ export function resourceFromArn(arn: string | undefined, type?: string): Resourc
 
 /** The region named in an ARN (empty for global services such as S3 or IAM). */
 export function regionOfArn(arn: string | undefined): string | undefined {
-  return parseArn(arn)?.region || undefined;
+  const region = parseArn(arn)?.region;
+  return region && /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region) ? region : undefined;
 }
 
 /** The account named in an ARN (empty for EC2 snapshots and S3 buckets). */

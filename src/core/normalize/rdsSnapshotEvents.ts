@@ -11,6 +11,12 @@ import { isoTime, text } from './eventFields.js';
 import { accountOfArn, parseArn, regionOfArn, splitResource } from './parseArn.js';
 import type { SnsNotification } from './vaultNotifications.js';
 
+/** Text that is an ARN, or undefined. */
+function arnText(value: unknown): string | undefined {
+  const arn = text(value);
+  return parseArn(arn) ? arn : undefined;
+}
+
 /** Every RDS snapshot event id Vaultpilot knows, with what it means. */
 export const RDS_SNAPSHOT_EVENTS: Readonly<Record<string, { readonly outcome: Outcome; readonly what: string }>> = {
   // DB snapshots
@@ -138,7 +144,7 @@ export function normalizeRdsSnsMessage(message: Record<string, unknown>, n: SnsN
       eventId,
       sourceType: text(message['Event Source']),
       sourceId: text(message['Source ID']),
-      sourceArn: text(message['Source ARN']) ?? text(n?.attributes.Resource),
+      sourceArn: arnText(message['Source ARN']) ?? arnText(n?.attributes.Resource),
       message: text(message['Event Message']),
       time: text(message['Event Time']) ?? n?.timestamp,
       account: accountOfArn(n?.topicArn),
@@ -160,7 +166,7 @@ export function normalizeRdsEventBridge(env: EventBridgeEnvelope): Signal {
       eventId: /RDS-EVENT-\d{4}/.exec(text(d.EventID) ?? '')?.[0],
       sourceType: text(d.SourceType),
       sourceId: text(d.SourceIdentifier),
-      sourceArn: text(d.SourceArn) ?? env.resources[0],
+      sourceArn: arnText(d.SourceArn) ?? arnText(env.resources[0]),
       message: text(d.Message),
       time: text(d.Date) ?? env.time,
       categories: categories || undefined,

@@ -4,6 +4,15 @@
  * job id, state, CloudTrail event id, …), never from envelope ids or arrival times.
  */
 
+/** A property value, or a marker when reading it throws (getters on hostile input). */
+function readProperty(obj: object, key: string): unknown {
+  try {
+    return (obj as Record<string, unknown>)[key];
+  } catch {
+    return '[unreadable]';
+  }
+}
+
 /** JSON text with object keys sorted, safe on cycles, BigInt and functions (never throws). */
 export function stableStringify(value: unknown): string {
   const seen = new WeakSet<object>();
@@ -31,12 +40,17 @@ export function stableStringify(value: unknown): string {
       out = `[${obj.map(walk).join(',')}]`;
     } else {
       const keys = Object.keys(obj).sort();
-      out = `{${keys.map((k) => `${JSON.stringify(k)}:${walk((obj as Record<string, unknown>)[k])}`).join(',')}}`;
+      out = `{${keys.map((k) => `${JSON.stringify(k)}:${walk(readProperty(obj, k))}`).join(',')}}`;
     }
     seen.delete(obj);
     return out;
   };
-  return walk(value);
+  try {
+    return walk(value);
+  } catch {
+    // Proxies and exotic objects can throw even on Object.keys; the id then only says so.
+    return '"[unserializable]"';
+  }
 }
 
 const FNV_OFFSET = 0xcbf29ce484222325n;
