@@ -95,6 +95,9 @@ export function renderSlack(
       fields: short.map((f) => mrkdwn(`*${f.label}*\n${f.value}`, SLACK_LIMITS.fieldText)),
     });
   }
+  // The diff is what a policy change is about: it comes before the long facts.
+  if (d.policyDiff) blocks.push({ type: 'section', text: policyDiffMrkdwn(d.policyDiff) });
+
   const rest = d.facts.filter((f) => !short.includes(f));
   // Leave room for the diff, excerpt, actions and context blocks below.
   const reserved = 4;
@@ -102,8 +105,6 @@ export function renderSlack(
     if (blocks.length >= SLACK_LIMITS.blocks - reserved) break;
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   }
-
-  if (d.policyDiff) blocks.push({ type: 'section', text: policyDiffMrkdwn(d.policyDiff) });
 
   if (d.inputExcerpt !== undefined) {
     blocks.push({
