@@ -118,6 +118,8 @@ const MAX_SUMMARY = 2_000;
 const MAX_FACT_LABEL = 60;
 const MAX_FOOTER = 400;
 const MAX_LINK_LABEL = 100;
+// Facts beyond this are noise in a notification; the webhook payload carries them all.
+const MAX_DETAILS = 40;
 /** Facts left out when an earlier fact already shows the same value. */
 const REDUNDANT_LABELS = new Set(['Recovery point ARN', 'Policy ARN', 'Policy', 'Vault ARN']);
 
@@ -402,7 +404,12 @@ function factsOf(signal: Signal, severityWord: string): Fact[] {
     ...fact('API call', policy?.operation ?? (signal.kind === 'tamper' ? signal.eventType : undefined)),
     ...fact('Policy ARN', policy?.arn, false),
     ...fact('Reason', signal.kind === 'unparsed' ? signal.reason : undefined, false),
-    ...Object.entries(signal.details).flatMap(([label, value]) => fact(toSingleLine(label), value)),
+    ...Object.entries(signal.details)
+      .slice(0, MAX_DETAILS)
+      .flatMap(([label, value]) => fact(toSingleLine(label), value)),
+    ...(Object.keys(signal.details).length > MAX_DETAILS
+      ? fact('More details', `${Object.keys(signal.details).length - MAX_DETAILS} not shown (see the webhook payload)`)
+      : []),
     ...fact('Vault ARN', vault?.arn, false),
   ];
   // A label may only appear once (details could repeat one of ours), and the same value under two

@@ -1,10 +1,15 @@
 import type { PolicyDiff } from '../policy/diffPolicyDocuments.js';
 import type { Signal } from '../signal.js';
 import { describeSignal, INPUT_EXCERPT_LENGTH, type RenderOptions, type SignalDescription } from './describeSignal.js';
-import { toPrintableText } from './truncateText.js';
+import { toPrintableText, truncateText } from './truncateText.js';
 
 // Labels are padded to line up values; a label longer than this just gets one space.
 const LABEL_COLUMN = 20;
+/**
+ * SNS messages are at most 256 KB of UTF-8; 60,000 UTF-16 units stay below that even when every
+ * character takes three bytes, and no person reads further anyway.
+ */
+export const MAX_TEXT_LENGTH = 60_000;
 
 /**
  * The plain-text body (email): the status message first, then the facts (vault, resource, ids,
@@ -33,8 +38,9 @@ export function renderText(
     sections.push(['Open in the AWS console:', ...d.links.map((l) => `  ${l.label}: ${l.url}`)].join('\n'));
   }
 
-  sections.push(`-- \n${d.footer}`);
-  return `${sections.filter((s) => s.trim() !== '').join('\n\n')}\n`;
+  const footer = `\n\n-- \n${d.footer}\n`;
+  const body = sections.filter((s) => s.trim() !== '').join('\n\n');
+  return `${truncateText(body, MAX_TEXT_LENGTH - footer.length, '\n… (cut: the message was too long)')}${footer}`;
 }
 
 /** The policy diff as indented text lines, with its notes. */

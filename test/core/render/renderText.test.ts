@@ -65,6 +65,20 @@ describe('renderText', () => {
     expect(body.split('\n')[0]?.endsWith('…')).toBe(true);
   });
 
+  it('stays well below the SNS message size limit with many long details and a large policy diff', () => {
+    const heavy: Signal = {
+      ...policyUpdate,
+      details: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`Detail ${i}`, '日'.repeat(2_000)])),
+    };
+    const previous = JSON.stringify(
+      Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`k${i}`, '語'.repeat(300)])),
+    );
+    const body = renderText(heavy, { previousPolicyContent: previous });
+    expect(new TextEncoder().encode(body).length).toBeLessThan(200_000);
+    expect(body).toMatch(/^More details: +460 not shown/m);
+    expect(body.trimEnd().split('\n').at(-1)).toMatch(/^Vaultpilot · /);
+  });
+
   it('never carries control characters from the input', () => {
     const noisy: Signal = { ...failedBackup, statusMessage: 'bad\u0000\u0007 thing\r\nnext line' };
     const body = renderText(noisy);

@@ -52,6 +52,8 @@ export function limitViolations(r: Rendering): string[] {
   if (!/^[\x20-\x7e]+$/.test(r.subject)) v.push(`subject is not printable ASCII: ${JSON.stringify(r.subject)}`);
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.text)) v.push('text contains control characters');
   if (!r.text.includes('Vaultpilot')) v.push('text has no footer naming Vaultpilot');
+  const textBytes = new TextEncoder().encode(r.text).length;
+  if (textBytes > 200_000) v.push(`text is ${textBytes} bytes, too close to the SNS limit of 256 KB`);
 
   const { slack } = r;
   if (slack.text.length === 0 || slack.text.length > SLACK_LIMITS.fallbackText) v.push('slack fallback text length');
