@@ -3,7 +3,7 @@
  * and what the delivery Lambda reads back. Validated on the way in, because a queue can be fed by hand
  * (replays from the dead-letter queue).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WEBHOOK_CHANNEL_TYPES = ['slack', 'teams', 'webhook'] as const;
 export type WebhookChannelType = (typeof WEBHOOK_CHANNEL_TYPES)[number];
