@@ -124,7 +124,10 @@ export function normalizeVaultNotification(n: SnsNotification): Signal | undefin
   const ids = jobIdsInText(message);
   const recoveryPointArn =
     attribute(attrs, 'RecoveryPointArn') ?? arns.find((a) => a.label.includes('recovery point'))?.arn;
-  const resourceArn = arns.find((a) => a.label === 'resource arn' || a.label === 'resource')?.arn;
+  // Texts without a `Resource ARN :` label still name the resource somewhere ("… for resource arn:… was …").
+  const resourceArn =
+    arns.find((a) => a.label === 'resource arn' || a.label === 'resource')?.arn ??
+    [...message.matchAll(/arn:[^\s,;]+/g)].map((m) => m[0].replace(/[.,;)]+$/, '')).find((a) => a !== recoveryPointArn);
   const jobId =
     attribute(attrs, 'Id') ??
     attribute(attrs, 'backupJobId') ??
