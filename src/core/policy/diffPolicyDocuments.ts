@@ -44,7 +44,12 @@ export function diffPolicyDocuments(previous: string | undefined, current: strin
   if (previous === undefined && current === undefined) return undefined;
   if (previous === undefined || current === undefined) {
     const only = (current ?? previous) as string;
-    return describeDocument(only, current === undefined ? 'Last known document (now deleted)' : 'Policy document');
+    return describeDocument(
+      only,
+      current === undefined
+        ? 'Last known document (now deleted)'
+        : 'Whole document (no earlier version known to compare with)',
+    );
   }
   const before = readDocument(previous);
   const after = readDocument(current);

@@ -46,7 +46,7 @@ describe('renderText', () => {
 
   it('includes the whole document when no previous version is known', () => {
     const body = renderText(policyUpdate);
-    expect(body).toContain('Policy: Policy document');
+    expect(body).toContain('Policy: Whole document (no earlier version known to compare with)');
     expect(body).toContain('"delete_after_days": {');
   });
 
