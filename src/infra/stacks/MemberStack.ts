@@ -175,7 +175,7 @@ export class MemberStack extends Stack {
       }
     }
 
-    if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props);
+    if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, undelivered);
   }
 
   /** A condition limiting a vault's alarms to its accounts and Regions, or undefined for everywhere. */
@@ -189,7 +189,7 @@ export class MemberStack extends Stack {
     });
   }
 
-  private vaultNotifications(props: MemberStackProps): void {
+  private vaultNotifications(props: MemberStackProps, deadLetters: sqs.IQueue): void {
     if (!props.routerQueueArn) throw new InfraError('MemberStack: routerQueueArn is required with notificationVaults');
     const vaults = props.notificationVaults ?? [];
     const key = new kms.Key(this, 'VaultTopicKey', {
@@ -267,6 +267,8 @@ export class MemberStack extends Stack {
       timeout: Duration.minutes(2),
       role,
       logGroup,
+      // CloudFormation invokes custom resources asynchronously: a run that keeps failing is kept here.
+      deadLetterQueue: deadLetters,
       description: 'Vaultpilot: PutBackupVaultNotifications for the configured vaults',
     });
     fn.node.addDependency(logGroup);
