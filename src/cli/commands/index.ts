@@ -4,6 +4,7 @@ import { registerArchiveCommand } from './archive.js';
 import { registerInitCommand } from './init.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerRestoreCommand } from './restore.js';
+import { registerSandboxCommand } from './sandbox.js';
 import { registerSimulate } from './simulate.js';
 import { registerValidateCommand } from './validate.js';
 import { registerVerifyCommand } from './verify.js';
@@ -17,4 +18,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRestoreCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerInspectCommand(program, ctx);
+  registerSandboxCommand(program, ctx);
 }

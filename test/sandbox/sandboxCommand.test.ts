@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { EBSClient, ListChangedBlocksCommand, ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patternBlock, writeImage } from '../../sandbox/ebs/imageFiles.js';
+import type { CliContext } from '../../src/cli/CliContext.js';
+import { registerSandboxCommand } from '../../src/cli/commands/sandbox.js';
+import { main } from '../../src/cli/main.js';
+
+const MIB = 1024 * 1024;
+
+class Output extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-test-'));
+  await writeImage(join(dir, 'base.img'), 64 * MIB, [
+    [0, patternBlock(0)],
+    [4, patternBlock(4)],
+  ]);
+  await writeImage(join(dir, 'next.img'), 64 * MIB, [
+    [0, patternBlock(0)],
+    [4, patternBlock('changed')],
+    [9, patternBlock(9)],
+  ]);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `vaultpilot sandbox …` in-process until `stop` is called; resolves once the endpoint is printed. */
+async function startCommand(argv: string[]) {
+  const stdout = new Output();
+  const stderr = new Output();
+  const ctx: CliContext = {
+    stdout,
+    stderr,
+    stdin: Readable.from([]),
+    stdinKind: 'none',
+    interactive: false,
+    cwd: dir,
+    env: {},
+    exitCode: 0,
+  };
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const program = new Command('vaultpilot').exitOverride();
+  registerSandboxCommand(program, ctx, { untilStopped: () => stopped });
+  const done = program.parseAsync(argv, { from: 'user' });
+  for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout.text); i++) {
+    await Promise.race([done, new Promise((r) => setTimeout(r, 25))]);
+  }
+  const endpoint = /listening on (\S+)/.exec(stdout.text)?.[1];
+  if (!endpoint) throw new Error(`no endpoint printed: ${stdout.text} ${stderr.text}`);
+  const finish = async () => {
+    stop();
+    await done;
+  };
+  return { endpoint, stdout, finish };
+}
+
+describe('vaultpilot sandbox ebs', () => {
+  it('serves image files as snapshots with a parent, until stopped, then reports what it answered', async () => {
+    const run = await startCommand([
+      'sandbox',
+      'ebs',
+      '--image',
+      'snap-next=next.img',
+      '--image',
+      'snap-base=base.img',
+      '--parent',
+      'snap-next=snap-base',
+      '--latency-ms',
+      '1',
+    ]);
+    expect(run.stdout.text).toMatch(/snap-base\s+1 GiB, 2 blocks/);
+    expect(run.stdout.text).toMatch(/snap-next\s+1 GiB, 3 blocks \(2 own\), parent snap-base/);
+    const ebs = new EBSClient({
+      endpoint: run.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const listed = await ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: 'snap-base' }));
+    expect(listed.Blocks?.map((b) => b.BlockIndex)).toEqual([0, 4]);
+    const changed = await ebs.send(
+      new ListChangedBlocksCommand({ FirstSnapshotId: 'snap-base', SecondSnapshotId: 'snap-next' }),
+    );
+    expect(changed.ChangedBlocks?.map((b) => b.BlockIndex)).toEqual([4, 9]);
+    ebs.destroy();
+    await run.finish();
+    expect(run.stdout.text).toMatch(/stopped\. requests: ListSnapshotBlocks 1, ListChangedBlocks 1/);
+  });
+
+  it('refuses a malformed --image with exit code 2', async () => {
+    const stderr = new Output();
+    const ctx: CliContext = {
+      stdout: new Output(),
+      stderr,
+      stdin: Readable.from([]),
+      stdinKind: 'none',
+      interactive: false,
+      cwd: dir,
+      env: {},
+      exitCode: 0,
+    };
+    const code = await main(['sandbox', 'ebs', '--image', 'base.img'], ctx);
+    expect(code).toBe(2);
+    expect(stderr.text).toMatch(/--image expects <a>=<b>/);
+  });
+
+  it('refuses a --parent that names an unknown snapshot', async () => {
+    const stderr = new Output();
+    const ctx: CliContext = {
+      stdout: new Output(),
+      stderr,
+      stdin: Readable.from([]),
+      stdinKind: 'none',
+      interactive: false,
+      cwd: dir,
+      env: {},
+      exitCode: 0,
+    };
+    const code = await main(['sandbox', 'ebs', '--image', 'a=base.img', '--parent', 'a=snap-zzz'], ctx);
+    expect(code).toBe(2);
+    expect(stderr.text).toMatch(/unknown snapshot snap-zzz/);
+  });
+});
+
+describe('vaultpilot sandbox s3', () => {
+  it('runs an S3-compatible server with the named bucket', async () => {
+    const run = await startCommand(['sandbox', 's3', '--bucket', 'demo-archive']);
+    const s3 = new S3Client({
+      endpoint: run.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const head = await s3.send(new HeadBucketCommand({ Bucket: 'demo-archive' }));
+    expect(head.$metadata.httpStatusCode).toBe(200);
+    s3.destroy();
+    await run.finish();
+    expect(run.stdout.text).toMatch(/stopped\./);
+  });
+});
