@@ -3,7 +3,7 @@
  * Vaultpilot's own metrics, or named with the `vaultpilot-` prefix. They arrive as EventBridge
  * "CloudWatch Alarm State Change" events, or as the classic JSON message of an SNS alarm action.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALARM_NAME_PREFIX, METRIC_NAMESPACE } from '../deployment/contract.js';
 import type { Outcome, Signal } from '../signal.js';
 import { buildSignal, unparsedSignal } from './buildSignal.js';

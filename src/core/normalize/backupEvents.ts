@@ -3,7 +3,7 @@
  * status field: jobs use `state`, restore jobs and recovery points use `status` (except the restore
  * CREATED event, which uses `state`), index events use `indexStatus`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsoleLink, Outcome, Signal, SignalKind, VaultRef } from '../signal.js';
 import { buildSignal, type SignalDraft, unparsedSignal } from './buildSignal.js';
 import {

@@ -3,7 +3,7 @@
  * Organizations (backup-policy changes) and AWS Backup (tampering), and the AWS Backup service event
  * `BackupJobCompleted` (`AWS Service Event via CloudTrail`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Outcome, PolicyRef, Signal } from '../signal.js';
 import { vaultRef } from './backupEvents.js';
 import { buildSignal, unparsedSignal } from './buildSignal.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { optionalText, regionText } from './eventFields.js';
 
 /** The EventBridge envelope: `version, id, detail-type, source, account, time, region, resources, detail`. */

@@ -4,7 +4,7 @@
  * (`destinationRecoveryPointArn`), and wraps some status messages in stray quotes. Optional fields that
  * are absent or of an unusable type read as undefined; required fields are checked by zod schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A non-empty trimmed string from a string or finite number; anything else reads as undefined. */
 export function text(value: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { INPUT_SHAPES, OUTCOMES, SEVERITIES, SIGNAL_KINDS, type Signal } from '../signal.js';
 
 const isoTime = z.iso.datetime({ offset: true });
