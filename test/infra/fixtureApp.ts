@@ -11,8 +11,7 @@ import { HANDLER_ENTRIES } from '../../src/core/deployment/contract.js';
 import { type BuildAppOptions, buildApp, type VaultpilotApp } from '../../src/infra/app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// TEMPORARY (remove before the final commit): lets development run before every handler exists.
-export const projectRoot = process.env.VP_DEV_PROJECT_ROOT ?? resolve(here, '../..');
+export const projectRoot = resolve(here, '../..');
 export const FULL_CONFIG_PATH = join(here, 'fixtures/vaultpilot.config.yaml');
 export const MINIMAL_CONFIG_PATH = join(here, 'fixtures/minimal.config.yaml');
 

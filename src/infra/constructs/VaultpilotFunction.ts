@@ -7,10 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_ENTRIES, type HandlerName } from '../../core/deployment/contract.js';
-
-/** ESM bundles still meet CommonJS dependencies that call `require`; this banner gives them one. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __vpCreateRequire } from 'node:module'; const require = __vpCreateRequire(import.meta.url);";
+import { LAMBDA_BUNDLING } from '../lambdaBundling.js';
 
 export interface VaultpilotFunctionProps {
   /** Which handler of the deployment contract this function runs. */
@@ -85,14 +82,13 @@ export class VaultpilotFunction extends Construct {
       description: `Vaultpilot ${props.handler} (${entry})`,
       bundling: {
         forceDockerBundling: false,
-        minify: true,
+        minify: LAMBDA_BUNDLING.minify,
         sourceMap: true,
-        target: 'node22',
+        target: LAMBDA_BUNDLING.target,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // The SDK is bundled so the function runs the exact client versions the tests ran.
-        bundleAwsSDK: true,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
       },
     });
     // The log group is created before the function so Lambda never creates an unencrypted one itself.

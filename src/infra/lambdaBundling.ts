@@ -1,0 +1,25 @@
+/**
+ * How every Vaultpilot Lambda function is bundled, shared by the CDK constructs, the bundle-size test
+ * and the bundle benchmark so all three measure the same artifact.
+ */
+
+/** Bundles must stay under this size (minified, without source map). */
+export const BUNDLE_SIZE_LIMIT_BYTES = 1024 * 1024;
+
+/** ESM bundles still meet CommonJS dependencies that call `require`; this banner gives them one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __vpCreateRequire } from 'node:module'; const require = __vpCreateRequire(import.meta.url);";
+
+/**
+ * The AWS SDK v3 is left out: the nodejs22.x runtime provides it, which keeps bundles small (the
+ * functions' largest own dependency is zod) and cold starts short.
+ */
+export const LAMBDA_BUNDLING = {
+  target: 'node22',
+  format: 'esm',
+  platform: 'node',
+  minify: true,
+  mainFields: ['module', 'main'],
+  externalModules: ['@aws-sdk/*'],
+  banner: ESM_REQUIRE_BANNER,
+} as const;
