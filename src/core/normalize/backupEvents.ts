@@ -146,6 +146,9 @@ const statusSchema = (field: string) =>
   z
     .looseObject({ [field]: z.string().trim().min(1, 'must be a non-empty string') } as Record<string, z.ZodString>)
     .transform((d) => d[field] as string);
+// Built once: zod schemas are costly to construct and this runs for every event.
+const stateSchema = statusSchema('state');
+const indexStatusSchema = statusSchema('indexStatus');
 
 function lifecycleText(detail: Detail): string | undefined {
   const lifecycle = detail.lifecycle;
@@ -200,7 +203,7 @@ function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): S
 
 function normalizePlan(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = statusSchema('state').safeParse(d);
+  const parsed = stateSchema.safeParse(d);
   if (!parsed.success)
     return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',
@@ -232,7 +235,7 @@ function normalizePlan(env: EventBridgeEnvelope, detailType: string): Signal {
 
 function normalizeVault(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = statusSchema('state').safeParse(d);
+  const parsed = stateSchema.safeParse(d);
   if (!parsed.success)
     return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',
@@ -272,7 +275,7 @@ function preferenceText(prefs: unknown): string | undefined {
 
 function normalizeRegionSetting(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = statusSchema('state').safeParse(d);
+  const parsed = stateSchema.safeParse(d);
   if (!parsed.success)
     return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',
@@ -300,7 +303,7 @@ function normalizeRegionSetting(env: EventBridgeEnvelope, detailType: string): S
 
 function normalizeIndex(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = statusSchema('indexStatus').safeParse(d);
+  const parsed = indexStatusSchema.safeParse(d);
   if (!parsed.success)
     return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',
@@ -340,7 +343,7 @@ function normalizeIndex(env: EventBridgeEnvelope, detailType: string): Signal {
 
 function normalizeScan(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = statusSchema('state').safeParse(d);
+  const parsed = stateSchema.safeParse(d);
   if (!parsed.success)
     return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
       source: 'eventbridge',

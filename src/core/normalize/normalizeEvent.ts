@@ -96,6 +96,8 @@ function normalizeUnguarded(event: unknown): Signal {
   if (!isRecord(event)) return unparsedSignal(event, `expected an event object, got ${describeType(event)}`);
   if (looksLikeEventBridge(event)) return normalizeEventBridge(event);
   if (isSnsNotification(event)) return normalizeSns(event);
+  // A single Lambda SNS record (`{EventSource: 'aws:sns', Sns: {...}}`) is one event too.
+  if (isRecord(event.Sns)) return normalizeSns(event.Sns);
   if (isRdsSnsMessage(event)) return normalizeRdsSnsMessage(event, undefined);
   if (isAlarmSnsMessage(event)) return normalizeAlarmSnsMessage(event, undefined);
   return unparsedSignal(

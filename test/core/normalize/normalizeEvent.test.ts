@@ -179,3 +179,13 @@ describe('normalizeEvent', () => {
     expect(normalizeEvent(event).raw).toEqual(event);
   });
 });
+
+describe('normalizeEvent on SNS deliveries', () => {
+  it('reads a single Lambda SNS record like its notification', () => {
+    const event = structuredClone(corpus.get('backup-vault-sns/backup-job-failed')) as { Records: [unknown] };
+    const record = event.Records[0] as { Sns: unknown };
+    const fromRecord = normalizeEvent(record);
+    expect(fromRecord).toMatchObject({ kind: 'backup-job', outcome: 'failed', source: 'backup-vault-sns' });
+    expect(fromRecord.id).toBe(normalizeEvent(record.Sns).id);
+  });
+});
