@@ -88,7 +88,16 @@ export function renderSlack(
     { type: 'section', text: mrkdwn(d.summary, SLACK_LIMITS.sectionText) },
   ];
 
-  const short = d.facts.filter((f) => f.short).slice(0, SLACK_LIMITS.fields);
+  // Only ten fields fit: times other than the completion go to the list below first.
+  const chosen = new Set(
+    d.facts
+      .filter((f) => f.short)
+      .map((f, index) => ({ f, rank: fieldRank(f.label), index }))
+      .sort((a, b) => a.rank - b.rank || a.index - b.index)
+      .slice(0, SLACK_LIMITS.fields)
+      .map(({ f }) => f),
+  );
+  const short = d.facts.filter((f) => chosen.has(f));
   if (short.length > 0) {
     blocks.push({
       type: 'section',
@@ -135,6 +144,12 @@ export function renderSlack(
     text: mrkdwn(`${emoji} ${d.title}\n${d.summary}`, SLACK_LIMITS.fallbackText).text,
     blocks,
   };
+}
+
+const LESSER_TIMES = new Set(['Event time', 'Created', 'Started', 'Start by']);
+
+function fieldRank(label: string): number {
+  return LESSER_TIMES.has(label) ? 1 : 0;
 }
 
 /** Facts as `*Label:* value` lines, packed into mrkdwn texts of at most `max` characters. */
