@@ -15,7 +15,16 @@ import {
   vaultLink,
 } from './consoleLinks.js';
 import type { EventBridgeEnvelope } from './eventBridgeEnvelope.js';
-import { at, cleanStatusMessage, firstIssue, isoTime, isRecord, readableBytes, text } from './eventFields.js';
+import {
+  at,
+  cleanStatusMessage,
+  firstIssue,
+  isoTime,
+  isRecord,
+  lifecycleText,
+  readableBytes,
+  text,
+} from './eventFields.js';
 import { outcomeOfState } from './outcomeOfState.js';
 import { parseArn, regionOfArn, resourceFromArn, splitResource } from './parseArn.js';
 import { stableStringify } from './signalId.js';
@@ -150,16 +159,6 @@ const statusSchema = (field: string) =>
 const stateSchema = statusSchema('state');
 const indexStatusSchema = statusSchema('indexStatus');
 
-function lifecycleText(detail: Detail): string | undefined {
-  const lifecycle = detail.lifecycle;
-  if (!isRecord(lifecycle)) return undefined;
-  const parts = [
-    text(lifecycle.moveToColdStorageAfterDays) && `cold after ${text(lifecycle.moveToColdStorageAfterDays)} days`,
-    text(lifecycle.deleteAfterDays) && `delete after ${text(lifecycle.deleteAfterDays)} days`,
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : undefined;
-}
-
 function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
   const parsed = jobStateSchema.safeParse(d);
@@ -191,7 +190,7 @@ function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): S
     details: {
       'Storage class': text(d.storageClass),
       Encrypted: text(d.isEncrypted) ?? (typeof d.isEncrypted === 'boolean' ? String(d.isEncrypted) : undefined),
-      Lifecycle: lifecycleText(d),
+      Lifecycle: lifecycleText(d.lifecycle),
       'Delete at': isoTime(at(d, 'calculatedLifeCycle', 'deleteAt')),
       'Move to cold storage at': isoTime(at(d, 'calculatedLifeCycle', 'moveToColdStorageAt')),
       ...createdByDetails(d),

@@ -23,6 +23,7 @@ import {
   firstIssue,
   isoTime,
   isRecord,
+  lifecycleText,
   readableBytes,
   regionText,
   text,
@@ -147,16 +148,6 @@ function normalizePolicyCall(env: EventBridgeEnvelope, detail: Record<string, un
   });
 }
 
-function lifecycleRequestText(request: Record<string, unknown>): string | undefined {
-  const lifecycle = request.lifecycle;
-  if (!isRecord(lifecycle)) return undefined;
-  const parts = [
-    text(lifecycle.moveToColdStorageAfterDays) && `cold after ${text(lifecycle.moveToColdStorageAfterDays)} days`,
-    text(lifecycle.deleteAfterDays) && `delete after ${text(lifecycle.deleteAfterDays)} days`,
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : undefined;
-}
-
 function normalizeTamperCall(env: EventBridgeEnvelope, detail: Record<string, unknown>, eventName: string): Signal {
   const request = isRecord(detail.requestParameters) ? detail.requestParameters : {};
   const failed = text(detail.errorCode) !== undefined;
@@ -181,7 +172,7 @@ function normalizeTamperCall(env: EventBridgeEnvelope, detail: Record<string, un
     details: {
       'Backup plan': planId,
       'Backup selection': text(request.selectionId),
-      'New lifecycle': lifecycleRequestText(request),
+      'New lifecycle': lifecycleText(request.lifecycle),
       'Min retention days': text(request.minRetentionDays),
       'Max retention days': text(request.maxRetentionDays),
       'Changeable for days': text(request.changeableForDays),

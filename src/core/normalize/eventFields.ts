@@ -109,3 +109,19 @@ export function readableBytes(value: unknown): string | undefined {
   const shown = size >= 100 ? size.toFixed(0) : size >= 10 ? size.toFixed(1) : size.toFixed(2);
   return `${shown.includes('.') ? shown.replace(/\.?0+$/, '') : shown} ${units[unit]} (${raw} bytes)`;
 }
+
+/** A day count as words: `1 day`, `35 days`. */
+export function days(value: unknown): string {
+  const count = text(value) ?? '?';
+  return `${count} ${count === '1' ? 'day' : 'days'}`;
+}
+
+/** An AWS Backup lifecycle (`{moveToColdStorageAfterDays, deleteAfterDays}`) in words. */
+export function lifecycleText(lifecycle: unknown): string | undefined {
+  if (!isRecord(lifecycle)) return undefined;
+  const parts = [
+    text(lifecycle.moveToColdStorageAfterDays) && `cold after ${days(lifecycle.moveToColdStorageAfterDays)}`,
+    text(lifecycle.deleteAfterDays) && `delete after ${days(lifecycle.deleteAfterDays)}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
