@@ -207,15 +207,22 @@ export class Ledger {
     );
   }
 
-  /** Marks a claimed notification as done (`how`: notified, suppressed, ignored): later copies are duplicates. */
-  async markDone(notificationId: string, how: string): Promise<void> {
+  /**
+   * Marks a claimed notification as done (`how`: notified, suppressed, ignored, stale): later copies are
+   * duplicates. `lastChannel` records the channel that just went out in the same write.
+   */
+  async markDone(notificationId: string, how: string, lastChannel?: string): Promise<void> {
     await this.write('markDone', () =>
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: signalClaimKey(notificationId),
-          UpdateExpression: 'SET doneAt = :now, outcome = :how',
-          ExpressionAttributeValues: { ':now': this.now(), ':how': how },
+          UpdateExpression: `SET doneAt = :now, outcome = :how${lastChannel ? ' ADD sent :ch' : ''}`,
+          ExpressionAttributeValues: {
+            ':now': this.now(),
+            ':how': how,
+            ...(lastChannel ? { ':ch': new Set([lastChannel]) } : {}),
+          },
         }),
       ),
     );

@@ -67,20 +67,27 @@ export class Notifier {
     const skipped: string[] = [];
     const failed: string[] = [];
     const errors: unknown[] = [];
-    for (const channel of channels) {
+    const pending = channels.filter((channel) => {
+      const sentBefore = alreadySent.has(channelKey(channel));
+      if (sentBefore) skipped.push(channelKey(channel));
+      return !sentBefore;
+    });
+    for (const [index, channel] of pending.entries()) {
       const key = channelKey(channel);
-      if (alreadySent.has(key)) {
-        skipped.push(key);
-        continue;
-      }
       try {
         await this.sendTo(notificationId, content, channel);
-        await this.deps.ledger.markChannelSent(notificationId, key);
-        sent.push(key);
       } catch (error) {
         failed.push(key);
         errors.push(error);
+        continue;
       }
+      // The last channel's mark and the closing of the notification are one write when all went well.
+      if (index === pending.length - 1 && failed.length === 0) {
+        await this.deps.ledger.markDone(notificationId, 'notified', key);
+        return { sent: [...sent, key], skipped };
+      }
+      await this.deps.ledger.markChannelSent(notificationId, key);
+      sent.push(key);
     }
     if (failed.length > 0) throw new ChannelDeliveryError(failed, errors);
     await this.deps.ledger.markDone(notificationId, 'notified');
