@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { renderWebhook } from '../../../src/core/render/renderWebhook.js';
 import {
@@ -14,7 +15,11 @@ const generated = `${JSON.stringify(webhookPayloadJsonSchema(), null, 2)}\n`;
 describe('docs/webhook-payload.schema.json', () => {
   // Compared as JSON, not text: the file is laid out by the project formatter (biome).
   it('is the JSON Schema generated from the zod schema (UPDATE_GOLDEN=1 regenerates it)', () => {
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(schemaPath, generated);
+    const current = existsSync(schemaPath) ? JSON.parse(readFileSync(schemaPath, 'utf8')) : undefined;
+    // Rewritten only when it changed, so the formatter's layout of an up-to-date file is kept.
+    if (process.env.UPDATE_GOLDEN === '1' && !isDeepStrictEqual(current, webhookPayloadJsonSchema())) {
+      writeFileSync(schemaPath, generated);
+    }
     expect(existsSync(schemaPath)).toBe(true);
     expect(JSON.parse(readFileSync(schemaPath, 'utf8'))).toEqual(webhookPayloadJsonSchema());
   });
