@@ -6,6 +6,7 @@ import { registerInspectCommand } from './inspect.js';
 import { registerRestoreCommand } from './restore.js';
 import { registerSandboxCommand } from './sandbox.js';
 import { registerSimulate } from './simulate.js';
+import { registerSynthCommand } from './synth.js';
 import { registerValidateCommand } from './validate.js';
 import { registerVerifyCommand } from './verify.js';
 
@@ -14,6 +15,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerSimulate(program, ctx);
   registerInitCommand(program, ctx);
   registerValidateCommand(program, ctx);
+  registerSynthCommand(program, ctx);
   registerArchiveCommand(program, ctx);
   registerRestoreCommand(program, ctx);
   registerVerifyCommand(program, ctx);

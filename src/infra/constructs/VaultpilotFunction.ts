@@ -84,6 +84,8 @@ export class VaultpilotFunction extends Construct {
         forceDockerBundling: false,
         minify: LAMBDA_BUNDLING.minify,
         sourceMap: true,
+        // Maps without embedded sources still give file:line stack traces, at a fraction of the size.
+        sourcesContent: false,
         target: LAMBDA_BUNDLING.target,
         format: OutputFormat.ESM,
         mainFields: [...LAMBDA_BUNDLING.mainFields],

@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_NAMES } from '../../src/infra/app.js';
+import { type CliRun, runCli } from '../cli/runCli.js';
+import { FULL_CONFIG_PATH } from './fixtureApp.js';
+
+describe('vaultpilot synth', () => {
+  const work = mkdtempSync(join(tmpdir(), 'vaultpilot-synth-'));
+  let run: CliRun;
+
+  beforeAll(async () => {
+    run = await runCli(['synth', '--config', FULL_CONFIG_PATH, '--out', 'assembly', '--no-validation'], { cwd: work });
+  });
+
+  it('synthesizes every stack offline and exits 0', () => {
+    expect(run.stderr).not.toMatch(/vaultpilot: /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Synthesized 6 stacks into assembly/ (cdk-nag AwsSolutions: clean)');
+  });
+
+  it('writes and lists a template for each stack, in deployment order', () => {
+    const listed = [...run.stdout.matchAll(/^ {2}(Vaultpilot-\S+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      STACK_NAMES.central,
+      STACK_NAMES.monitoring,
+      STACK_NAMES.digest,
+      STACK_NAMES.management,
+      STACK_NAMES.memberStackSet,
+      STACK_NAMES.member,
+    ]);
+    for (const name of Object.values(STACK_NAMES)) {
+      const path = join(work, 'assembly', `${name}.template.json`);
+      expect(run.stdout).toContain(`assembly/${name}.template.json`);
+      expect(JSON.parse(readFileSync(path, 'utf8')).Resources).toBeDefined();
+    }
+    expect(run.stdout).toMatch(/Vaultpilot-Central +account 222222222222, eu-west-1/);
+    expect(run.stdout).toMatch(/Vaultpilot-Management +account 111111111111, us-east-1/);
+  });
+
+  it('lists the bundled Lambda code it wrote', () => {
+    const assets = [
+      ...run.stdout.matchAll(/asset +(assembly\/asset\.\w+)\/ \((\w+)\/Function\/Code: code [\d.]+ KiB/g),
+    ];
+    expect(assets.map((m) => m[2]).sort()).toEqual(['Delivery', 'Digest', 'Router', 'RpoCheck']);
+    for (const [, path] of assets) expect(existsSync(join(work, path as string, 'index.mjs'))).toBe(true);
+  });
+
+  it('explains every problem of a bad configuration and writes nothing', async () => {
+    writeFileSync(join(work, 'bad.yaml'), 'organization:\n  id: not-an-org\n');
+    const bad = await runCli(['synth', '--config', 'bad.yaml', '--out', 'never'], { cwd: work });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.yaml is not valid \(\d+ problem\(s\)\)/);
+    expect(bad.stderr).toContain('organization.id');
+    expect(bad.stderr).toContain('central');
+    expect(existsSync(join(work, 'never'))).toBe(false);
+  });
+
+  it('says how to get a configuration when the file is missing', async () => {
+    const missing = await runCli(['synth', '--config', 'nowhere.yaml'], { cwd: work });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('file not found');
+    expect(missing.stderr).toContain('vaultpilot init');
+  });
+});
