@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, DefaultStackSynthesizer, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
@@ -43,6 +43,13 @@ export interface BuildAppOptions {
   readonly nag?: boolean;
   /** Deploy the StackSet as delegated administrator from the central account. @default false */
   readonly delegatedAdmin?: boolean;
+  /**
+   * Refer to Lambda code in this S3 bucket (one per Region, `${AWS::Region}` and `${AWS::AccountId}`
+   * placeholders allowed) instead of the CDK bootstrap bucket, and leave out the bootstrap version
+   * check, so the templates deploy with plain CloudFormation after the code is uploaded.
+   * @default the CDK bootstrap bucket (deploy with `cdk deploy`)
+   */
+  readonly assetsBucket?: string;
 }
 
 export interface VaultpilotApp {
@@ -69,7 +76,13 @@ export function partitionOf(region: string): string {
 export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}): VaultpilotApp {
   const projectRoot = options.projectRoot ?? resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const validation = options.cloudFormationValidation ?? true;
-  const app = new App({ outdir: options.outdir, builtinCloudFormationValidation: validation });
+  const app = new App({
+    outdir: options.outdir,
+    builtinCloudFormationValidation: validation,
+    defaultStackSynthesizer: options.assetsBucket
+      ? new DefaultStackSynthesizer({ fileAssetsBucketName: options.assetsBucket, generateBootstrapVersionRule: false })
+      : undefined,
+  });
   const centralEnv = { account: config.central.account, region: config.central.region };
   const partition = partitionOf(config.central.region);
   const centralBusArn = `arn:${partition}:events:${config.central.region}:${config.central.account}:event-bus/${config.central.eventBusName}`;

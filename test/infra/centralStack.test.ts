@@ -178,6 +178,17 @@ describe('CentralStack', () => {
     expect(resources).not.toContain('*');
   });
 
+  it('lets the delivery function claim jobs in the ledger', () => {
+    const deliveryRole = logicalIdOf('AWS::IAM::Role', (r) => String(r.Properties.Description).includes('delivery'));
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(deliveryRole),
+    );
+    const ledger = logicalIdOf('AWS::DynamoDB::Table');
+    const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as { Action: string[]; Resource: unknown }[];
+    const onLedger = statements.find((s) => JSON.stringify(s.Resource).includes(ledger));
+    expect(onLedger?.Action).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:GetItem']));
+  });
+
   it('feeds the delivery function from its queue, which dead-letters after repeated attempts', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_NAMES } from '../../src/infra/app.js';
 import { type CliRun, runCli } from '../cli/runCli.js';
-import { FULL_CONFIG_PATH } from './fixtureApp.js';
+import { FULL_CONFIG_PATH, MINIMAL_CONFIG_PATH } from './fixtureApp.js';
 
 describe('vaultpilot synth', () => {
   const work = mkdtempSync(join(tmpdir(), 'vaultpilot-synth-'));
@@ -45,6 +45,35 @@ describe('vaultpilot synth', () => {
     ];
     expect(assets.map((m) => m[2]).sort()).toEqual(['Delivery', 'Digest', 'Router', 'RpoCheck']);
     for (const [, path] of assets) expect(existsSync(join(work, path as string, 'index.mjs'))).toBe(true);
+  });
+
+  it('refers to Lambda code in a named bucket, without the CDK bootstrap check, for plain CloudFormation', async () => {
+    const portable = await runCli(
+      [
+        'synth',
+        '--config',
+        MINIMAL_CONFIG_PATH,
+        '--out',
+        'portable',
+        '--no-validation',
+        '--assets-bucket',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, resolved per stack
+        'code-${AWS::Region}',
+      ],
+      { cwd: work },
+    );
+    expect(portable.code).toBe(0);
+    const central = JSON.parse(readFileSync(join(work, 'portable', `${STACK_NAMES.central}.template.json`), 'utf8'));
+    expect(central.Parameters?.BootstrapVersion).toBeUndefined();
+    expect(central.Rules?.CheckBootstrapVersion).toBeUndefined();
+    const functions = Object.values(
+      central.Resources as Record<string, { Type: string; Properties: { Code: unknown } }>,
+    )
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Code);
+    expect(functions).toHaveLength(2);
+    for (const code of functions)
+      expect(code).toEqual({ S3Bucket: 'code-us-east-1', S3Key: expect.stringMatching(/^\w{64}\.zip$/) });
   });
 
   it('explains every problem of a bad configuration and writes nothing', async () => {

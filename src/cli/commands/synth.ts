@@ -14,6 +14,7 @@ interface SynthOptions {
   readonly out: string;
   readonly delegatedAdmin?: boolean;
   readonly validation: boolean;
+  readonly assetsBucket?: string;
 }
 
 /** Where each stack goes, in the order an administrator deploys them. */
@@ -67,6 +68,11 @@ export function registerSynthCommand(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('-o, --out <dir>', 'output directory (a CDK cloud assembly)', 'cdk.out')
     .option('--delegated-admin', 'deploy the member StackSet as delegated administrator from the central account')
+    .option(
+      '--assets-bucket <name>',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation placeholders shown to the user
+      'refer to Lambda code in this bucket (placeholders ${AWS::Region}, ${AWS::AccountId}) for deployment without CDK',
+    )
     .option('--no-validation', "skip CDK's CloudFormation schema validation (faster; cdk-nag still runs)")
     .action(async (options: SynthOptions) => {
       const config = await loadConfigForCommand(ctx, options.config);
@@ -79,6 +85,7 @@ export function registerSynthCommand(program: Command, ctx: CliContext): void {
           projectRoot: packageRoot(),
           cloudFormationValidation: options.validation,
           delegatedAdmin: options.delegatedAdmin,
+          assetsBucket: options.assetsBucket,
         });
         assembly = built.app.synth();
       } catch (error) {

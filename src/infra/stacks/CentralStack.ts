@@ -226,6 +226,8 @@ export class CentralStack extends Stack {
     this.delivery.function.addEventSource(
       new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
     );
+    // The delivery function claims each job in the ledger so a redelivered message is not posted twice.
+    this.ledger.grantReadWriteData(this.delivery.function);
     if (props.webhookSecrets.length > 0) {
       this.delivery.role.addToPolicy(
         new iam.PolicyStatement({
