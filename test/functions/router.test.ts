@@ -170,6 +170,20 @@ describe('router: backup policies', () => {
     expect(h.emails()[1]?.Subject).toMatch(/DELETED/);
   });
 
+  it('alerts a refused DeletePolicy of a backup policy, and still knows the policy afterwards', async () => {
+    const h = await routerHarness(local);
+    await h.router.handleBatch({ Records: [sqsRecord(create(), 'm-1')] });
+    await h.router.handleBatch({
+      Records: [sqsRecord(fixture('cloudtrail/organizations-deletepolicy-denied'), 'm-2')],
+    });
+    expect(h.emails()).toHaveLength(2);
+    expect((await h.ledger.knownPolicy('p-7x2k9m4q1z'))?.deletedAtMs).toBeUndefined();
+    const out = await h.router.handleBatch({
+      Records: [sqsRecord(fixture('cloudtrail/organizations-deletepolicy'), 'm-3')],
+    });
+    expect(out.report.outcomes.notified).toBe(1);
+  });
+
   it('ignores, with a log line, a DeletePolicy of an id never seen and another policy type', async () => {
     const h = await routerHarness(local);
     const out = await h.router.handleBatch({

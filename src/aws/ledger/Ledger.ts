@@ -102,6 +102,8 @@ export interface DayPolicyChange {
   readonly policyId?: string;
   readonly policyName?: string;
   readonly operation?: string;
+  /** The call was refused (e.g. AccessDenied): an attempt, not a change. */
+  readonly refused?: boolean;
   readonly targetId?: string;
   readonly actor?: string;
   readonly account?: string;
@@ -392,10 +394,12 @@ export class Ledger {
   async recordPolicyChange(signal: Signal): Promise<void> {
     const policy = signal.policy;
     const { atMs, atIso } = this.timeOf(signal);
+    // A refused call (AccessDenied, …) changed nothing: it is listed for the digest, but is no version.
+    const tookEffect = signal.outcome !== 'failed';
     const writes: Promise<unknown>[] = [];
     if (policy?.id) {
       const id = policy.id;
-      if (policy.content !== undefined) {
+      if (policy.content !== undefined && tookEffect) {
         writes.push(
           this.put('recordPolicyChange', policyVersionKey(id, atIso, signal.id), {
             content: policy.content,
@@ -415,7 +419,7 @@ export class Ledger {
         sets.push('policyName = :name');
         values[':name'] = policy.name;
       }
-      if (policy.operation === 'DeletePolicy') {
+      if (policy.operation === 'DeletePolicy' && tookEffect) {
         sets.push('deletedAtMs = :at');
         values[':at'] = atMs;
       }
@@ -437,6 +441,7 @@ export class Ledger {
         policyId: policy?.id,
         policyName: policy?.name,
         operation: policy?.operation ?? signal.eventType,
+        refused: !tookEffect,
         targetId: policy?.targetId,
         actor: signal.actor,
         account: signal.account,
@@ -499,6 +504,7 @@ export class Ledger {
         policyId: item.policyId,
         policyName: item.policyName,
         operation: item.operation,
+        refused: item.refused === true ? true : undefined,
         targetId: item.targetId,
         actor: item.actor,
         account: item.account,

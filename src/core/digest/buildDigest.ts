@@ -26,6 +26,8 @@ export interface DigestPolicyChange {
   readonly policyId?: string;
   readonly policyName?: string;
   readonly operation?: string;
+  /** The call was refused: an attempt, not a change. */
+  readonly refused?: boolean;
   readonly targetId?: string;
   readonly actor?: string;
   readonly atMs: number;

@@ -119,8 +119,9 @@ function digestSections(digest: Digest): Section[] {
           const name = c.policyName && c.policyId ? `${c.policyName} (${c.policyId})` : (c.policyName ?? c.policyId);
           const target = c.targetId ? ` ${c.operation === 'DetachPolicy' ? 'from' : 'to'} ${c.targetId}` : '';
           const by = c.actor ? ` by ${actorName(c.actor)}` : '';
+          const refused = c.refused ? ' (refused)' : '';
           return toSingleLine(
-            `${formatTime(c.atMs)} ${c.operation ?? 'change'}${name ? ` ${name}` : ''}${target}${by}`,
+            `${formatTime(c.atMs)} ${c.operation ?? 'change'}${name ? ` ${name}` : ''}${target}${by}${refused}`,
           );
         }),
         ...(digest.policyChanges.length > shown.length

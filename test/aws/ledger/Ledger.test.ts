@@ -186,6 +186,25 @@ describe('Ledger policy versions', () => {
     expect(await ledger.isBackupPolicy(del)).toBe(true);
   });
 
+  it('does not take a refused UpdatePolicy or DeletePolicy as a change', async () => {
+    const ledger = await freshLedger();
+    await ledger.recordPolicyChange(create);
+    const refusedUpdate = policySignal({
+      id: 'p:refused',
+      outcome: 'failed',
+      times: { event: '2026-11-21T09:00:00Z' },
+      policy: { id: 'p-123', operation: 'UpdatePolicy', content: '{"v":"attacker"}' },
+    });
+    await ledger.recordPolicyChange(refusedUpdate);
+    expect(await ledger.previousPolicyContent(update1)).toBe('{"v":1}');
+    await ledger.recordPolicyChange(
+      policySignal({ id: 'p:del-refused', outcome: 'failed', policy: { id: 'p-123', operation: 'DeletePolicy' } }),
+    );
+    expect((await ledger.knownPolicy('p-123'))?.deletedAtMs).toBeUndefined();
+    const [attempt] = await ledger.policyChangesOfDay('2026-11-21');
+    expect(attempt).toMatchObject({ operation: 'UpdatePolicy', refused: true });
+  });
+
   it('tells other policy types apart by the type they carry', async () => {
     const ledger = await freshLedger();
     const scp = policySignal({
