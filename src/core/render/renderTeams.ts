@@ -77,6 +77,15 @@ export function severityColor(severity: Severity, outcome: Outcome): AdaptiveCol
 
 const utf8 = new TextEncoder();
 
+/**
+ * Escapes the markdown Teams applies to card text that AWS names trip over: `_` and `*` (a vault called
+ * `prod_daily_vault` would otherwise show `daily` in italics). Teams honours backslash escapes for these.
+ */
+export function escapeTeamsMarkdown(text: string): string {
+  return text.replace(/[_*]/g, (c) => `\\${c}`);
+}
+const md = escapeTeamsMarkdown;
+
 /** The Microsoft Teams message: an Adaptive Card 1.4 with a coloured title, facts, diff and links. */
 export function renderTeams(
   signal: Signal,
@@ -95,18 +104,18 @@ function buildMessage(signal: Signal, d: SignalDescription, budget: Budget): Tea
   const body: (AdaptiveTextBlock | AdaptiveFactSet | AdaptiveContainer)[] = [
     {
       type: 'TextBlock',
-      text: truncateText(d.title, 300),
+      text: md(truncateText(d.title, 300)),
       wrap: true,
       weight: 'Bolder',
       size: 'Medium',
       color: severityColor(d.severity, signal.outcome),
     },
-    { type: 'TextBlock', text: truncateText(d.summary, budget.summary), wrap: true },
+    { type: 'TextBlock', text: md(truncateText(d.summary, budget.summary)), wrap: true },
     {
       type: 'FactSet',
       facts: d.facts
         .slice(0, budget.facts)
-        .map((f) => ({ title: truncateText(f.label, 60), value: truncateText(f.value, budget.factValue) })),
+        .map((f) => ({ title: md(truncateText(f.label, 60)), value: md(truncateText(f.value, budget.factValue)) })),
     },
   ];
   const hiddenFacts = d.facts.length - budget.facts;
@@ -126,9 +135,9 @@ function buildMessage(signal: Signal, d: SignalDescription, budget: Budget): Tea
       wrap: true,
       weight: 'Bolder',
     });
-    body.push({ type: 'TextBlock', text: d.inputExcerpt, wrap: true, fontType: 'Monospace', spacing: 'None' });
+    body.push({ type: 'TextBlock', text: md(d.inputExcerpt), wrap: true, fontType: 'Monospace', spacing: 'None' });
   }
-  body.push({ type: 'TextBlock', text: d.footer, wrap: true, size: 'Small', isSubtle: true });
+  body.push({ type: 'TextBlock', text: md(d.footer), wrap: true, size: 'Small', isSubtle: true });
   return {
     type: 'message',
     attachments: [
@@ -157,11 +166,11 @@ function policyDiffContainer(diff: PolicyDiff, maxLines: number): AdaptiveContai
   const shown = diff.lines.slice(0, maxLines);
   const hidden = diff.lines.length - shown.length;
   const items: AdaptiveTextBlock[] = [
-    { type: 'TextBlock', text: `Policy: ${diff.title}`, wrap: true, weight: 'Bolder' },
+    { type: 'TextBlock', text: md(`Policy: ${diff.title}`), wrap: true, weight: 'Bolder' },
     ...shown.map(
       (l): AdaptiveTextBlock => ({
         type: 'TextBlock',
-        text: `${TEAMS_MARKERS[l.op] ?? ''}${l.text}`,
+        text: `${TEAMS_MARKERS[l.op] ?? ''}${md(l.text)}`,
         wrap: true,
         fontType: 'Monospace',
         spacing: 'None',
@@ -176,6 +185,7 @@ function policyDiffContainer(diff: PolicyDiff, maxLines: number): AdaptiveContai
       isSubtle: true,
     });
   }
-  for (const note of diff.notes) items.push({ type: 'TextBlock', text: `Note: ${note}`, wrap: true, isSubtle: true });
+  for (const note of diff.notes)
+    items.push({ type: 'TextBlock', text: md(`Note: ${note}`), wrap: true, isSubtle: true });
   return { type: 'Container', items, spacing: 'Medium' };
 }

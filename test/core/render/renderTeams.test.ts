@@ -3,6 +3,7 @@ import {
   type AdaptiveContainer,
   type AdaptiveFactSet,
   type AdaptiveTextBlock,
+  escapeTeamsMarkdown,
   renderTeams,
   TEAMS_MAX_BYTES,
 } from '../../../src/core/render/renderTeams.js';
@@ -49,8 +50,16 @@ describe('renderTeams', () => {
       (b): b is AdaptiveContainer => b.type === 'Container',
     );
     const texts = container?.items.map((i) => i.text);
-    expect(texts).toContain('[~] plans.Daily.rules.Daily.lifecycle.delete_after_days: "2" → "7"');
+    expect(texts).toContain('[~] plans.Daily.rules.Daily.lifecycle.delete\\_after\\_days: "2" → "7"');
     expect(container?.items[1]?.fontType).toBe('Monospace');
+  });
+
+  it('escapes the markdown that AWS names trip over (_ and *) so they are shown as sent', () => {
+    expect(escapeTeamsMarkdown('prod_daily_vault *x*')).toBe('prod\\_daily\\_vault \\*x\\*');
+    const facts = cardOf({ ...failedBackup, vault: { name: 'prod_daily_vault' } }).body.find(
+      (b): b is AdaptiveFactSet => b.type === 'FactSet',
+    );
+    expect(facts?.facts).toContainEqual({ title: 'Vault', value: 'prod\\_daily\\_vault' });
   });
 
   it('shrinks a card that would exceed the Teams size limit', () => {
