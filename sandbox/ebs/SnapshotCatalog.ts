@@ -19,6 +19,7 @@ export const EBS_BLOCK_SIZE = 524_288;
 const BLOCKS_PER_GIB = 2048;
 const GIB = 1024 ** 3;
 const ZERO_BLOCK = Buffer.alloc(EBS_BLOCK_SIZE);
+const ZERO_DIGEST = createHash('sha256').update(ZERO_BLOCK).digest();
 
 export type SnapshotStatus = 'pending' | 'completed' | 'error';
 
@@ -69,7 +70,7 @@ export interface SnapshotRecord {
   /** Why a written snapshot ended in `error`. */
   errorReason?: string;
   readonly ownBlocks: Set<number>;
-  /** SHA-256 of each block written through PutSnapshotBlock (for the LINEAR check on completion). */
+  /** SHA-256 of own blocks: from PutSnapshotBlock (for the LINEAR check on completion), or cached on first read. */
   readonly ownDigests: Map<number, Buffer>;
   readonly file: FileHandle;
   /** Bytes of the backing image (reads past its end are zeros). */
@@ -302,9 +303,23 @@ export class SnapshotCatalog {
 
   /** Reads one block of a snapshot's content (the newest write along its lineage). */
   async readBlock(record: SnapshotRecord, blockIndex: number): Promise<Buffer> {
+    return (await this.readBlockWithDigest(record, blockIndex)).data;
+  }
+
+  /**
+   * Reads one block and its SHA-256. Digests are kept per block once computed (blocks never change after they
+   * are written), so a benchmark running the stand-in in its own process does not pay for hashing twice.
+   */
+  async readBlockWithDigest(record: SnapshotRecord, blockIndex: number): Promise<{ data: Buffer; digest: Buffer }> {
     const owner = this.lineage(record).find((r) => r.ownBlocks.has(blockIndex));
-    if (!owner) return Buffer.alloc(EBS_BLOCK_SIZE);
-    return readAt(owner.file, owner.fileSize, blockIndex);
+    if (!owner) return { data: Buffer.alloc(EBS_BLOCK_SIZE), digest: ZERO_DIGEST };
+    const data = await readAt(owner.file, owner.fileSize, blockIndex);
+    let digest = owner.ownDigests.get(blockIndex);
+    if (!digest) {
+      digest = createHash('sha256').update(data).digest();
+      owner.ownDigests.set(blockIndex, digest);
+    }
+    return { data, digest };
   }
 
   /** Throws ValidationException INVALID_BLOCK when the index is outside the volume. */

@@ -260,8 +260,8 @@ class RequestHandler {
     if (!token || !this.tokens.checkBlockToken(token, snapshotId, blockIndex)) {
       throw validationError('INVALID_BLOCK_TOKEN', 'The block token is not valid for this block, or has expired.');
     }
-    const data = await this.catalog.readBlock(record, blockIndex);
-    let checksum = createHash('sha256').update(data).digest('base64');
+    const { data, digest } = await this.catalog.readBlockWithDigest(record, blockIndex);
+    let checksum = digest.toString('base64');
     if (this.faults.wrongChecksumFor(snapshotId, blockIndex)) {
       checksum = createHash('sha256').update(checksum).digest('base64');
     }
