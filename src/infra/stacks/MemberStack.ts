@@ -40,7 +40,7 @@ export interface MemberWatchedVault {
 export interface MemberStackProps extends StackProps {
   /** ARN of the central custom bus. */
   readonly centralBusArn: string;
-  /** Vaults that get their own failure and freshness alarms. @default none */
+  /** Vaults that get their own freshness alarm ("no backup completed in N hours"). @default none */
   readonly watchedVaults?: readonly MemberWatchedVault[];
   /** A watched vault alarms when no backup job completed in it for this many hours. @default 24 */
   readonly freshnessHours?: number;
@@ -52,18 +52,14 @@ export interface MemberStackProps extends StackProps {
   readonly routerQueueArn?: string;
 }
 
-/** The AWS/Backup metrics summed into a watched vault's failure alarm (real names, AWS/Backup namespace). */
-export const VAULT_FAILURE_METRICS = [
-  'NumberOfBackupJobsFailed',
-  'NumberOfBackupJobsExpired',
-  'NumberOfBackupJobsAborted',
-  'NumberOfCopyJobsFailed',
-  'NumberOfRestoreJobsFailed',
-] as const;
-
-/** Account-wide failure metrics, alarmed on with Metrics Insights so every vault is covered. */
+/**
+ * Failure metrics (real AWS/Backup names), each alarmed on once per account and Region with a Metrics
+ * Insights query that sums every vault: one alarm covers vaults created later too, and costs far less
+ * than an alarm per vault in every account and Region of the StackSet.
+ */
 export const ACCOUNT_FAILURE_METRICS = [
   'NumberOfBackupJobsFailed',
+  'NumberOfBackupJobsExpired',
   'NumberOfCopyJobsFailed',
   'NumberOfRestoreJobsFailed',
 ] as const;
@@ -107,7 +103,8 @@ export class MemberStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    // AWS/Backup emits metrics only when non-zero, per vault: Metrics Insights sums every vault.
+    // AWS/Backup emits metrics per vault and only when non-zero: Metrics Insights sums every vault, and
+    // missing data means nothing failed.
     for (const metricName of ACCOUNT_FAILURE_METRICS) {
       new cloudwatch.CfnAlarm(this, `Account-${metricName}`, {
         alarmName: `${ALARM_NAME_PREFIX}account-${kebab(metricName)}`,
@@ -138,26 +135,6 @@ export class MemberStack extends Stack {
           statistic: 'Sum',
           period,
         });
-      const usingMetrics = Object.fromEntries(
-        VAULT_FAILURE_METRICS.map((name, i) => [`m${i}`, metric(name, Duration.hours(1))]),
-      );
-      const failures = new cloudwatch.Alarm(this, `VaultFailures-${vault.name}`, {
-        alarmName: `${ALARM_NAME_PREFIX}vault-failures-${vault.name}`,
-        alarmDescription: `Jobs failed, expired or were aborted in vault ${vault.name}`,
-        metric: new cloudwatch.MathExpression({
-          expression: Object.keys(usingMetrics)
-            .map((k) => `FILL(${k}, 0)`)
-            .join(' + '),
-          usingMetrics,
-          period: Duration.hours(1),
-          label: 'Failed jobs',
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // No data means nothing failed: AWS/Backup only emits non-zero values.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
       const freshness = new cloudwatch.Alarm(this, `VaultFreshness-${vault.name}`, {
         alarmName: `${ALARM_NAME_PREFIX}vault-no-completed-backup-${vault.name}`,
         alarmDescription: `No backup job completed in vault ${vault.name} for ${freshnessHours} hours`,
@@ -169,10 +146,7 @@ export class MemberStack extends Stack {
         // No data means nothing completed: that is exactly what this alarm is about.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      if (condition) {
-        for (const alarm of [failures, freshness])
-          (alarm.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
-      }
+      if (condition) (freshness.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
     }
 
     if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, undelivered);
