@@ -29,10 +29,14 @@ export function deliveryWorkerFromEnvironment(
 }
 
 const worker = deliveryWorkerFromEnvironment();
+/** Time kept back from the Lambda timeout to return the partial batch response. */
+const SAFETY_MARGIN_MS = 3_000;
 
 /** Delivers one SQS batch of delivery jobs; only failed jobs go back to the queue. */
 export async function handler(event: SqsEvent, context?: LambdaContextLike): Promise<SqsBatchResponse> {
   if (context?.awsRequestId) logger.appendKeys({ requestId: context.awsRequestId });
-  const { batchItemFailures } = await worker.handleBatch(event);
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const deadline = remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS;
+  const { batchItemFailures } = await worker.handleBatch(event, deadline);
   return { batchItemFailures };
 }

@@ -120,6 +120,20 @@ describe('delivery', () => {
     expect(queue.deadLetters).toHaveLength(2);
   });
 
+  it('stops before the invocation’s deadline and returns the jobs it could not try to the queue', async () => {
+    server.script(
+      Array.from({ length: 6 }, () => ({ hang: true })),
+      '/hooks/stuck',
+    );
+    const records = Array.from({ length: 6 }, (_, i) =>
+      sqsRecord(JSON.stringify(job('stuck', 'slack', `sig-${i}`)), `s-${i}`),
+    );
+    const out = await worker().handleBatch({ Records: records }, Date.now() + 1_500);
+    expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(records.map((r) => r.messageId).sort());
+    // Four lanes posted once each and were cut at the deadline; the last two jobs were never tried.
+    expect(server.received.filter((p) => p.path === '/hooks/stuck')).toHaveLength(4);
+  });
+
   it('posts once when SQS delivers the same job twice, with the ledger', async () => {
     const ledger = new Ledger({ client: local.client, tableName: await local.createTable() });
     const twice = JSON.stringify(job('dedupe', 'slack', 'sig-dup'));

@@ -37,7 +37,15 @@ export interface WebhookRequest {
   readonly url: string;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Epoch ms after which no attempt may still be running (the Lambda's remaining time, less a margin):
+   * attempts are cut short and no new one starts past it, leaving the retry to the queue.
+   */
+  readonly deadlineMs?: number;
 }
+
+/** Shortest attempt worth starting before a deadline. */
+const MIN_ATTEMPT_MS = 1_000;
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -69,14 +77,20 @@ export class WebhookPoster {
   async post(request: WebhookRequest): Promise<PostResult> {
     const payload = JSON.stringify(request.body);
     let lastError: WebhookDeliveryError | undefined;
+    const deadline = request.deadlineMs ?? Number.POSITIVE_INFINITY;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       let retryAfterMs: number | undefined;
+      const timeoutMs = Math.min(this.timeoutMs, deadline - this.now());
+      if (timeoutMs < Math.min(MIN_ATTEMPT_MS, this.timeoutMs)) {
+        lastError ??= new WebhookDeliveryError('no time left in this invocation to post', undefined, attempt - 1, true);
+        break;
+      }
       try {
         const response = await this.fetchFn(request.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...request.headers },
           body: payload,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
         // Drain the body so the connection can be reused; its text helps people reading the dead letter.
         const text = await response.text().catch(() => '');
@@ -96,7 +110,7 @@ export class WebhookPoster {
         } else {
           const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
           lastError = new WebhookDeliveryError(
-            timedOut ? `webhook did not answer within ${this.timeoutMs} ms` : 'webhook request failed',
+            timedOut ? `webhook did not answer within ${timeoutMs} ms` : 'webhook request failed',
             undefined,
             attempt,
             true,
@@ -106,7 +120,9 @@ export class WebhookPoster {
       }
       if (attempt === this.maxAttempts) break;
       if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) break;
-      await this.sleep(retryAfterMs ?? this.backoff(attempt));
+      const delay = retryAfterMs ?? this.backoff(attempt);
+      if (this.now() + delay + MIN_ATTEMPT_MS > deadline) break;
+      await this.sleep(delay);
     }
     throw lastError ?? new WebhookDeliveryError('webhook not attempted', undefined, 0, true);
   }

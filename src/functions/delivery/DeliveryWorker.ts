@@ -33,8 +33,12 @@ export type DeliveryOutcome = 'delivered' | 'duplicate' | 'failed';
 export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
-  /** Handles one SQS batch; only the records that failed go back to the queue. */
-  async handleBatch(event: SqsEvent): Promise<SqsBatchResponse & { outcomes: DeliveryOutcome[] }> {
+  /**
+   * Handles one SQS batch; only the records that failed go back to the queue. With `deadlineMs` (from the
+   * Lambda's remaining time), retries stop in time and jobs not started by then go back to the queue untried,
+   * instead of the invocation timing out.
+   */
+  async handleBatch(event: SqsEvent, deadlineMs?: number): Promise<SqsBatchResponse & { outcomes: DeliveryOutcome[] }> {
     const outcomes: DeliveryOutcome[] = new Array(event.Records.length);
     const failures: { itemIdentifier: string }[] = [];
     let next = 0;
@@ -42,7 +46,7 @@ export class DeliveryWorker {
       while (next < event.Records.length) {
         const index = next++;
         const record = event.Records[index]!;
-        const outcome = await this.handleRecord(record);
+        const outcome = await this.handleRecord(record, deadlineMs);
         outcomes[index] = outcome;
         if (outcome === 'failed') failures.push({ itemIdentifier: record.messageId });
       }
@@ -53,7 +57,7 @@ export class DeliveryWorker {
   }
 
   /** Delivers one record; never throws. */
-  async handleRecord(record: SqsRecord): Promise<DeliveryOutcome> {
+  async handleRecord(record: SqsRecord, deadlineMs?: number): Promise<DeliveryOutcome> {
     const { logger } = this.deps;
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let job: DeliveryJob;
@@ -90,6 +94,7 @@ export class DeliveryWorker {
         url: target.url,
         body: job.body,
         ...(target.headers ? { headers: target.headers } : {}),
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       });
       await this.deps.ledger?.markDone(deliveryId, 'delivered');
       logger.info('delivered', { ...log, status: result.status, attempts: result.attempts });

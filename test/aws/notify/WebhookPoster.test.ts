@@ -87,6 +87,34 @@ describe('WebhookPoster.post', () => {
     expect(result.attempts).toBe(2);
   });
 
+  it('cuts an attempt short at the deadline and starts no other', async () => {
+    server.script([{ hang: true }], '/deadline');
+    const error = await poster({ timeoutMs: 10_000 })
+      .post({ url: `${server.url}/deadline`, body: {}, deadlineMs: Date.now() + 1_200 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ attempts: 1, retryable: true });
+    expect((error as Error).message).toMatch(/did not answer within \d+ ms/);
+    expect(server.received.filter((p) => p.path === '/deadline')).toHaveLength(1);
+  });
+
+  it('does not wait a backoff that would end past the deadline', async () => {
+    server.script([{ status: 503 }], '/late');
+    const error = await poster({ baseDelayMs: 10_000 })
+      .post({ url: `${server.url}/late`, body: {}, deadlineMs: Date.now() + 5_000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, attempts: 1 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('makes no request when the deadline has passed, and says the job may be retried', async () => {
+    const before = server.received.length;
+    const error = await poster()
+      .post({ url: `${server.url}/never`, body: {}, deadlineMs: Date.now() - 1 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ attempts: 0, retryable: true });
+    expect(server.received.length).toBe(before);
+  });
+
   it('treats a refused connection as retryable', async () => {
     const closed = await startLocalWebhookServer();
     const url = `${closed.url}/x`;
