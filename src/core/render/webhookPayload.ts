@@ -33,7 +33,9 @@ export const webhookPayloadSchema = z
     state: text('The raw state/status string AWS sent (FAILED, COMPLETED, …)'),
     subject: z
       .string()
+      .min(1)
       .max(99)
+      .regex(/^[\x20-\x7e]+$/)
       .describe('One-line summary, printable ASCII, at most 99 characters (the email subject)'),
     summary: z.string().describe('What to read first: the AWS status message, or a sentence saying what happened'),
     text: z.string().describe('The full plain-text notification (the email body)'),
