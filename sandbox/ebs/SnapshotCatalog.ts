@@ -370,7 +370,8 @@ export function linearChecksum(record: Pick<SnapshotRecord, 'ownBlocks' | 'ownDi
 }
 
 async function readAt(file: FileHandle, fileSize: number, blockIndex: number): Promise<Buffer> {
-  const data = Buffer.alloc(EBS_BLOCK_SIZE);
+  // Unfilled: every byte is either read or zeroed below.
+  const data = Buffer.allocUnsafe(EBS_BLOCK_SIZE);
   const offset = blockIndex * EBS_BLOCK_SIZE;
   let filled = 0;
   while (filled < EBS_BLOCK_SIZE && offset + filled < fileSize) {
@@ -378,6 +379,7 @@ async function readAt(file: FileHandle, fileSize: number, blockIndex: number): P
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
+  if (filled < EBS_BLOCK_SIZE) data.fill(0, filled);
   return data;
 }
 

@@ -56,6 +56,8 @@ export interface EbsSourceCounters {
   retries: number;
   checksumMismatches: number;
   tokenRefreshes: number;
+  /** Listings continued from the last block after their next-page token expired. */
+  pageTokenRestarts: number;
   listRequests: number;
 }
 
@@ -77,6 +79,7 @@ export class EbsSnapshotSource implements BlockSource {
     retries: 0,
     checksumMismatches: 0,
     tokenRefreshes: 0,
+    pageTokenRestarts: 0,
     listRequests: 0,
   };
   private readonly client: EBSClient;
@@ -126,61 +129,91 @@ export class EbsSnapshotSource implements BlockSource {
   }
 
   /** Lists the written blocks of `range` (ListSnapshotBlocks from StartingBlockIndex, every page). */
-  async *listBlocks(range: BlockRange, options: CallOptions = {}): AsyncIterable<ListedBlock> {
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await this.call('ListSnapshotBlocks', undefined, options.signal, (signal) =>
+  listBlocks(range: BlockRange, options: CallOptions = {}): AsyncIterable<ListedBlock> {
+    return this.paginate(
+      'ListSnapshotBlocks',
+      range,
+      options.signal,
+      (position, signal) =>
         this.client.send(
-          new ListSnapshotBlocksCommand({
-            SnapshotId: this.snapshotId,
-            MaxResults: this.pageSize,
-            ...(token === undefined ? { StartingBlockIndex: range.first } : { NextToken: token }),
-          }),
+          new ListSnapshotBlocksCommand({ SnapshotId: this.snapshotId, MaxResults: this.pageSize, ...position }),
           { abortSignal: signal },
         ),
-      );
-      this.counters.listRequests++;
-      for (const block of page.Blocks ?? []) {
-        const index = block.BlockIndex;
-        if (index === undefined || index < range.first) continue;
-        if (index >= range.end) return;
-        yield { index, ...(block.BlockToken === undefined ? {} : { token: block.BlockToken }) };
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
+      (page) =>
+        (page.Blocks ?? []).flatMap((b) =>
+          b.BlockIndex === undefined
+            ? []
+            : [{ index: b.BlockIndex, ...(b.BlockToken === undefined ? {} : { token: b.BlockToken }) }],
+        ),
+    );
   }
 
   /** Lists the blocks of `range` that differ from `parentId` (ListChangedBlocks, every page). */
-  async *listChangedBlocks(
-    parentId: string,
-    range: BlockRange,
-    options: CallOptions = {},
-  ): AsyncIterable<ChangedBlock> {
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await this.call('ListChangedBlocks', undefined, options.signal, (signal) =>
+  listChangedBlocks(parentId: string, range: BlockRange, options: CallOptions = {}): AsyncIterable<ChangedBlock> {
+    return this.paginate(
+      'ListChangedBlocks',
+      range,
+      options.signal,
+      (position, signal) =>
         this.client.send(
           new ListChangedBlocksCommand({
             FirstSnapshotId: parentId,
             SecondSnapshotId: this.snapshotId,
             MaxResults: this.pageSize,
-            ...(token === undefined ? { StartingBlockIndex: range.first } : { NextToken: token }),
+            ...position,
           }),
           { abortSignal: signal },
         ),
-      );
+      (page) =>
+        (page.ChangedBlocks ?? []).flatMap((b): ChangedBlock[] => {
+          if (b.BlockIndex === undefined) return [];
+          // No SecondBlockToken: the block exists only in the parent, so it reads as zeros now.
+          return b.SecondBlockToken === undefined
+            ? [{ index: b.BlockIndex, removed: true }]
+            : [{ index: b.BlockIndex, token: b.SecondBlockToken, removed: false }];
+        }),
+    );
+  }
+
+  /**
+   * Walks the pages of a listing, keeping to `range`. A next-page token lasts 60 minutes: when a slow consumer lets
+   * it expire, the listing carries on from the block after the last one yielded.
+   */
+  private async *paginate<P extends { NextToken?: string | undefined }, T extends { index: number }>(
+    operation: string,
+    range: BlockRange,
+    signal: AbortSignal | undefined,
+    fetch: (
+      position: { NextToken: string } | { StartingBlockIndex: number },
+      signal: AbortSignal | undefined,
+    ) => Promise<P>,
+    itemsOf: (page: P) => T[],
+  ): AsyncGenerator<T> {
+    let nextToken: string | undefined;
+    let resumeAt = range.first;
+    for (;;) {
+      const position = nextToken === undefined ? { StartingBlockIndex: resumeAt } : { NextToken: nextToken };
+      let page: P;
+      try {
+        page = await this.call(operation, undefined, signal, (s) => fetch(position, s));
+      } catch (error) {
+        if (nextToken !== undefined && error instanceof EbsRequestError && isExpiredPageTokenError(error.cause)) {
+          this.counters.pageTokenRestarts++;
+          nextToken = undefined;
+          continue;
+        }
+        throw error;
+      }
       this.counters.listRequests++;
-      for (const block of page.ChangedBlocks ?? []) {
-        const index = block.BlockIndex;
-        if (index === undefined || index < range.first) continue;
-        if (index >= range.end) return;
-        const second = block.SecondBlockToken;
-        yield second === undefined ? { index, removed: true } : { index, token: second, removed: false };
+      for (const item of itemsOf(page)) {
+        if (item.index < resumeAt) continue;
+        if (item.index >= range.end) return;
+        resumeAt = item.index + 1;
+        yield item;
       }
       nextToken = page.NextToken;
-    } while (nextToken);
+      if (!nextToken) return;
+    }
   }
 
   /**
@@ -320,6 +353,16 @@ export class EbsSnapshotSource implements BlockSource {
       throw new EbsRequestError(operation, this.snapshotId, blockIndex, { cause: error, attempts });
     }
   }
+}
+
+/** EBS refuses a next-page token that expired (60 minutes) with ValidationException reason INVALID_PAGE_TOKEN. */
+function isExpiredPageTokenError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'ValidationException' &&
+    (error as { Reason?: unknown }).Reason === 'INVALID_PAGE_TOKEN'
+  );
 }
 
 /** EBS refuses a block token that expired (7 days) with ValidationException reason INVALID_BLOCK_TOKEN. */

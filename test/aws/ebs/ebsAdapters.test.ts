@@ -116,6 +116,17 @@ describe('EbsSnapshotSource, listing', () => {
     expect(listed.every((b) => typeof b.token === 'string')).toBe(true);
   });
 
+  it('carries on from the last listed block when the next-page token expires mid-listing', async () => {
+    const src = source(many, { listPageSize: 100 });
+    const listed: number[] = [];
+    for await (const block of src.listBlocks({ first: 0, end: 2048 })) {
+      listed.push(block.index);
+      if (listed.length === 100) standIn.expireTokens();
+    }
+    expect(listed).toEqual(Array.from({ length: 250 }, (_, i) => i * 2));
+    expect(src.counters.pageTokenRestarts).toBe(1);
+  });
+
   it('lists only the blocks of a shard range', async () => {
     const listed = await collect(source(many, { listPageSize: 100 }).listBlocks({ first: 101, end: 301 }));
     expect(listed.map((b) => b.index)).toEqual(Array.from({ length: 100 }, (_, i) => 102 + i * 2));
