@@ -92,6 +92,33 @@ async function concat(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** A client whose first `failures` UploadPart requests fail with 503 SlowDown before reaching the server. */
+function faultyClient(failures: number) {
+  const faulty = createS3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  let failed = 0;
+  faulty.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { method: string; query: Record<string, unknown> };
+      if (request.method === 'PUT' && 'partNumber' in (request.query ?? {}) && failed < failures) {
+        failed++;
+        throw Object.assign(new Error('Please reduce your request rate.'), {
+          name: 'SlowDown',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'injectSlowDown' },
+  );
+  return { client: faulty, failed: () => failed };
+}
+
 async function openUploads(): Promise<number> {
   const out = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
   return out.Uploads?.length ?? 0;
@@ -200,6 +227,26 @@ describe('S3ArchiveStore', () => {
     await store({ storageClass: 'GLACIER' }).put('cool.bin', bytes(10, 10));
     const put = sent.find((r) => r.method === 'PUT' && r.path.endsWith('/cool.bin'));
     expect(put?.headers['x-amz-storage-class']).toBe('GLACIER');
+  });
+
+  it('retries a part answered with 503 SlowDown and completes the object intact', async () => {
+    const flaky = faultyClient(2);
+    const st = store({ client: flaky.client });
+    await st.put('flaky.bin', bytes(12 * MIB, MIB));
+    expect(flaky.failed()).toBe(2);
+    expect(st.counters.retries).toBe(2);
+    expect((await concat(await store().get('flaky.bin'))).equals(await concat(bytes(12 * MIB, MIB)))).toBe(true);
+    flaky.client.destroy();
+  });
+
+  it('aborts the multipart upload when a part keeps failing', async () => {
+    const flaky = faultyClient(Number.POSITIVE_INFINITY);
+    const st = store({ client: flaky.client, retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 } });
+    const error = await st.put('doomed.bin', bytes(12 * MIB, MIB)).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/UploadPart of exports\/vol-1\/doomed.bin failed: SlowDown/);
+    expect(await openUploads()).toBe(0);
+    expect(await store().head('doomed.bin')).toBeUndefined();
+    flaky.client.destroy();
   });
 
   it('refuses parts under 5 MiB', () => {
