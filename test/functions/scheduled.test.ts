@@ -32,12 +32,12 @@ describe('daily digest', () => {
   ];
 
   it('summarises the last 24 hours from the ledger and sends it to the digest channels once', async () => {
-    const h = await routerHarness(local);
+    const now = Date.parse('2026-11-21T01:00:00Z');
+    const h = await routerHarness(local, { now: () => now });
     await route(h, dayEvents);
     await h.router.handleBatch({ Records: [sqsRecord('garbage', 'm-bad')] });
     const before = { emails: h.emails().length, deliveries: h.deliveries().length };
     // The fixtures happened on 2026-11-20; the garbage arrived now. Send the digest as of the fixtures' next morning.
-    const now = Date.parse('2026-11-21T01:00:00Z');
     const sender = new DigestSender({
       ledger: h.ledger,
       notifier: h.notifier,
@@ -53,6 +53,7 @@ describe('daily digest', () => {
     expect(email?.Subject).toBe('Backup digest: 2 ok · 1 warning · 3 failed');
     expect(email?.Message).toContain('Backup policy changes (2):');
     expect(email?.Message).toContain('Failing resources');
+    expect(email?.Message).toContain('1 kept in the ledger for review');
     const digestJob = h.deliveries().at(-1);
     expect(digestJob?.notificationId).toBe('digest:2026-11-21T01');
     expect(h.emails().length - before.emails).toBe(1);
@@ -81,9 +82,9 @@ describe('hourly RPO check', () => {
   const goodAt = Date.parse('2026-11-20T02:31:09Z');
 
   it('alerts once per resource past its RPO, however many hours it stays late', async () => {
-    const h = await routerHarness(local);
-    await route(h, ['eventbridge-backup/backup-job-completed']);
     let now = goodAt + 23 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
       ledger: h.ledger,
       notifier: h.notifier,
@@ -105,9 +106,9 @@ describe('hourly RPO check', () => {
   });
 
   it('alerts again after the resource recovers and then breaches again', async () => {
-    const h = await routerHarness(local);
-    await route(h, ['eventbridge-backup/backup-job-completed']);
     let now = goodAt + 25 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
       ledger: h.ledger,
       notifier: h.notifier,
@@ -134,9 +135,9 @@ describe('hourly RPO check', () => {
   });
 
   it('retries only the alerts that could not be sent', async () => {
-    const h = await routerHarness(local);
-    await route(h, ['eventbridge-backup/backup-job-completed']);
     const now = goodAt + 25 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
       ledger: h.ledger,
       notifier: h.notifier,

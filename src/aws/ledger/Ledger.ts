@@ -54,6 +54,12 @@ export interface LedgerRetention {
   readonly historyDays: number;
   /** @default 90 */
   readonly unparsedDays: number;
+  /**
+   * How long a resource's last good recovery point is kept after it was last renewed. A resource deleted on
+   * purpose stops being reported past its RPO after this; one that really lost its backups has been alerted
+   * and listed in every digest by then. @default 90
+   */
+  readonly lastGoodDays: number;
 }
 
 export const DEFAULT_RETENTION: LedgerRetention = {
@@ -61,6 +67,7 @@ export const DEFAULT_RETENTION: LedgerRetention = {
   jobStateDays: 35,
   historyDays: 400,
   unparsedDays: 90,
+  lastGoodDays: 90,
 };
 
 export interface LedgerOptions {
@@ -296,7 +303,7 @@ export class Ledger {
           TableName: this.table,
           Key: lastGoodKey(fact.resourceArn),
           UpdateExpression:
-            'SET atMs = :at, recoveryPointArn = :rp, resourceType = :type, resourceName = :name, account = :account, #region = :region, vaultName = :vault',
+            'SET atMs = :at, recoveryPointArn = :rp, resourceType = :type, resourceName = :name, account = :account, #region = :region, vaultName = :vault, expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(pk) OR atMs < :at',
           ExpressionAttributeNames: { '#region': 'region' },
           ExpressionAttributeValues: {
@@ -307,6 +314,7 @@ export class Ledger {
             ':account': signal.account ?? null,
             ':region': signal.region ?? null,
             ':vault': signal.vault?.name ?? null,
+            ':exp': expiresAtSeconds(fact.atMs, this.retention.lastGoodDays),
           },
         }),
       );
@@ -317,13 +325,16 @@ export class Ledger {
     }
   }
 
-  /** Every resource's last good recovery point (one partition, read whole). */
+  /** Every resource's last good recovery point (one partition, read whole), leaving out expired ones. */
   async lastGoodRecoveryPoints(): Promise<LastGoodRecoveryPoint[]> {
     const items = await this.queryAll('lastGoodRecoveryPoints', {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': LAST_GOOD_PARTITION },
     });
-    return items.map((item) =>
+    // DynamoDB deletes expired items only eventually (often days later): skip them here.
+    const nowSeconds = Math.floor(this.now() / 1000);
+    const live = items.filter((item) => typeof item.expiresAt !== 'number' || item.expiresAt > nowSeconds);
+    return live.map((item) =>
       compact<LastGoodRecoveryPoint>({
         resourceArn: resourceArnOfSortKey(String(item.sk)),
         atMs: Number(item.atMs),

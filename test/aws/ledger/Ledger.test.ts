@@ -139,6 +139,14 @@ describe('Ledger.recordGoodRecoveryPoint', () => {
     });
   });
 
+  it('forgets a resource whose last good recovery point is older than the retention', async () => {
+    const ledger = await freshLedger(() => Date.parse('2026-11-21T12:00:00Z'));
+    await ledger.recordGoodRecoveryPoint(completed('old', '2026-08-01T00:00:00Z'));
+    expect(await ledger.lastGoodRecoveryPoints()).toEqual([]);
+    await ledger.recordGoodRecoveryPoint(completed('recent', '2026-09-01T00:00:00Z'));
+    expect((await ledger.lastGoodRecoveryPoints()).map((r) => r.recoveryPointArn)).toEqual(['rp-recent']);
+  });
+
   it('does not count a failed job as a good recovery point', async () => {
     const ledger = await freshLedger();
     expect(await ledger.recordGoodRecoveryPoint(makeSignal())).toBe(false);
