@@ -32,12 +32,13 @@ describe('daily digest', () => {
   ];
 
   it('summarises the last 24 hours from the ledger and sends it to the digest channels once', async () => {
-    const now = Date.parse('2026-11-21T01:00:00Z');
+    let now = Date.parse('2026-11-21T01:00:00Z');
     const h = await routerHarness(local, { now: () => now });
     await route(h, dayEvents);
     await h.router.handleBatch({ Records: [sqsRecord('garbage', 'm-bad')] });
     const before = { emails: h.emails().length, deliveries: h.deliveries().length };
-    // The fixtures happened on 2026-11-20; the garbage arrived now. Send the digest as of the fixtures' next morning.
+    now += 60_000;
+    // The fixtures happened on 2026-11-20, the garbage at 01:00 the next day; the digest goes out a minute later.
     const sender = new DigestSender({
       ledger: h.ledger,
       notifier: h.notifier,
