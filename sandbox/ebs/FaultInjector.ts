@@ -30,6 +30,13 @@ export interface EbsFaultOptions {
   readonly wrongChecksumBlocks?: readonly { snapshotId?: string; blockIndex: number; times?: number }[];
   /** Chance that a list page comes back empty with a NextToken, as EBS sometimes does. @default 0 */
   readonly emptyPageProbability?: number;
+  /**
+   * Block requests allowed in flight at once per snapshot; more answer 400 ConcurrentLimitExceededException.
+   * @default unlimited
+   */
+  readonly concurrentLimitPerSnapshot?: number;
+  /** Snapshots every request on which answers 403 AccessDeniedException. @default none */
+  readonly deniedSnapshots?: readonly string[];
   /** Seed of the random generator. @default 1 */
   readonly seed?: number;
 }
@@ -47,6 +54,7 @@ export interface FaultCounters {
   slowResponses: number;
   wrongChecksums: number;
   emptyPages: number;
+  concurrentLimited: number;
 }
 
 /** Decides, request by request, which faults to inject. */
@@ -62,6 +70,7 @@ export class FaultInjector {
     slowResponses: 0,
     wrongChecksums: 0,
     emptyPages: 0,
+    concurrentLimited: 0,
   };
 
   constructor(
@@ -83,10 +92,32 @@ export class FaultInjector {
     this.stormLeft = requests;
   }
 
-  /** The faults for one request on a snapshot (throttling first, as a front door would). */
-  decide(snapshotId: string | undefined): FaultDecision {
+  /**
+   * The faults for one request (access first, then throttling, as a front door would). `snapshotId` is the snapshot
+   * of the request; `blockInFlight` how many block requests on it are in flight, this one included (absent for
+   * other requests).
+   */
+  decide(snapshotId: string | undefined, blockInFlight?: number): FaultDecision {
     const o = this.options;
     let delayMs = o.latencyMs ?? 0;
+    if (snapshotId !== undefined && o.deniedSnapshots?.includes(snapshotId)) {
+      return {
+        delayMs,
+        error: new EbsStandInError(
+          403,
+          'AccessDeniedException',
+          'You do not have access to this snapshot.',
+          'UNAUTHORIZED_ACCOUNT',
+        ),
+      };
+    }
+    if (blockInFlight !== undefined && blockInFlight > (o.concurrentLimitPerSnapshot ?? Number.POSITIVE_INFINITY)) {
+      this.counters.concurrentLimited++;
+      return {
+        delayMs,
+        error: new EbsStandInError(400, 'ConcurrentLimitExceededException', 'Too many concurrent requests.'),
+      };
+    }
     if (this.stormLeft === 0 && (o.stormProbability ?? 0) > 0 && this.random() < (o.stormProbability ?? 0)) {
       this.stormLeft = o.stormRequests ?? 20;
     }
@@ -94,7 +125,12 @@ export class FaultInjector {
       this.stormLeft--;
       return { delayMs, error: this.throttle(o.stormErrorType ?? 'RequestThrottledException', 'ACCOUNT_THROTTLED') };
     }
-    if (snapshotId !== undefined && o.rateLimitPerSnapshot !== undefined && this.overRate(snapshotId)) {
+    if (
+      blockInFlight !== undefined &&
+      snapshotId !== undefined &&
+      o.rateLimitPerSnapshot !== undefined &&
+      this.overRate(snapshotId)
+    ) {
       return { delayMs, error: this.throttle('RequestThrottledException', 'RESOURCE_LEVEL_THROTTLE') };
     }
     if ((o.serverErrorProbability ?? 0) > 0 && this.random() < (o.serverErrorProbability ?? 0)) {

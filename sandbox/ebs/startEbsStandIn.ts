@@ -139,6 +139,9 @@ interface Answer {
 
 /** Routes one HTTP request to an operation and writes its answer (after the injected delay). */
 class RequestHandler {
+  /** Block requests in flight per snapshot, until their answer is sent or the client goes away. */
+  private readonly inFlight = new Map<string, number>();
+
   constructor(
     private readonly catalog: SnapshotCatalog,
     private readonly faults: FaultInjector,
@@ -159,7 +162,14 @@ class RequestHandler {
       if (!route) throw new EbsStandInError(404, 'UnknownOperationException', `No operation at ${url.pathname}.`);
       requests[route.operation] = (requests[route.operation] ?? 0) + 1;
       const blockOperation = route.operation === 'GetSnapshotBlock' || route.operation === 'PutSnapshotBlock';
-      const decision = this.faults.decide(blockOperation ? route.snapshotId : undefined);
+      let inFlight: number | undefined;
+      if (blockOperation) {
+        const key = route.snapshotId;
+        inFlight = (this.inFlight.get(key) ?? 0) + 1;
+        this.inFlight.set(key, inFlight);
+        res.once('close', () => this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1));
+      }
+      const decision = this.faults.decide(route.snapshotId, inFlight);
       delayMs = decision.delayMs;
       // Read the body even when failing, so the connection stays usable for the next request.
       const body = await readBody(req, EBS_BLOCK_SIZE + 1);

@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AccessDeniedException,
   CompleteSnapshotCommand,
+  ConcurrentLimitExceededException,
   ConflictException,
   EBSClient,
   EBSServiceException,
@@ -72,6 +74,8 @@ afterEach(() => {
     emptyPageProbability: 0,
     wrongChecksumBlocks: [],
     rateLimitPerSnapshot: undefined,
+    concurrentLimitPerSnapshot: undefined,
+    deniedSnapshots: [],
   });
   standIn.startThrottleStorm(0);
 });
@@ -380,6 +384,34 @@ describe('the EBS stand-in, faults', () => {
     clock += 1000;
     const again = await readBlock(base, 0, token);
     expect(again.length).toBe(EBS_BLOCK_SIZE);
+  });
+
+  it('can answer a storm with ThrottlingException, which the SDK raises by that name', async () => {
+    standIn.setFaults({ stormErrorType: 'ThrottlingException' });
+    standIn.startThrottleStorm(1);
+    const error = await errorOf(ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: base })));
+    expect(error.name).toBe('ThrottlingException');
+    standIn.setFaults({ stormErrorType: 'RequestThrottledException' });
+  });
+
+  it('answers ConcurrentLimitExceededException beyond the concurrent block requests allowed per snapshot', async () => {
+    const page = await ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: base }));
+    const token = page.Blocks![0]!.BlockToken!;
+    standIn.setFaults({ concurrentLimitPerSnapshot: 2, latencyMs: 50 });
+    const results = await Promise.allSettled([0, 1, 2, 3].map(() => readBlock(base, 0, token)));
+    standIn.setFaults({ latencyMs: 0 });
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect(refused).toHaveLength(2);
+    for (const error of refused) expect(error).toBeInstanceOf(ConcurrentLimitExceededException);
+  });
+
+  it('answers AccessDeniedException for a denied snapshot', async () => {
+    standIn.setFaults({ deniedSnapshots: [base] });
+    const error = await errorOf(ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: base })));
+    expect(error).toBeInstanceOf(AccessDeniedException);
+    expect(error.$metadata.httpStatusCode).toBe(403);
+    expect((error as AccessDeniedException).Reason).toBe('UNAUTHORIZED_ACCOUNT');
   });
 
   it('answers 5xx errors the SDK reports as server faults', async () => {
