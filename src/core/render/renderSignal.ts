@@ -29,11 +29,13 @@ export interface Rendering {
 /** Renders a signal for every channel. Pure and total: any Signal renders, nothing throws, no raw input is dumped. */
 export function renderSignal(signal: Signal, options: RenderOptions = {}): Rendering {
   const description = describeSignal(signal, options);
+  const subject = renderSubject(signal, options, description);
+  const text = renderText(signal, options, description);
   return {
-    subject: renderSubject(signal, options, description),
-    text: renderText(signal, options, description),
+    subject,
+    text,
     slack: renderSlack(signal, options, description),
     teams: renderTeams(signal, options, description),
-    webhook: renderWebhook(signal, options, description),
+    webhook: renderWebhook(signal, options, description, { subject, text }),
   };
 }

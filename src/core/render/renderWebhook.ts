@@ -11,6 +11,8 @@ export function renderWebhook(
   signal: Signal,
   options?: RenderOptions,
   description: SignalDescription = describeSignal(signal, options),
+  /** Subject and text already rendered from the same description, to avoid rendering them twice. */
+  rendered?: { readonly subject: string; readonly text: string },
 ): WebhookPayload {
   const { times, policy } = signal;
   const elapsed = elapsedBetween(times.started ?? times.created, times.completed);
@@ -23,9 +25,9 @@ export function renderWebhook(
     source: signal.source,
     eventType: signal.eventType,
     state: signal.state ?? null,
-    subject: renderSubject(signal, options, description),
+    subject: rendered?.subject ?? renderSubject(signal, options, description),
     summary: description.summary,
-    text: renderText(signal, options, description),
+    text: rendered?.text ?? renderText(signal, options, description),
     account: signal.account ?? null,
     region: signal.region ?? null,
     resource: {

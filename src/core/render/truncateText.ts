@@ -13,7 +13,8 @@ export function truncateText(text: string, max: number, ellipsis = '…'): strin
   if (ellipsis.length >= max) return ellipsis.slice(0, max);
   const budget = max - ellipsis.length;
   let kept = '';
-  for (const { segment } of graphemes.segment(text)) {
+  // Only the start can be kept: segment a prefix a little longer than the budget, not the whole text.
+  for (const { segment } of graphemes.segment(text.slice(0, budget + 32))) {
     if (kept.length + segment.length > budget) break;
     kept += segment;
   }
@@ -51,9 +52,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 // A surrogate half without its partner cannot be encoded as UTF-8; JSON.parse lets such strings through.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Replaces lone surrogate halves with U+FFFD so the text encodes as UTF-8 everywhere. */
 export function toWellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\ufffd');
+  // Most text has no surrogates at all; a plain character-class test is much cheaper than the lookarounds.
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
 }
 
 /** Makes one line of `text`: control characters and line breaks become spaces, runs of spaces collapse. */
