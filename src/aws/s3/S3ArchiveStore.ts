@@ -107,8 +107,8 @@ export class S3ArchiveStore implements ArchiveStore {
     const signal = options.signal;
     const parts = partsOf(body, this.partSize)[Symbol.asyncIterator]();
     try {
-      const first = await parts.next();
-      const second = first.done ? first : await parts.next();
+      const first = await nextOrAbort(parts, signal);
+      const second = first.done ? first : await nextOrAbort(parts, signal);
       if (second.done) {
         const data = first.done ? Buffer.alloc(0) : first.value;
         await this.send('PutObject', fullKey, signal, (s) =>
@@ -122,7 +122,8 @@ export class S3ArchiveStore implements ArchiveStore {
       }
       return await this.multipart(key, fullKey, [first.value as Buffer, second.value], parts, options);
     } catch (error) {
-      await parts.return?.(undefined);
+      // Not awaited: a source stuck in a read would keep the generator (and this rejection) waiting.
+      parts.return?.(undefined).catch(() => undefined);
       if (signal?.aborted) throw abortReason(signal);
       throw error;
     }
@@ -254,7 +255,7 @@ export class S3ArchiveStore implements ArchiveStore {
         while (inFlight.size >= this.maxConcurrentParts && !failure) await Promise.race(inFlight);
         if (failure) break;
         if (signal.aborted) throw abortReason(signal);
-        const next = await rest.next();
+        const next = await nextOrAbort(rest, signal);
         if (next.done) break;
         upload(next.value);
       }
@@ -366,6 +367,26 @@ export class S3ArchiveStore implements ArchiveStore {
       throw new S3StoreError(operation, fullKey, { cause: error });
     }
   }
+}
+
+/** The iterator's next item, or the abort reason as soon as the signal fires (a source may never yield again). */
+function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): Promise<IteratorResult<T>> {
+  if (!signal) return iterator.next();
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Cuts a stream of chunks of any size into buffers of exactly `partSize` bytes (the last may be shorter). */

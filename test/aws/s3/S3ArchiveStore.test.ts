@@ -219,6 +219,20 @@ describe('S3ArchiveStore', () => {
     expect(await st.head('cancelled.bin')).toBeUndefined();
   });
 
+  it('gives up at once when aborted while the source is stuck, and aborts the upload', async () => {
+    const st = store();
+    const controller = new AbortController();
+    async function* stuckSource() {
+      yield* bytes(11 * MIB, MIB);
+      await new Promise(() => undefined);
+    }
+    const putting = st.put('stuck.bin', stuckSource(), { signal: controller.signal });
+    while (st.counters.partsUploaded < 2) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error('gave up waiting'));
+    await expect(putting).rejects.toThrow('gave up waiting');
+    expect(await openUploads()).toBe(0);
+  });
+
   it('sends the storage class and checksum algorithm with new objects', async () => {
     await store({ storageClass: 'DEEP_ARCHIVE' }).put('cold.bin', bytes(6 * MIB, MIB));
     const create = sent.find((r) => r.method === 'POST' && 'uploads' in (r.query ?? {}));
