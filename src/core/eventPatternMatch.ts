@@ -57,6 +57,8 @@ type Value = JsonValue | typeof ABSENT;
 
 /** True when the event matches the pattern under EventBridge semantics. */
 export function matchesEventPattern(pattern: EventPattern, event: unknown): boolean {
+  // EventBridge only ever evaluates one event object at a time.
+  if (!isPlainObject(event)) return false;
   return matchObject(pattern, event as Value);
 }
 

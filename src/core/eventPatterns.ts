@@ -19,7 +19,7 @@ export const BACKUP_DETAIL_TYPES = [
   'Region Setting State Change',
 ] as const;
 
-/** Job detail-types whose in-progress states are not forwarded (only terminal states matter downstream). */
+/** Job detail-types whose in-progress states are not forwarded (only outcomes matter downstream). */
 export const JOB_DETAIL_TYPES = [
   'Backup Job State Change',
   'Copy Job State Change',
@@ -27,16 +27,12 @@ export const JOB_DETAIL_TYPES = [
   'Scan Job State Change',
 ] as const;
 
-/** Terminal job states, across backup, copy, restore and scan jobs. */
-export const TERMINAL_JOB_STATES = [
-  'COMPLETED',
-  'COMPLETED_WITH_ISSUES',
-  'FAILED',
-  'EXPIRED',
-  'ABORTED',
-  'PARTIAL',
-  'CANCELED',
-] as const;
+/**
+ * Job states that are still in progress, across backup, copy, restore and scan jobs. Everything else
+ * (COMPLETED, FAILED, EXPIRED, ABORTED, PARTIAL, CANCELED, COMPLETED_WITH_ISSUES, and any state AWS adds
+ * later) is an outcome worth forwarding.
+ */
+export const IN_PROGRESS_JOB_STATES = ['CREATED', 'PENDING', 'RUNNING', 'ABORTING'] as const;
 
 /** AWS Backup API calls that weaken or remove protection (CloudTrail `eventName`). */
 export const BACKUP_TAMPER_CALLS = [
@@ -81,11 +77,11 @@ export interface RulePattern {
 const CLOUDTRAIL_DETAIL_TYPES = [CLOUDTRAIL_API_CALL, 'AWS Service Event via CloudTrail'] as const;
 
 /**
- * AWS Backup service events. Jobs are forwarded only in a terminal state; restore jobs report it in
- * `detail.status` (not `state`), so both fields are accepted. Every other detail-type is forwarded,
- * including ones AWS adds later (the router reads them generically or keeps them as unparsed), except
- * the CloudTrail ones: API calls have their own rule, and the BackupJobCompleted service event repeats
- * the Backup Job State Change.
+ * AWS Backup service events. Jobs are forwarded once they are no longer in progress; restore jobs report
+ * their state in `detail.status` (not `state`), so both fields are read, and a job event carrying neither
+ * is forwarded too, for the router to report as unparsed. Every other detail-type is forwarded as is,
+ * including ones AWS adds later, except the CloudTrail ones: API calls have their own rule, and the
+ * BackupJobCompleted service event repeats the Backup Job State Change.
  */
 export const BACKUP_EVENTS: RulePattern = {
   name: 'backupEvents',
@@ -94,8 +90,9 @@ export const BACKUP_EVENTS: RulePattern = {
     source: ['aws.backup'],
     $or: [
       { 'detail-type': [{ 'anything-but': [...JOB_DETAIL_TYPES, ...CLOUDTRAIL_DETAIL_TYPES] }] },
-      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { state: [...TERMINAL_JOB_STATES] } },
-      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { status: [...TERMINAL_JOB_STATES] } },
+      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { state: [{ 'anything-but': [...IN_PROGRESS_JOB_STATES] }] } },
+      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { status: [{ 'anything-but': [...IN_PROGRESS_JOB_STATES] }] } },
+      { 'detail-type': [...JOB_DETAIL_TYPES], detail: { state: [{ exists: false }], status: [{ exists: false }] } },
     ],
   },
 };

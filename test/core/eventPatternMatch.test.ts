@@ -101,6 +101,12 @@ describe('matchesEventPattern', () => {
     expect(matchesEventPattern({ ...pattern, source: ['aws.ec2'] }, event)).toBe(false);
   });
 
+  it('matches only a single event object, as EventBridge evaluates them', () => {
+    expect(matchesEventPattern({ source: ['aws.backup'] }, [event])).toBe(false);
+    expect(matchesEventPattern({ source: ['aws.backup'] }, null)).toBe(false);
+    expect(matchesEventPattern({ source: ['aws.backup'] }, JSON.stringify(event))).toBe(false);
+  });
+
   it('rejects patterns outside the supported subset instead of guessing', () => {
     expect(() => matchesEventPattern({ a: [{ cidr: '10.0.0.0/8' } as never] }, { a: '10.0.0.1' })).toThrow(
       EventPatternError,

@@ -27,9 +27,11 @@ interface ExpectedSignal {
 
 interface Fixture {
   readonly name: string;
-  readonly event: Record<string, unknown>;
+  readonly event: unknown;
   readonly expected: readonly ExpectedSignal[];
 }
+
+type Envelope = Record<string, unknown> & { readonly detail?: Record<string, unknown> };
 
 function loadCorpus(dir: string): Fixture[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -43,7 +45,7 @@ function loadCorpus(dir: string): Fixture[] {
     } catch {
       return [];
     }
-    let event: Record<string, unknown>;
+    let event: unknown;
     try {
       event = JSON.parse(readFileSync(path, 'utf8'));
     } catch {
@@ -54,21 +56,32 @@ function loadCorpus(dir: string): Fixture[] {
   });
 }
 
-const corpus = loadCorpus(corpusRoot);
+const everything = loadCorpus(corpusRoot);
+
+/** An input as EventBridge delivers it to a rule: one object with a string source and detail-type. */
+function isEnvelope(event: unknown): event is Envelope {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const e = event as Record<string, unknown>;
+  return typeof e.source === 'string' && typeof e['detail-type'] === 'string';
+}
+
+/** Well-formed events a rule can see; broken inputs and wrappers (SNS, SQS, arrays) are tested apart. */
+const corpus = everything.filter((f) => isEnvelope(f.event) && !f.name.startsWith('broken/'));
+const envelope = (f: Fixture) => f.event as Envelope;
 const JOB_KINDS = new Set(['backup-job', 'copy-job', 'restore-job', 'scan']);
 const IN_PROGRESS = new Set(['created', 'pending', 'running', 'started', 'stopped']);
 
 /** What each rule should forward, decided from the event and the signals the normalizer expects of it. */
 const SHOULD_MATCH: Record<RulePattern['name'], (f: Fixture) => boolean> = {
   backupEvents: (f) =>
-    f.event.source === 'aws.backup' &&
+    envelope(f).source === 'aws.backup' &&
     f.expected.some((s) => s.source === 'eventbridge') &&
     !f.expected.some((s) => JOB_KINDS.has(s.kind) && IN_PROGRESS.has(s.outcome)),
-  backupTamperCalls: (f) => f.event.source === 'aws.backup' && f.expected.some((s) => s.kind === 'tamper'),
+  backupTamperCalls: (f) => envelope(f).source === 'aws.backup' && f.expected.some((s) => s.kind === 'tamper'),
   organizationsPolicyChanges: (f) => f.expected.some((s) => s.kind === 'policy-change'),
   vaultpilotAlarms: (f) =>
     f.expected.some((s) => s.kind === 'alarm' && s.source === 'cloudwatch-alarm') &&
-    String((f.event.detail as Record<string, unknown> | undefined)?.alarmName ?? '').startsWith(ALARM_NAME_PREFIX),
+    String(envelope(f).detail?.alarmName ?? '').startsWith(ALARM_NAME_PREFIX),
 };
 
 function alarmEvent(alarmName: string): Record<string, unknown> {
@@ -92,8 +105,9 @@ function alarmEvent(alarmName: string): Record<string, unknown> {
 
 describe('the event patterns against the fixture corpus', () => {
   it('finds a corpus with EventBridge and CloudTrail events', () => {
-    expect(corpus.filter((f) => f.event.source === 'aws.backup').length).toBeGreaterThan(40);
-    expect(corpus.filter((f) => f.event.source === 'aws.organizations').length).toBeGreaterThan(5);
+    expect(corpus.filter((f) => envelope(f).source === 'aws.backup').length).toBeGreaterThan(40);
+    expect(corpus.filter((f) => envelope(f).source === 'aws.organizations').length).toBeGreaterThan(5);
+    expect(corpus.filter((f) => envelope(f).source === 'aws.cloudwatch').length).toBeGreaterThan(3);
   });
 
   for (const rule of [BACKUP_EVENTS, BACKUP_TAMPER_EVENTS, ORGANIZATIONS_POLICY_EVENTS, VAULTPILOT_ALARM_EVENTS]) {
@@ -107,7 +121,7 @@ describe('the event patterns against the fixture corpus', () => {
 
   it('forwards restore failures, which report their outcome in detail.status', () => {
     const restoreFailed = corpus.find((f) => f.name.endsWith('restore-job-failed.json'));
-    expect(restoreFailed?.event.detail).toHaveProperty('status', 'FAILED');
+    expect(envelope(restoreFailed as Fixture).detail).toHaveProperty('status', 'FAILED');
     expect(matchesEventPattern(BACKUP_EVENTS.pattern, restoreFailed?.event)).toBe(true);
   });
 
@@ -135,7 +149,7 @@ describe('the event patterns against the fixture corpus', () => {
   });
 
   it('keeps Organizations events out of member forwarding and sends them from the management account', () => {
-    const policy = corpus.filter((f) => f.event.source === 'aws.organizations');
+    const policy = corpus.filter((f) => envelope(f).source === 'aws.organizations');
     for (const f of policy) {
       expect(
         MEMBER_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
@@ -145,6 +159,30 @@ describe('the event patterns against the fixture corpus', () => {
         MANAGEMENT_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
         f.name,
       ).toBe(true);
+    }
+  });
+});
+
+describe('the event patterns against inputs no rule sees as such', () => {
+  it('never match wrappers: SNS and SQS envelopes, arrays, JSON text', () => {
+    const wrappers = everything.filter((f) => f.name.startsWith('wrappers/'));
+    expect(wrappers.length).toBeGreaterThan(3);
+    const rules = [BACKUP_EVENTS, BACKUP_TAMPER_EVENTS, ORGANIZATIONS_POLICY_EVENTS, VAULTPILOT_ALARM_EVENTS];
+    const matched = wrappers.filter((f) => rules.some((r) => matchesEventPattern(r.pattern, f.event)));
+    expect(matched.map((f) => f.name)).toEqual([]);
+  });
+
+  it('forward malformed AWS Backup and alarm events that carry a valid envelope, for the router to report', () => {
+    const byName = (name: string) => everything.find((f) => f.name === `broken/${name}`);
+    for (const [name, rule] of [
+      ['alarm-state-not-an-object.json', VAULTPILOT_ALARM_EVENTS],
+      ['state-not-a-string.json', BACKUP_EVENTS],
+      ['backup-job-without-state.json', BACKUP_EVENTS],
+    ] as const) {
+      const fixture = byName(name);
+      expect(fixture, name).toBeDefined();
+      expect(fixture?.expected.map((s) => s.kind)).toEqual(['unparsed']);
+      expect(matchesEventPattern(rule.pattern, fixture?.event), name).toBe(true);
     }
   });
 });
