@@ -24,6 +24,8 @@ import { patternBlock, writeImage } from '../../sandbox/ebs/imageFiles.js';
 import { EBS_BLOCK_SIZE, type EbsStandIn, startEbsStandIn } from '../../sandbox/ebs/startEbsStandIn.js';
 
 const GIB = 1024 ** 3;
+/** Small images keep the tests quick; the volume size still rounds up to 1 GiB. */
+const IMAGE_SIZE = 64 * 1024 ** 2;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 
 let dir: string;
@@ -35,13 +37,13 @@ let child: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ebs-standin-test-'));
-  await writeImage(join(dir, 'base.img'), GIB, [
+  await writeImage(join(dir, 'base.img'), IMAGE_SIZE, [
     [0, patternBlock('b0')],
     [1, patternBlock('b1')],
     [7, patternBlock('b7')],
   ]);
   // The child changes block 1, clears block 7 (a written block of zeros) and adds block 9.
-  await writeImage(join(dir, 'child.img'), GIB, [
+  await writeImage(join(dir, 'child.img'), IMAGE_SIZE, [
     [0, patternBlock('b0')],
     [1, patternBlock('c1')],
     [9, patternBlock('c9')],

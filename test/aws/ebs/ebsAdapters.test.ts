@@ -15,6 +15,8 @@ import { EbsSnapshotTarget } from '../../../src/aws/ebs/EbsSnapshotTarget.js';
 import { TokenBucketRegistry } from '../../../src/aws/retry/TokenBucket.js';
 
 const GIB = 1024 ** 3;
+/** Small images keep the tests quick; the volume size still rounds up to 1 GiB. */
+const IMAGE_SIZE = 64 * 1024 ** 2;
 const BASE_BLOCKS = [0, 1, 2, 3, 5, 8, 13, 21, 34, 55];
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 10, maxAttempts: 20 };
@@ -30,12 +32,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ebs-adapters-test-'));
   await writeImage(
     join(dir, 'base.img'),
-    GIB,
+    IMAGE_SIZE,
     BASE_BLOCKS.map((i) => [i, patternBlock(`base-${i}`)] as const),
   );
   await writeImage(
     join(dir, 'child.img'),
-    GIB,
+    IMAGE_SIZE,
     [...BASE_BLOCKS.filter((i) => i !== 8), 100].map(
       (i) => [i, patternBlock(i === 3 || i === 100 ? `child-${i}` : `base-${i}`)] as const,
     ),
@@ -233,6 +235,16 @@ describe('EbsSnapshotSource, reading blocks', () => {
     expect(error).toBeInstanceOf(ArchiveError);
     expect((error as Error).message).toMatch(/snap-missing.*1 attempt/);
     expect(((error as Error).cause as Error).name).toBe('ResourceNotFoundException');
+  });
+
+  it('retries in one loop only: the SDK client itself never retries', async () => {
+    const src = source(base, { retry: { ...fastRetry, maxAttempts: 3 } });
+    standIn.setFaults({ serverErrorProbability: 1 });
+    const before = standIn.stats.requests.ListSnapshotBlocks ?? 0;
+    const error = await src.describe().catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/after 3 attempt\(s\)/);
+    expect((standIn.stats.requests.ListSnapshotBlocks ?? 0) - before).toBe(3);
+    expect(await client.config.maxAttempts()).toBe(1);
   });
 
   it('rejects with the abort reason when cancelled', async () => {
