@@ -170,7 +170,7 @@ export class CentralStack extends Stack {
     });
     this.unparsedQueue = this.encryptedQueue('UnparsedKept', { retentionPeriod: Duration.days(14) });
     Validations.of(this.unparsedQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
+      id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is the final resting place of unparsed inputs, read by people; it is not consumed.',
     });
     this.unparsedTopic.addSubscription(
@@ -269,7 +269,7 @@ export class CentralStack extends Stack {
 
     for (const dlq of [this.routerDeadLetterQueue, this.deliveryDeadLetterQueue]) {
       Validations.of(dlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
+        id: 'AwsSolutions::AwsSolutions-SQS3',
         reason: 'This queue is itself a dead-letter queue; an alarm fires as soon as it holds a message.',
       });
     }

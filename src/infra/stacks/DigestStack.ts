@@ -45,7 +45,7 @@ export class DigestStack extends Stack {
       enforceSSL: true,
     });
     Validations.of(this.failedInvocations).acknowledge({
-      id: 'AwsSolutions-SQS3',
+      id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter destination of the scheduled functions and their schedules.',
     });
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {

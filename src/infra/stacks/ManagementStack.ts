@@ -31,7 +31,7 @@ export class ManagementStack extends Stack {
       enforceSSL: true,
     });
     Validations.of(undelivered).acknowledge({
-      id: 'AwsSolutions-SQS3',
+      id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the forwarding rule.',
     });
     const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: undelivered });

@@ -83,7 +83,7 @@ export class MemberStack extends Stack {
       enforceSSL: true,
     });
     Validations.of(undelivered).acknowledge({
-      id: 'AwsSolutions-SQS3',
+      id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
     });
     const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: undelivered });
