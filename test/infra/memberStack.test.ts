@@ -1,10 +1,12 @@
+import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAME_PREFIX } from '../../src/core/deployment/contract.js';
 import { MANAGEMENT_FORWARDED_RULES, MEMBER_FORWARDED_RULES } from '../../src/core/eventPatterns.js';
 import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../../src/infra/constructs/vaultNotificationsHandler.js';
+import { MemberTemplateTooLargeError } from '../../src/infra/InfraError.js';
 import { ACCOUNT_FAILURE_METRICS } from '../../src/infra/stacks/MemberStack.js';
-import { TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
+import { MemberStackSetStack, TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
 import { type SynthesizedApp, synthesizeFixtureApp } from './fixtureApp.js';
 
 /** Every metric name AWS Backup publishes in AWS/Backup (aws-facts §4); anything else never has data. */
@@ -190,6 +192,17 @@ describe('MemberStackSetStack', () => {
     const body = stackSet?.Properties.TemplateBody as string;
     expect(Buffer.byteLength(body)).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
     expect(JSON.parse(body)).toEqual(member.toJSON());
+  });
+
+  it('refuses a member template over the inline limit with an explanation instead of a failed deployment', () => {
+    const create = () =>
+      new MemberStackSetStack(new App(), 'TooLarge', {
+        templateBody: JSON.stringify({ Resources: { X: { Type: 'AWS::SNS::Topic', Padding: 'x'.repeat(60_000) } } }),
+        organizationalUnits: ['r-ab12'],
+        regions: ['eu-west-1'],
+      });
+    expect(create).toThrow(MemberTemplateTooLargeError);
+    expect(create).toThrow(/watchedVaults/);
   });
 
   it('can be deployed as delegated administrator from the central account', () => {
