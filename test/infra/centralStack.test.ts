@@ -47,6 +47,15 @@ describe('CentralStack', () => {
     });
   });
 
+  it('archives every event on the bus for 30 days, so events can be replayed after a fix', () => {
+    const bus = logicalIdOf('AWS::Events::EventBus');
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [bus, 'Arn'] },
+      RetentionDays: 30,
+      EventPattern: { source: [{ prefix: '' }] },
+    });
+  });
+
   it('routes every central-bus and default-bus rule, with the patterns from core, to the router queue', () => {
     const routerQueue = queueOf('RouterQueue');
     const deadLetters = queueOf('RouterDeadLetters');

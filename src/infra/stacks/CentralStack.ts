@@ -81,6 +81,13 @@ export class CentralStack extends Stack {
       }),
     );
 
+    // Everything that reaches the bus is archived for 30 days: after a router fix, events can be replayed.
+    this.bus.archive('Archive', {
+      description: 'Vaultpilot: every event on the central bus, for replay',
+      eventPattern: { source: events.Match.prefix('') },
+      retention: Duration.days(30),
+    });
+
     this.routerDeadLetterQueue = this.encryptedQueue('RouterDeadLetters', { retentionPeriod: Duration.days(14) });
     this.routerQueue = this.encryptedQueue('RouterQueue', {
       queueName: props.routerQueueName,
