@@ -12,7 +12,7 @@ import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
-import { CentralStack } from './stacks/CentralStack.js';
+import { CentralStack, VAULT_TOPIC_SUBSCRIBER_ROLE_NAME } from './stacks/CentralStack.js';
 import { DigestStack } from './stacks/DigestStack.js';
 import { ManagementStack, ORGANIZATIONS_EVENTS_REGION } from './stacks/ManagementStack.js';
 import { MemberStack, type MemberStackProps } from './stacks/MemberStack.js';
@@ -140,6 +140,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     notificationVaults,
     notificationEvents: notify.events,
     routerQueueArn,
+    subscriberRoleArn: `arn:${partition}:iam::${config.central.account}:role/${VAULT_TOPIC_SUBSCRIBER_ROLE_NAME}`,
   };
   const member = new MemberStack(app, STACK_NAMES.member, memberProps);
   const memberTemplateBody = synthesizeMemberTemplate(memberProps, validation);

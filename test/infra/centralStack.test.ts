@@ -263,6 +263,36 @@ describe('CentralStack', () => {
     }
   });
 
+  it('lets only the members\u2019 vault-notification roles assume the subscriber role, which may only subscribe the router queue', () => {
+    const role = logicalIdOf('AWS::IAM::Role', (r) => r.Properties.RoleName === 'vaultpilot-vault-topic-subscriber');
+    expect(resources[role]?.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Principal: { AWS: '*' },
+          Condition: {
+            StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+            ArnLike: { 'aws:PrincipalArn': expect.anything() },
+          },
+        },
+      ],
+    });
+    expect(JSON.stringify(resources[role]?.Properties.AssumeRolePolicyDocument)).toContain(
+      ':role/vaultpilot-vault-notifications-*',
+    );
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(role),
+    );
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Action: 'sns:Subscribe',
+        Condition: {
+          StringEquals: { 'sns:Protocol': 'sqs', 'sns:Endpoint': { 'Fn::GetAtt': [queueOf('RouterQueue'), 'Arn'] } },
+        },
+      }),
+    ]);
+  });
+
   it('admits members\u2019 vault-notification topics to the router queue only from the organization', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {

@@ -162,10 +162,29 @@ describe('MemberStack', () => {
         ]),
       },
     });
-    member.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'sqs',
-      Endpoint: 'arn:aws:sqs:eu-west-1:222222222222:vaultpilot-router',
+  });
+
+  it('subscribes the central router queue as its owner, through the central subscriber role', () => {
+    const subscriber = 'arn:aws:iam::222222222222:role/vaultpilot-vault-topic-subscriber';
+    expect(Object.keys(member.findResources('AWS::SNS::Subscription'))).toHaveLength(0);
+    member.hasResourceProperties('Custom::VaultpilotVaultNotifications', {
+      RouterQueueArn: 'arn:aws:sqs:eu-west-1:222222222222:vaultpilot-router',
+      SubscriberRoleArn: subscriber,
     });
+    member.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { AWS: subscriber }, Action: 'SNS:Subscribe' })]),
+      },
+    });
+    member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { 'Fn::Join': ['', ['vaultpilot-vault-notifications-', { Ref: 'AWS::Region' }]] },
+    });
+    member.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'sts:AssumeRole', Resource: subscriber })]),
+      },
+    });
+    expect(VAULT_NOTIFICATIONS_HANDLER_SOURCE).toContain('SubscribeCommand');
   });
 });
 
@@ -176,7 +195,7 @@ describe('MemberStackSetStack', () => {
       PermissionModel: 'SERVICE_MANAGED',
       CallAs: 'SELF',
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-      Capabilities: ['CAPABILITY_IAM'],
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
       StackInstancesGroup: [
         {
           DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456', 'ou-ab12-99998888'] },

@@ -1,17 +1,34 @@
 /**
- * Source of the custom-resource function that calls PutBackupVaultNotifications in member accounts.
+ * Source of the custom-resource function that sets up vault SNS notifications in a member account.
  *
- * It is inline (CloudFormation `ZipFile`) on purpose: the member template is deployed by a StackSet into
- * every account and Region, where no CDK asset bucket exists, so it must carry its code. It uses only
- * the AWS SDK that the Node.js 22 runtime ships and answers CloudFormation over HTTPS itself.
- * Vaults missing in an account or Region are skipped (reported in the resource's `Skipped` attribute);
- * deletion never fails, so a stack can always be removed.
+ * It is inline (CloudFormation `ZipFile`, at most 4,096 characters) on purpose: the member template is
+ * deployed by a StackSet into every account and Region, where no CDK asset bucket exists, so it must
+ * carry its code. It uses only the AWS SDK the Node.js 22 runtime ships and answers CloudFormation over
+ * HTTPS itself. On create and update it
+ * 1. calls PutBackupVaultNotifications for each listed vault that exists here (missing vaults are
+ *    skipped and reported in the `Skipped` attribute), and DeleteBackupVaultNotifications for vaults
+ *    no longer listed;
+ * 2. subscribes the central router queue to the topic *as the queue owner*, through a role in the
+ *    central account: a subscription made by the topic owner would wait for a confirmation nobody sends.
+ * Deletion never fails, so a stack can always be removed (deleting the topic removes its subscription).
  */
 export const VAULT_NOTIFICATIONS_HANDLER_SOURCE = `
 const https = require('node:https');
 const b = require('@aws-sdk/client-backup');
+const sts = require('@aws-sdk/client-sts');
+const sns = require('@aws-sdk/client-sns');
 const client = new b.BackupClient({});
 const notFound = (e) => e && e.name === 'ResourceNotFoundException';
+async function subscribe(p) {
+  const r = await new sts.STSClient({}).send(new sts.AssumeRoleCommand({
+    RoleArn: p.SubscriberRoleArn, RoleSessionName: 'vaultpilot-subscribe' }));
+  const c = r.Credentials;
+  const s = new sns.SNSClient({ credentials: {
+    accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+  const out = await s.send(new sns.SubscribeCommand({
+    TopicArn: p.TopicArn, Protocol: 'sqs', Endpoint: p.RouterQueueArn, ReturnSubscriptionArn: true }));
+  return out.SubscriptionArn;
+}
 async function apply(event) {
   const props = event.ResourceProperties || {};
   const old = event.OldResourceProperties || {};
@@ -38,7 +55,8 @@ async function apply(event) {
       if (!notFound(e)) throw e;
     }
   }
-  return { Configured: configured.join(','), Skipped: skipped.join(',') };
+  const subscription = isDelete ? '' : await subscribe(props);
+  return { Configured: configured.join(','), Skipped: skipped.join(','), Subscription: subscription };
 }
 function respond(event, body) {
   const url = new URL(event.ResponseURL);

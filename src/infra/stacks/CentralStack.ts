@@ -19,8 +19,14 @@ import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
 import { VaultpilotKey } from '../constructs/VaultpilotKey.js';
 import { secretArnPattern } from '../secretArnPattern.js';
 
-/** Name prefix of the member accounts' vault-notification topics, admitted by the router queue policy. */
+/** Name of the member accounts' vault-notification topics, admitted by the router queue policy. */
 export const VAULT_TOPIC_NAME = 'vaultpilot-vault-notifications';
+
+/** The central role member accounts assume to subscribe the router queue to their vault topic. */
+export const VAULT_TOPIC_SUBSCRIBER_ROLE_NAME = 'vaultpilot-vault-topic-subscriber';
+
+/** Name prefix of the member roles allowed to assume it (the member stack adds its Region). */
+export const VAULT_NOTIFICATIONS_ROLE_PREFIX = 'vaultpilot-vault-notifications-';
 
 export interface CentralStackProps extends StackProps {
   /** Only principals of this organization may put events on the central bus. */
@@ -55,6 +61,8 @@ export class CentralStack extends Stack {
   readonly ledger: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly unparsedTopic: sns.Topic;
+  /** Present when members' vault-notification topics are accepted. */
+  readonly vaultTopicSubscriber?: iam.Role;
   readonly unparsedQueue: sqs.Queue;
   readonly deliveryQueue: sqs.Queue;
   readonly deliveryDeadLetterQueue: sqs.Queue;
@@ -119,6 +127,27 @@ export class CentralStack extends Stack {
           },
         }),
       );
+      // Subscribing as the queue owner needs no confirmation; members assume this role to do so.
+      this.vaultTopicSubscriber = new iam.Role(this, 'VaultTopicSubscriber', {
+        roleName: VAULT_TOPIC_SUBSCRIBER_ROLE_NAME,
+        description: 'Vaultpilot: member vault-notification setup subscribes the router queue to its topic',
+        assumedBy: new iam.OrganizationPrincipal(props.organizationId).withConditions({
+          ArnLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::*:role/${VAULT_NOTIFICATIONS_ROLE_PREFIX}*` },
+        }),
+      });
+      this.vaultTopicSubscriber.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['sns:Subscribe'],
+          resources: [`arn:${this.partition}:sns:*:*:${VAULT_TOPIC_NAME}`],
+          conditions: { StringEquals: { 'sns:Protocol': 'sqs', 'sns:Endpoint': this.routerQueue.queueArn } },
+        }),
+      );
+      Validations.of(this.vaultTopicSubscriber).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:*:vaultpilot-vault-notifications]',
+        reason:
+          'Member vault topics live in every account and Region of the organization, all named ' +
+          'vaultpilot-vault-notifications; the role may only subscribe the router queue (sns:Endpoint) over SQS.',
+      });
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'AllowOrganizationVaultTopicsToEncrypt',

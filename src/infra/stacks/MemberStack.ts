@@ -26,7 +26,7 @@ import { MEMBER_FORWARDED_RULES } from '../../core/eventPatterns.js';
 import { patternRule } from '../constructs/patternRule.js';
 import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../constructs/vaultNotificationsHandler.js';
 import { InfraError } from '../InfraError.js';
-import { VAULT_TOPIC_NAME } from './CentralStack.js';
+import { VAULT_NOTIFICATIONS_ROLE_PREFIX, VAULT_TOPIC_NAME } from './CentralStack.js';
 
 /** A vault watched with per-vault alarms, optionally only in some accounts or Regions. */
 export interface MemberWatchedVault {
@@ -50,6 +50,8 @@ export interface MemberStackProps extends StackProps {
   readonly notificationEvents?: readonly string[];
   /** The central router queue the vault-notification topic delivers to (required with notificationVaults). */
   readonly routerQueueArn?: string;
+  /** The central role that subscribes the router queue to the topic (required with notificationVaults). */
+  readonly subscriberRoleArn?: string;
 }
 
 /**
@@ -164,7 +166,9 @@ export class MemberStack extends Stack {
   }
 
   private vaultNotifications(props: MemberStackProps, deadLetters: sqs.IQueue): void {
-    if (!props.routerQueueArn) throw new InfraError('MemberStack: routerQueueArn is required with notificationVaults');
+    if (!props.routerQueueArn || !props.subscriberRoleArn) {
+      throw new InfraError('MemberStack: routerQueueArn and subscriberRoleArn are required with notificationVaults');
+    }
     const vaults = props.notificationVaults ?? [];
     const key = new kms.Key(this, 'VaultTopicKey', {
       description: 'Vaultpilot vault notifications topic',
@@ -203,22 +207,28 @@ export class MemberStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
-    // The router unwraps the SNS envelope; the central queue policy admits this topic name from the organization.
-    new sns.Subscription(this, 'ToCentralRouter', {
-      topic,
-      protocol: sns.SubscriptionProtocol.SQS,
-      endpoint: props.routerQueueArn,
-    });
+    // The central subscriber role subscribes the router queue (as its owner, so no confirmation is needed).
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCentralRouterSubscription',
+        principals: [new iam.ArnPrincipal(props.subscriberRoleArn)],
+        actions: ['SNS:Subscribe'],
+        resources: [topic.topicArn],
+      }),
+    );
 
     const logGroup = new logs.LogGroup(this, 'VaultNotificationsLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: key,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Named (per Region: roles are global) so the central subscriber role can trust exactly these roles.
     const role = new iam.Role(this, 'VaultNotificationsRole', {
+      roleName: `${VAULT_NOTIFICATIONS_ROLE_PREFIX}${Aws.REGION}`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Vaultpilot: configures AWS Backup vault notifications',
     });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.subscriberRoleArn] }));
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -249,7 +259,13 @@ export class MemberStack extends Stack {
     new CustomResource(this, 'VaultNotifications', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::VaultpilotVaultNotifications',
-      properties: { Vaults: [...vaults], TopicArn: topic.topicArn, Events: [...(props.notificationEvents ?? [])] },
+      properties: {
+        Vaults: [...vaults],
+        TopicArn: topic.topicArn,
+        Events: [...(props.notificationEvents ?? [])],
+        RouterQueueArn: props.routerQueueArn,
+        SubscriberRoleArn: props.subscriberRoleArn,
+      },
     });
   }
 }

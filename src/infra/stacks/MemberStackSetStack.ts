@@ -38,7 +38,8 @@ export class MemberStackSetStack extends Stack {
       permissionModel: 'SERVICE_MANAGED',
       callAs: props.delegatedAdmin ? 'DELEGATED_ADMIN' : 'SELF',
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-      capabilities: ['CAPABILITY_IAM'],
+      // Named IAM: the vault-notifications role has a fixed name the central account trusts.
+      capabilities: ['CAPABILITY_NAMED_IAM'],
       managedExecution: { Active: true },
       operationPreferences: {
         regionConcurrencyType: 'PARALLEL',
