@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -35,6 +36,15 @@ export interface VaultpilotFunctionProps {
 }
 
 /**
+ * The lock file NodejsFunction wants (it only reads its name). A clone has package-lock.json; an
+ * installed package has none, and package.json stands in for it (npm is assumed either way).
+ */
+function lockFileIn(projectRoot: string): string {
+  const lock = join(projectRoot, 'package-lock.json');
+  return existsSync(lock) ? lock : join(projectRoot, 'package.json');
+}
+
+/**
  * A Vaultpilot Lambda function: the contract's handler bundled locally with esbuild (ESM, minified,
  * Node.js 22 on arm64), its own KMS-encrypted log group with retention, and a role that can write only
  * to that log group (no AWS managed policy, no `*` resource).
@@ -65,7 +75,7 @@ export class VaultpilotFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: isAbsolute(entry) ? entry : join(props.projectRoot, entry),
       projectRoot: props.projectRoot,
-      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      depsLockFilePath: lockFileIn(props.projectRoot),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
