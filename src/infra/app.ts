@@ -98,7 +98,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     organizationId: config.organization.id,
     eventBusName: config.central.eventBusName,
     routerQueueName: ROUTER_QUEUE_NAME,
-    emailAddresses: channels.flatMap((c) => (c.type === 'email' ? c.addresses : [])),
+    emailChannels: channels.flatMap((c) => (c.type === 'email' ? [{ channel: c.name, addresses: c.addresses }] : [])),
     webhookSecrets: channels.flatMap((c) => (c.type === 'email' ? [] : [c.secret])),
     settingsJson,
     projectRoot,

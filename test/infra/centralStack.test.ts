@@ -142,10 +142,14 @@ describe('CentralStack', () => {
     for (const topic of Object.values(topics)) {
       expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     }
-    const emails = Object.values(template.findResources('AWS::SNS::Subscription'))
-      .filter((s) => s.Properties.Protocol === 'email')
-      .map((s) => s.Properties.Endpoint);
-    expect(emails.sort()).toEqual(['backup-ops@example.com', 'oncall@example.com']);
+    const emails = Object.values(template.findResources('AWS::SNS::Subscription')).filter(
+      (s) => s.Properties.Protocol === 'email',
+    );
+    expect(emails.map((s) => s.Properties.Endpoint).sort()).toEqual(['backup-ops@example.com', 'oncall@example.com']);
+    // Each address hears its own channel (the router sets the attribute) and the operational alarms (no attribute).
+    for (const subscription of emails) {
+      expect(subscription.Properties.FilterPolicy).toEqual({ channel: ['ops-mail', { exists: false }] });
+    }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([

@@ -28,6 +28,12 @@ export const VAULT_TOPIC_SUBSCRIBER_ROLE_NAME = 'vaultpilot-vault-topic-subscrib
 /** Name prefix of the member roles allowed to assume it (the member stack adds its Region). */
 export const VAULT_NOTIFICATIONS_ROLE_PREFIX = 'vaultpilot-vault-notifications-';
 
+/** One email channel of the config and its addresses. */
+export interface EmailChannelSubscription {
+  readonly channel: string;
+  readonly addresses: readonly string[];
+}
+
 export interface CentralStackProps extends StackProps {
   /** Only principals of this organization may put events on the central bus. */
   readonly organizationId: string;
@@ -35,8 +41,11 @@ export interface CentralStackProps extends StackProps {
   readonly eventBusName: string;
   /** Fixed name of the router queue, so member templates can address it by ARN. @default generated */
   readonly routerQueueName?: string;
-  /** Email addresses subscribed to the notification topic (each confirms once). */
-  readonly emailAddresses: readonly string[];
+  /**
+   * Email channels: each address is subscribed to the notification topic (and confirms once) with a filter
+   * policy on the `channel` message attribute the router sets, so routing between email channels holds.
+   */
+  readonly emailChannels: readonly EmailChannelSubscription[];
   /** Secrets Manager names or ARNs of the webhook channels; the delivery function may read exactly these. */
   readonly webhookSecrets: readonly string[];
   /** JSON of the runtime settings, passed to every function. */
@@ -179,8 +188,20 @@ export class CentralStack extends Stack {
       masterKey: this.key,
       enforceSSL: true,
     });
-    for (const address of props.emailAddresses) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(address));
+    for (const { channel, addresses } of props.emailChannels) {
+      for (const address of addresses) {
+        this.topic.addSubscription(
+          new subscriptions.EmailSubscription(address, {
+            // The router names the channel; the operational alarms below publish without it and reach everyone.
+            filterPolicy: {
+              channel: new sns.SubscriptionFilter([
+                ...sns.SubscriptionFilter.stringFilter({ allowlist: [channel] }).conditions,
+                ...sns.SubscriptionFilter.notExistsFilter().conditions,
+              ]),
+            },
+          }),
+        );
+      }
     }
     // Only this account's Vaultpilot alarms may publish as CloudWatch (for the operational alarms below).
     this.topic.addToResourcePolicy(
@@ -217,7 +238,8 @@ export class CentralStack extends Stack {
     this.deliveryQueue = this.encryptedQueue('DeliveryQueue', {
       visibilityTimeout: Duration.minutes(3),
       retentionPeriod: Duration.days(4),
-      // Each receive is one delivery attempt; the function stretches visibility between attempts (backoff).
+      // Each receive makes a few attempts with backoff inside one invocation and returns what it could not
+      // deliver; after 8 receives a job rests in the dead-letter queue.
       deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: 8 },
     });
 
