@@ -4,7 +4,7 @@
  * from the zod schema, so the docs cannot drift from what `vaultpilot validate` accepts; a test compares
  * the committed files with what these functions produce.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIGNAL_KINDS } from '../signal.js';
 import { AWS_REGIONS, BACKUP_RESOURCE_TYPES, VAULT_NOTIFICATION_EVENTS } from './awsNames.js';
 import { VaultpilotConfigSchema } from './configSchema.js';

@@ -7,7 +7,7 @@
  * Checks that involve more than one field (the central region must be a member region, routes must name
  * existing channels, …) live in parseConfig.ts, so that this schema stays exportable as JSON Schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, SIGNAL_KINDS } from '../signal.js';
 import {
   AWS_REGIONS,

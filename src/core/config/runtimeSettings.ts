@@ -6,7 +6,7 @@
  * Lambda allows 4 KB for all environment variables of a function together, so the JSON is compact,
  * leaves out what no handler reads (email addresses, alarm thresholds) and is measured before deploying.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, SIGNAL_KINDS } from '../signal.js';
 import { RuntimeSettingsError, RuntimeSettingsTooLargeError } from './ConfigError.js';
 import type { VaultpilotConfig } from './configSchema.js';

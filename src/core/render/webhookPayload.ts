@@ -4,7 +4,7 @@
  * added (consumers must ignore fields they do not know); renaming, removing or retyping a field, or
  * changing what it means, makes `vaultpilot.signal/v2`. Absent facts are `null`, never missing keys.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INPUT_SHAPES, OUTCOMES, SEVERITIES, SIGNAL_KINDS } from '../signal.js';
 
 /** The value of the `schema` field of every payload of this version. */
