@@ -61,7 +61,7 @@ async function startCommand(argv: string[]) {
   const program = new Command('vaultpilot').exitOverride();
   registerSandboxCommand(program, ctx, { untilStopped: () => stopped });
   const done = program.parseAsync(argv, { from: 'user' });
-  for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout.text); i++) {
+  for (let i = 0; i < 1000 && !/listening on (\S+)/.test(stdout.text); i++) {
     await Promise.race([done, new Promise((r) => setTimeout(r, 25))]);
   }
   const endpoint = /listening on (\S+)/.exec(stdout.text)?.[1];
