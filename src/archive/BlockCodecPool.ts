@@ -39,7 +39,8 @@ parentPort.on('message', (m) => {
       if (level !== m.level) { compressor.setParameters({ compressionLevel: m.level }); level = m.level; }
       const hashes = hashBlocks(input, m.blocks, m.blockSize);
       const frame = own(compressor.compress(input));
-      parentPort.postMessage({ id: m.id, frame, hashes }, [frame.buffer, hashes.buffer]);
+      // The input goes back too, so the engine can refill it instead of allocating a new chunk.
+      parentPort.postMessage({ id: m.id, frame, hashes, input: m.buffer }, [frame.buffer, hashes.buffer, m.buffer]);
     } else {
       const data = own(decompressor.decompress(input));
       if (data.byteLength !== m.blocks * m.blockSize) {
@@ -65,6 +66,7 @@ interface Pending {
 
 interface CodecResult {
   readonly frame?: Uint8Array;
+  readonly input?: ArrayBuffer;
   readonly data?: Uint8Array;
   readonly hashes: Uint8Array;
 }
@@ -105,10 +107,16 @@ export class BlockCodecPool {
     }
   }
 
-  /** Compresses `data` (whole blocks) into one zstd frame and hashes each block. Takes ownership of `data`. */
-  async compress(data: Uint8Array, level: number): Promise<{ frame: Uint8Array; hashes: Uint8Array }> {
+  /**
+   * Compresses `data` (whole blocks) into one zstd frame and hashes each block. Takes ownership of `data`
+   * and hands its memory back as `input` for reuse.
+   */
+  async compress(
+    data: Uint8Array,
+    level: number,
+  ): Promise<{ frame: Uint8Array; hashes: Uint8Array; input: ArrayBuffer | undefined }> {
     const result = await this.run('compress', data, data.byteLength / this.blockSize, { level });
-    return { frame: result.frame!, hashes: result.hashes };
+    return { frame: result.frame!, hashes: result.hashes, input: result.input };
   }
 
   /** Decompresses one frame that must hold exactly `blocks` blocks, and hashes each block. */

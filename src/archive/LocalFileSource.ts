@@ -20,6 +20,8 @@ import {
 export class LocalFileSource implements BlockSource {
   private handle: Promise<FileHandle> | undefined;
   private size: number | undefined;
+  /** Released block buffers, reused by later reads. */
+  private readonly free: Buffer[] = [];
   readonly path: string;
 
   constructor(path: string) {
@@ -57,7 +59,7 @@ export class LocalFileSource implements BlockSource {
   async readBlock(block: ListedBlock, options?: CallOptions): Promise<BlockData> {
     options?.signal?.throwIfAborted();
     const handle = await this.open();
-    const data = Buffer.allocUnsafeSlow(EBS_BLOCK_SIZE);
+    const data = this.free.pop() ?? Buffer.allocUnsafeSlow(EBS_BLOCK_SIZE);
     let filled = 0;
     while (filled < EBS_BLOCK_SIZE) {
       const { bytesRead } = await handle.read(
@@ -70,7 +72,13 @@ export class LocalFileSource implements BlockSource {
       filled += bytesRead;
     }
     data.fill(0, filled);
-    return { data };
+    let released = false;
+    const release = () => {
+      if (released || this.free.length >= 256) return;
+      released = true;
+      this.free.push(data);
+    };
+    return { data, release };
   }
 
   async close(): Promise<void> {

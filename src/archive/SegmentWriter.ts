@@ -29,6 +29,8 @@ export interface WriterBlock {
   readonly data?: Uint8Array;
   /** Base64 SHA-256 the source reported, checked against what the writer computes. */
   readonly checksum?: string;
+  /** Called once the writer has copied `data` (see BlockData.release). */
+  readonly release?: () => void;
 }
 
 export interface SegmentWriterOptions {
@@ -70,7 +72,7 @@ type InFlight =
       readonly type: 'chunk';
       readonly segment: OpenSegment;
       readonly entries: ChunkEntry[];
-      readonly result: Promise<{ frame: Uint8Array; hashes: Uint8Array }> | undefined;
+      readonly result: Promise<{ frame: Uint8Array; hashes: Uint8Array; input: ArrayBuffer | undefined }> | undefined;
     }
   | { readonly type: 'end'; readonly segment: OpenSegment };
 
@@ -86,6 +88,8 @@ export class SegmentWriter {
   private chunkEntries: ChunkEntry[] = [];
   private readonly inFlight: InFlight[] = [];
   private readonly writtenKeys: string[] = [];
+  /** Chunk buffers handed back by the codec threads, refilled instead of allocating (keeps GC and RSS low). */
+  private readonly spare: Buffer[] = [];
   private readonly depth: number;
   private readonly maxEntries: number;
 
@@ -123,6 +127,7 @@ export class SegmentWriter {
       this.chunkEntries.push({ index: block.index, kind: 'D', checksum: block.checksum });
       if (this.chunkData === this.options.frameBlocks) this.flushChunk();
     }
+    block.release?.();
     await this.drain(this.depth);
   }
 
@@ -181,7 +186,7 @@ export class SegmentWriter {
       promise.catch(() => {});
       result = { type: 'chunk', segment: this.segment, entries: this.chunkEntries, result: promise };
       // The full buffer was transferred to a worker; a partial one was copied and can be reused.
-      if (full) this.chunk = Buffer.allocUnsafeSlow(this.options.frameBlocks * EBS_BLOCK_SIZE);
+      if (full) this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.options.frameBlocks * EBS_BLOCK_SIZE);
     } else {
       result = { type: 'chunk', segment: this.segment, entries: this.chunkEntries, result: undefined };
     }
@@ -208,6 +213,9 @@ export class SegmentWriter {
   private async completeChunk(item: InFlight & { type: 'chunk' }): Promise<void> {
     const { segment, entries } = item;
     const compressed = item.result ? await item.result : undefined;
+    if (compressed?.input && compressed.input.byteLength === this.options.frameBlocks * EBS_BLOCK_SIZE) {
+      this.spare.push(Buffer.from(compressed.input));
+    }
     let stored = 0;
     for (const entry of entries) {
       if (entry.kind === 'D' && stored === 0 && compressed) {

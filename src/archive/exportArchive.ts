@@ -134,8 +134,8 @@ async function runExport(options: ExportOptions): Promise<ExportResult> {
       options.readConcurrency ?? 16,
       async (block, callSignal): Promise<WriterBlock> => {
         if (block.removed) return { index: block.index };
-        const { data, checksum } = await source.readBlock(block, { signal: callSignal });
-        return { index: block.index, data, checksum };
+        const { data, checksum, release } = await source.readBlock(block, { signal: callSignal });
+        return { index: block.index, data, checksum, release };
       },
       signal,
     );

@@ -3,7 +3,7 @@
  * schema, index lines and the LINEAR checksum. Everything here is pure: no I/O.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ArchiveCorruptError } from './errors.js';
 import { EBS_BLOCK_SIZE } from './ports.js';
 

@@ -47,7 +47,7 @@ export interface RestoreOptions {
    * The target of chain member `position` (0 = base). `previousId` is what the previous member produced
    * (the parent snapshot id for EBS targets).
    */
-  readonly target: (position: number, previousId: string | undefined) => RestoreTarget;
+  readonly target: (position: number, previousId: string | undefined) => RestoreTarget | Promise<RestoreTarget>;
   /** Parallel block writes (default 16). */
   readonly writeConcurrency?: number;
   readonly threads?: number;
@@ -78,7 +78,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       const m = reader.manifest;
       const problems = reader.manifestProblems();
       if (problems.length > 0) throw new ArchiveCorruptError(problems);
-      const target = options.target(position, ids.at(-1));
+      const target = await options.target(position, ids.at(-1));
       const zero = new Uint8Array(m.blockSize);
       try {
         await target.start(

@@ -18,9 +18,6 @@ import {
   mergeShards,
   type RestoreTarget,
 } from '../../archive/index.js';
-import { createEbsClient } from '../../aws/ebs/createEbsClient.js';
-import { EbsSnapshotSource } from '../../aws/ebs/EbsSnapshotSource.js';
-import { EbsSnapshotTarget } from '../../aws/ebs/EbsSnapshotTarget.js';
 import { type CliContext, CliError } from '../CliContext.js';
 import { formatBytes, ProgressBar } from '../progressBar.js';
 
@@ -51,12 +48,18 @@ export function addEndpointOptions(command: Command): Command {
     .option('--region <region>', 'AWS Region (default: from the environment)');
 }
 
+/** An EBS client for the options; the SDK is loaded only when an ebs:// location is used (it costs ~50 MiB). */
+async function ebsClient(options: EndpointOptions) {
+  const { createEbsClient } = await import('../../aws/ebs/createEbsClient.js');
+  return createEbsClient({ endpoint: options.ebsEndpoint ?? options.endpoint, region: options.region });
+}
+
 /** Opens a block source: `ebs://snap-…` or a local image file or block device. */
-export function openSource(location: string, options: EndpointOptions, ctx: CliContext): BlockSource {
+export async function openSource(location: string, options: EndpointOptions, ctx: CliContext): Promise<BlockSource> {
   const snapshot = SNAPSHOT_URL.exec(location);
   if (snapshot) {
-    const client = createEbsClient({ endpoint: options.ebsEndpoint ?? options.endpoint, region: options.region });
-    return new EbsSnapshotSource({ client, snapshotId: snapshot[1]! });
+    const { EbsSnapshotSource } = await import('../../aws/ebs/EbsSnapshotSource.js');
+    return new EbsSnapshotSource({ client: await ebsClient(options), snapshotId: snapshot[1]! });
   }
   if (location.startsWith('ebs://')) throw new CliError(`${location}: write EBS snapshots as ebs://snap-…`, EXIT.usage);
   if (isS3(location)) throw new CliError(`${location}: an S3 location is an archive, not a source`, EXIT.usage);
@@ -82,15 +85,15 @@ export function openStore(location: string, options: EndpointOptions, ctx: CliCo
 }
 
 /** Opens a restore target: `ebs://new` (a new EBS snapshot) or a local file or block device. */
-export function openTarget(
+export async function openTarget(
   location: string,
   options: EndpointOptions,
   ctx: CliContext,
   overlay: boolean,
-): RestoreTarget {
+): Promise<RestoreTarget> {
   if (location === 'ebs://new' || location === 'ebs://') {
-    const client = createEbsClient({ endpoint: options.ebsEndpoint ?? options.endpoint, region: options.region });
-    return new EbsSnapshotTarget({ client });
+    const { EbsSnapshotTarget } = await import('../../aws/ebs/EbsSnapshotTarget.js');
+    return new EbsSnapshotTarget({ client: await ebsClient(options) });
   }
   if (location.startsWith('ebs://')) {
     throw new CliError(`${location}: restore to a new snapshot with ebs://new`, EXIT.usage);
@@ -201,7 +204,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
       throw new CliError(`--level ${options.level}: 1–19`, EXIT.usage);
     const segmentMiB = positiveInt('--segment-size', options.segmentSize, 128);
     const isEbs = source.startsWith('ebs://');
-    const blockSource = openSource(source, options, ctx);
+    const blockSource = await openSource(source, options, ctx);
     const store = openStore(destination, options, ctx);
     const parent = options.parent
       ? { store: openStore(options.parent, options, ctx), location: canonicalLocation(options.parent, ctx) }
