@@ -69,6 +69,8 @@ export interface SnapshotRecord {
   status: SnapshotStatus;
   /** Why a written snapshot ended in `error`. */
   errorReason?: string;
+  /** Set by CompleteSnapshot when completion is delayed: the status the snapshot reaches, and when. */
+  completion?: { readonly at: number; readonly status: 'completed' | 'error' };
   readonly ownBlocks: Set<number>;
   /** SHA-256 of own blocks: from PutSnapshotBlock (for the LINEAR check on completion), or cached on first read. */
   readonly ownDigests: Map<number, Buffer>;
@@ -84,7 +86,14 @@ export class SnapshotCatalog {
   private readonly byClientToken = new Map<string, string>();
   private tempDir: string | undefined;
 
-  constructor(private readonly now: () => number) {}
+  /**
+   * @param now the stand-in's clock (epoch ms)
+   * @param completionDelayMs how long a completed write stays `pending` after CompleteSnapshot, as on EBS
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly completionDelayMs = 0,
+  ) {}
 
   /** Registers a snapshot backed by an image file; scans it for written blocks unless they are given. */
   async addImageSnapshot(spec: ImageSnapshotSpec): Promise<SnapshotRecord> {
@@ -186,6 +195,9 @@ export class SnapshotCatalog {
   async putBlock(snapshotId: string, blockIndex: number, data: Buffer, digest: Buffer): Promise<void> {
     const record = this.require(snapshotId);
     const status = this.statusOf(record);
+    if (record.completion) {
+      throw validationError('INVALID_SNAPSHOT_ID', `CompleteSnapshot was already called for ${snapshotId}.`);
+    }
     if (record.origin !== 'written' || status !== 'pending') {
       throw validationError(
         status === 'error' ? 'WRITE_REQUEST_TIMEOUT' : 'INVALID_SNAPSHOT_ID',
@@ -211,22 +223,26 @@ export class SnapshotCatalog {
   ): SnapshotStatus {
     const record = this.require(snapshotId);
     const status = this.statusOf(record);
-    if (record.origin !== 'written' || status !== 'pending') return status;
+    if (record.origin !== 'written' || status !== 'pending' || record.completion) return status;
     if (checksum !== undefined && (algorithm !== 'SHA256' || aggregation !== 'LINEAR')) {
       throw validationError(
         'INVALID_PARAMETER_VALUE',
         'ChecksumAlgorithm must be SHA256 and ChecksumAggregationMethod LINEAR.',
       );
     }
+    let outcome: 'completed' | 'error' = 'completed';
     if (changedBlocksCount !== record.ownBlocks.size) {
-      record.status = 'error';
+      outcome = 'error';
       record.errorReason = `ChangedBlocksCount ${changedBlocksCount} but ${record.ownBlocks.size} blocks were written`;
     } else if (checksum !== undefined && checksum !== linearChecksum(record)) {
-      record.status = 'error';
+      outcome = 'error';
       record.errorReason = 'the LINEAR aggregate checksum does not match the written blocks';
-    } else {
-      record.status = 'completed';
     }
+    if (this.completionDelayMs > 0) {
+      record.completion = { at: this.now() + this.completionDelayMs, status: outcome };
+      return 'pending';
+    }
+    record.status = outcome;
     this.sortedBlocksOf(record);
     return record.status;
   }
@@ -249,6 +265,10 @@ export class SnapshotCatalog {
 
   /** The status, turning a pending snapshot whose Timeout has passed into `error`. */
   statusOf(record: SnapshotRecord): SnapshotStatus {
+    if (record.status === 'pending' && record.completion) {
+      if (this.now() >= record.completion.at) record.status = record.completion.status;
+      return record.status;
+    }
     if (record.status === 'pending' && this.now() > record.startTime + record.timeoutMinutes * 60_000) {
       record.status = 'error';
       record.errorReason = 'the snapshot was not completed before its Timeout';

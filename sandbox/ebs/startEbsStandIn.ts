@@ -31,6 +31,11 @@ export interface EbsStandInOptions {
   /** Snapshots to register before the server answers. */
   readonly snapshots?: readonly ImageSnapshotSpec[];
   readonly faults?: EbsFaultOptions;
+  /**
+   * How long a snapshot stays `pending` after CompleteSnapshot before it turns `completed` (or `error`), as EBS
+   * completes snapshots asynchronously. @default 0 (at once)
+   */
+  readonly completionDelayMs?: number;
   /** Clock for token expiry, snapshot timeouts and the rate limit. @default Date.now */
   readonly now?: () => number;
 }
@@ -78,7 +83,7 @@ const MAX_RESULTS = 10_000;
 /** Starts the EBS direct API stand-in on 127.0.0.1 (a port the OS chooses unless given). */
 export async function startEbsStandIn(options: EbsStandInOptions = {}): Promise<EbsStandIn> {
   const now = options.now ?? Date.now;
-  const catalog = new SnapshotCatalog(now);
+  const catalog = new SnapshotCatalog(now, options.completionDelayMs ?? 0);
   const faults = new FaultInjector(options.faults ?? {}, now);
   const tokens = new TokenSigner(now);
   const requests: Record<string, number> = {};

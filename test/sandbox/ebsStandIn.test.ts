@@ -361,6 +361,48 @@ describe('the EBS stand-in, writing snapshots', () => {
   });
 });
 
+describe('the EBS stand-in, asynchronous completion', () => {
+  it('keeps a snapshot pending for completionDelayMs after CompleteSnapshot, refusing further blocks', async () => {
+    let now = 1_000_000;
+    const slow = await startEbsStandIn({ completionDelayMs: 30_000, now: () => now });
+    const client = new EBSClient({
+      endpoint: slow.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
+    try {
+      const { SnapshotId: id } = await client.send(new StartSnapshotCommand({ VolumeSize: 1 }));
+      const data = patternBlock('async');
+      const put = (index: number) =>
+        client.send(
+          new PutSnapshotBlockCommand({
+            SnapshotId: id,
+            BlockIndex: index,
+            BlockData: data,
+            DataLength: data.length,
+            Checksum: sha256(data),
+            ChecksumAlgorithm: 'SHA256',
+          }),
+        );
+      await put(0);
+      const answer = await client.send(new CompleteSnapshotCommand({ SnapshotId: id, ChangedBlocksCount: 1 }));
+      expect(answer.Status).toBe('pending');
+      const late = await put(1).catch((e: unknown) => e);
+      expect(late).toBeInstanceOf(ValidationException);
+      const listing = await client.send(new ListSnapshotBlocksCommand({ SnapshotId: id })).catch((e: unknown) => e);
+      expect(listing).toBeInstanceOf(ValidationException);
+      now += 30_000;
+      expect(slow.snapshot(id!).status).toBe('completed');
+      const page = await client.send(new ListSnapshotBlocksCommand({ SnapshotId: id }));
+      expect(page.Blocks?.map((b) => b.BlockIndex)).toEqual([0]);
+    } finally {
+      client.destroy();
+      await slow.close();
+    }
+  });
+});
+
 describe('the EBS stand-in, faults', () => {
   it('throttles every request of a storm with RequestThrottledException, then answers again', async () => {
     standIn.startThrottleStorm(2);

@@ -22,6 +22,7 @@ interface EbsCommandOptions {
   readonly slowMs: number;
   readonly emptyPageRate: number;
   readonly seed: number;
+  readonly completionDelayMs: number;
 }
 
 /** `vaultpilot sandbox ebs|s3`: local stand-ins for the AWS APIs the archive engine calls, for demos and benchmarks. */
@@ -46,6 +47,12 @@ export function registerSandboxCommand(program: Command, ctx: CliContext, option
     .option('--slow-ms <ms>', 'how long a slow answer is held back', integer, 5000)
     .option('--empty-page-rate <p>', 'chance that a list page comes back empty with a NextToken', probability, 0)
     .option('--seed <n>', 'seed of the fault dice', integer, 1)
+    .option(
+      '--completion-delay-ms <ms>',
+      'how long a written snapshot stays pending after CompleteSnapshot',
+      integer,
+      0,
+    )
     .addHelpText(
       'after',
       `
@@ -83,7 +90,12 @@ Example:
       // Parents must be registered before their children.
       const ordered = orderParentsFirst(specs);
       const { startEbsStandIn } = await import('../../../sandbox/ebs/startEbsStandIn.js');
-      const standIn = await startEbsStandIn({ host: opts.host, port: opts.port, faults }).catch((error: unknown) => {
+      const standIn = await startEbsStandIn({
+        host: opts.host,
+        port: opts.port,
+        faults,
+        completionDelayMs: opts.completionDelayMs,
+      }).catch((error: unknown) => {
         throw new CliError(`cannot start the EBS stand-in: ${(error as Error).message}`, 1, { cause: error });
       });
       try {
