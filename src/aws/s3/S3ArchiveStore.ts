@@ -25,6 +25,7 @@ import {
 import { ArchiveError, ArchiveObjectNotFoundError, ArchiveUsageError } from '../../archive/errors.js';
 import type { ArchiveStore, CallOptions, GetOptions, PutOptions, StoredObject } from '../../archive/ports.js';
 import { abortReason } from '../retry/Clock.js';
+import { retryReason } from '../retry/retryableError.js';
 import { type RetryOptions, withRetries } from '../retry/withRetries.js';
 
 const MIB = 1024 * 1024;
@@ -75,13 +76,15 @@ export class S3StoreError extends ArchiveError {
 export interface S3StoreCounters {
   partsUploaded: number;
   uploadsAborted: number;
+  /** GETs continued with a ranged GET after their stream broke. */
+  resumedReads: number;
   retries: number;
 }
 
 /** Archives in an S3 bucket under a prefix. */
 export class S3ArchiveStore implements ArchiveStore {
   readonly location: string;
-  readonly counters: S3StoreCounters = { partsUploaded: 0, uploadsAborted: 0, retries: 0 };
+  readonly counters: S3StoreCounters = { partsUploaded: 0, uploadsAborted: 0, retries: 0, resumedReads: 0 };
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -129,7 +132,10 @@ export class S3ArchiveStore implements ArchiveStore {
     }
   }
 
-  /** Streams an object, or the half-open byte range `[start, end)` of it. */
+  /**
+   * Streams an object, or the half-open byte range `[start, end)` of it. When the connection breaks mid-stream, the
+   * read resumes with a ranged GET from the next byte, pinned to the same object version by `If-Match` on its ETag.
+   */
   async get(key: string, options: GetOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const fullKey = this.keyOf(key);
     const range = options.range;
@@ -137,18 +143,8 @@ export class S3ArchiveStore implements ArchiveStore {
       throw new ArchiveUsageError(`empty or negative range ${range.start}–${range.end} of ${key}`);
     }
     try {
-      const out = await this.send('GetObject', fullKey, options.signal, (s) =>
-        this.client.send(
-          new GetObjectCommand({
-            Bucket: this.bucket,
-            Key: fullKey,
-            ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
-          }),
-          { abortSignal: s },
-        ),
-      );
-      if (!out.Body) throw new S3StoreError('GetObject', fullKey, { cause: 'no body in the answer' });
-      return out.Body as AsyncIterable<Uint8Array>;
+      const out = await this.getObject(fullKey, range?.start ?? 0, range?.end, undefined, options.signal);
+      return this.resumingBody(fullKey, out, range?.start ?? 0, range?.end, options.signal);
     } catch (error) {
       if (isNotFound(error)) throw new ArchiveObjectNotFoundError(key, { cause: error });
       throw error;
@@ -203,6 +199,61 @@ export class S3ArchiveStore implements ArchiveStore {
       );
     } catch (error) {
       if (!isNotFound(error)) throw error;
+    }
+  }
+
+  private async getObject(
+    fullKey: string,
+    start: number,
+    end: number | undefined,
+    etag: string | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    const ranged = start > 0 || end !== undefined;
+    const out = await this.send('GetObject', fullKey, signal, (s) =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: fullKey,
+          ...(ranged ? { Range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {}),
+          ...(etag === undefined ? {} : { IfMatch: etag }),
+        }),
+        { abortSignal: s },
+      ),
+    );
+    if (!out.Body) throw new S3StoreError('GetObject', fullKey, { cause: 'no body in the answer' });
+    return out;
+  }
+
+  /** The body of a GET, continued by ranged GETs from the next byte when the stream breaks on the way. */
+  private async *resumingBody(
+    fullKey: string,
+    first: Awaited<ReturnType<S3ArchiveStore['getObject']>>,
+    start: number,
+    end: number | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Uint8Array> {
+    const maxResumes = this.options.retry?.maxAttempts ?? 8;
+    let out = first;
+    let offset = start;
+    let resumes = 0;
+    for (;;) {
+      try {
+        for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+          offset += chunk.length;
+          yield chunk;
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (retryReason(error) === undefined || resumes >= maxResumes) {
+          throw new S3StoreError('GetObject', fullKey, { cause: error });
+        }
+      }
+      resumes++;
+      this.counters.resumedReads++;
+      if (end !== undefined && offset >= end) return;
+      out = await this.getObject(fullKey, offset, end, first.ETag, signal);
     }
   }
 

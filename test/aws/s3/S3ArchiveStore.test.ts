@@ -119,6 +119,45 @@ function faultyClient(failures: number) {
   return { client: faulty, failed: () => failed };
 }
 
+/** A client whose first GetObject body breaks (ECONNRESET) after `after` bytes; it records what it sent. */
+function breakingBodyClient(after: number) {
+  const c = createS3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  const requests: { method: string; headers: Record<string, string> }[] = [];
+  let broken = false;
+  c.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { method: string; headers: Record<string, string> };
+      requests.push({ method: request.method, headers: { ...request.headers } });
+      const result = await next(args);
+      const output = result.output as { Body?: AsyncIterable<Uint8Array> };
+      if (request.method === 'GET' && output.Body && !broken) {
+        broken = true;
+        const body = output.Body;
+        output.Body = (async function* () {
+          let sent = 0;
+          for await (const chunk of body) {
+            const room = after - sent;
+            if (chunk.length >= room) {
+              if (room > 0) yield chunk.subarray(0, room);
+              throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+            }
+            sent += chunk.length;
+            yield chunk;
+          }
+        })();
+      }
+      return result;
+    },
+    { step: 'finalizeRequest', name: 'breakFirstBody' },
+  );
+  return { client: c, sent: requests };
+}
+
 async function openUploads(): Promise<number> {
   const out = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
   return out.Uploads?.length ?? 0;
@@ -160,6 +199,29 @@ describe('S3ArchiveStore', () => {
     const whole = await concat(bytes(MIB));
     const part = await concat(await st.get('range.bin', { range: { start: 1000, end: 5000 } }));
     expect(part.equals(whole.subarray(1000, 5000))).toBe(true);
+  });
+
+  it('resumes a read whose stream breaks midway with a ranged GET pinned to the same ETag', async () => {
+    const flaky = breakingBodyClient(1_500_000);
+    await store().put('resume.bin', bytes(3 * MIB, MIB));
+    const st = store({ client: flaky.client });
+    const read = await concat(await st.get('resume.bin'));
+    expect(read.equals(await concat(bytes(3 * MIB, MIB)))).toBe(true);
+    expect(st.counters.resumedReads).toBe(1);
+    const resumed = flaky.sent.filter((r) => r.method === 'GET').at(-1);
+    expect(resumed?.headers.range).toBe('bytes=1500000-');
+    expect(resumed?.headers['if-match']).toMatch(/^"?[0-9a-f-]+"?$/);
+    flaky.client.destroy();
+  });
+
+  it('resumes a broken ranged read within its range', async () => {
+    const flaky = breakingBodyClient(1000);
+    await store().put('resume-range.bin', bytes(MIB));
+    const st = store({ client: flaky.client });
+    const read = await concat(await st.get('resume-range.bin', { range: { start: 500, end: 300_500 } }));
+    expect(read.equals((await concat(bytes(MIB))).subarray(500, 300_500))).toBe(true);
+    expect(flaky.sent.filter((r) => r.method === 'GET').at(-1)?.headers.range).toBe('bytes=1500-300499');
+    flaky.client.destroy();
   });
 
   it('heads an object, and answers undefined for a missing one', async () => {
