@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ArchiveError } from './errors.js';
 
@@ -15,16 +16,12 @@ import { ArchiveError } from './errors.js';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const zstd = require(workerData.zstdPath);
-const compressor = new zstd.Compressor();
-const decompressor = new zstd.Decompressor();
-let level = null;
-function own(buf) {
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf;
-  const copy = new Uint8Array(buf.byteLength);
-  copy.set(buf);
-  return copy;
-}
+// The raw binding: compress into one reused output buffer instead of allocating (and leaving for the
+// garbage collector) a compressBound-sized buffer per frame, which is what kept worker memory high.
+const binding = require(workerData.bindingPath);
+const cctx = new binding.CCtx();
+const dctx = new binding.DCtx();
+let scratch = new Uint8Array(0);
 function hashBlocks(data, blocks, blockSize) {
   const hashes = new Uint8Array(32 * blocks);
   for (let i = 0; i < blocks; i++) {
@@ -34,24 +31,27 @@ function hashBlocks(data, blocks, blockSize) {
 }
 parentPort.on('message', (m) => {
   try {
-    const input = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
+    const input = new Uint8Array(m.buffer, m.byteOffset, m.byteLength);
     if (m.op === 'compress') {
-      if (level !== m.level) { compressor.setParameters({ compressionLevel: m.level }); level = m.level; }
       const hashes = hashBlocks(input, m.blocks, m.blockSize);
-      const frame = own(compressor.compress(input));
+      const bound = binding.compressBound(input.byteLength);
+      if (scratch.byteLength < bound) scratch = new Uint8Array(bound);
+      const length = cctx.compress(scratch, input, m.level);
+      const frame = scratch.slice(0, length);
       // The input goes back too, so the engine can refill it instead of allocating a new chunk.
       parentPort.postMessage({ id: m.id, frame, hashes, input: m.buffer }, [frame.buffer, hashes.buffer, m.buffer]);
     } else {
-      const data = own(decompressor.decompress(input));
-      if (data.byteLength !== m.blocks * m.blockSize) {
-        parentPort.postMessage({ id: m.id, error: 'frame holds ' + data.byteLength + ' bytes, expected ' + m.blocks * m.blockSize });
+      const data = new Uint8Array(m.blocks * m.blockSize);
+      const length = dctx.decompress(data, input);
+      if (length !== data.byteLength) {
+        parentPort.postMessage({ id: m.id, error: 'frame holds ' + length + ' bytes, expected ' + data.byteLength });
         return;
       }
       const hashes = hashBlocks(data, m.blocks, m.blockSize);
       parentPort.postMessage({ id: m.id, data, hashes }, [data.buffer, hashes.buffer]);
     }
   } catch (error) {
-    parentPort.postMessage({ id: m.id, error: String(error && error.message || error) });
+    parentPort.postMessage({ id: m.id, error: String((error && error.message) || error) });
   }
 });
 `;
@@ -87,9 +87,9 @@ export class BlockCodecPool {
     readonly size = Math.max(1, availableParallelism()),
     private readonly blockSize = 524_288,
   ) {
-    const zstdPath = createRequire(import.meta.url).resolve('zstd-napi');
+    const bindingPath = join(dirname(createRequire(import.meta.url).resolve('zstd-napi')), '..', 'binding.js');
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { zstdPath } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bindingPath } });
       const entry: PoolWorker = { worker, busy: 0 };
       worker.on('message', (m: { id: number; error?: string } & CodecResult) => {
         const job = this.pending.get(m.id);

@@ -11,7 +11,7 @@ import { LinearChecksum } from './format.js';
 import type { ArchiveStore, RestoreTarget } from './ports.js';
 
 /** Opens the store of a parent archive from the location recorded in its child's manifest. */
-export type OpenStore = (location: string) => ArchiveStore;
+export type OpenStore = (location: string) => ArchiveStore | Promise<ArchiveStore>;
 
 /** The chain of an archive, base first, checking each parent's manifest digest. */
 export async function openChain(
@@ -24,7 +24,7 @@ export async function openChain(
     const parent = chain[0]!.manifest.parent;
     if (!openStore) throw new ArchiveUsageError(`archive needs its parent ${parent.location}, which cannot be opened`);
     if (chain.length > 1000) throw new ArchiveUsageError('archive chain is longer than 1000 (a loop?)');
-    const reader = await ArchiveReader.open(openStore(parent.location), { signal });
+    const reader = await ArchiveReader.open(await openStore(parent.location), { signal });
     if (reader.manifestSha256 !== parent.manifestSha256) {
       throw new ArchiveCorruptError([
         `manifest.parent.manifestSha256: the parent at ${parent.location} has manifest ${reader.manifestSha256}, expected ${parent.manifestSha256}`,

@@ -79,7 +79,7 @@ export function readExportJob(env: NodeJS.ProcessEnv, args: readonly string[]): 
     }
   }
   const level = integer(env, 'VAULTPILOT_COMPRESSION_LEVEL', 3, problems, [1, 19]);
-  const readConcurrency = integer(env, 'VAULTPILOT_READ_CONCURRENCY', 64, problems, [1, 1024]);
+  const readConcurrency = integer(env, 'VAULTPILOT_READ_CONCURRENCY', 16, problems, [1, 1024]);
   if (problems.length > 0) throw new WorkerConfigError(problems);
   return {
     mode: mode as ExportJob['mode'],
@@ -109,11 +109,19 @@ export const defaultDeps: WorkerDeps = {
     const client = createEbsClient({ endpoint: job.ebsEndpoint, region: job.region });
     return new EbsSnapshotSource({ client, snapshotId: job.snapshotId! });
   },
-  openStore: async (location) => {
-    if (location.startsWith('s3://')) {
-      throw new WorkerConfigError([`${location}: S3 archive stores are not wired into this build yet`]);
-    }
-    return new LocalDirectoryStore(location);
+  openStore: async (location, job) => {
+    if (!location.startsWith('s3://')) return new LocalDirectoryStore(location);
+    const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(location);
+    if (!match) throw new WorkerConfigError([`${location}: write S3 locations as s3://bucket/prefix`]);
+    const { createS3Client } = await import('../aws/s3/createS3Client.js');
+    const { S3ArchiveStore } = await import('../aws/s3/S3ArchiveStore.js');
+    const client = createS3Client({
+      endpoint: job.s3Endpoint,
+      region: job.region,
+      forcePathStyle: job.s3Endpoint !== undefined,
+    });
+    const prefix = (match[2] ?? '').replace(/\/+$/, '');
+    return new S3ArchiveStore({ client, bucket: match[1]!, prefix: prefix ? `${prefix}/` : '' });
   },
 };
 

@@ -25,7 +25,7 @@ describe('readExportJob', () => {
       snapshotId: 'snap-0123456789abcdef0',
       shard: { index: 5, count: 8 },
       level: 6,
-      readConcurrency: 64,
+      readConcurrency: 16,
     });
   });
 

@@ -5,6 +5,7 @@
  * handling and exit codes.
  */
 import { resolve } from 'node:path';
+import type { StorageClass } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import {
   ArchiveCorruptError,
@@ -27,6 +28,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, corrupt: 3, interrupted: 130 }
 /** Endpoint and region options shared by the archive commands. */
 export interface EndpointOptions {
   readonly endpoint?: string;
+  /** S3 storage class of new objects (archive only), e.g. GLACIER_IR or DEEP_ARCHIVE. */
+  readonly storageClass?: string;
   readonly ebsEndpoint?: string;
   readonly s3Endpoint?: string;
   readonly region?: string;
@@ -71,14 +74,23 @@ export function canonicalLocation(location: string, ctx: CliContext): string {
   return isS3(location) ? location.replace(/\/+$/, '') : resolve(ctx.cwd, location);
 }
 
-/** Opens an archive store: `s3://bucket/prefix` or a local directory. */
-export function openStore(location: string, options: EndpointOptions, ctx: CliContext): ArchiveStore {
+/** Opens an archive store: `s3://bucket/prefix` (the S3 SDK is loaded only then) or a local directory. */
+export async function openStore(location: string, options: EndpointOptions, ctx: CliContext): Promise<ArchiveStore> {
   if (isS3(location)) {
-    void options;
-    throw new CliError(
-      `${location}: S3 archive stores are not wired into this build yet; use a local directory`,
-      EXIT.usage,
-    );
+    const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(location);
+    if (!match) throw new CliError(`${location}: write S3 locations as s3://bucket/prefix`, EXIT.usage);
+    const { createS3Client } = await import('../../aws/s3/createS3Client.js');
+    const { S3ArchiveStore } = await import('../../aws/s3/S3ArchiveStore.js');
+    const endpoint = options.s3Endpoint ?? options.endpoint;
+    // S3-compatible stores address buckets by path; AWS itself prefers virtual-hosted names.
+    const client = createS3Client({ endpoint, region: options.region, forcePathStyle: endpoint !== undefined });
+    const prefix = (match[2] ?? '').replace(/\/+$/, '');
+    return new S3ArchiveStore({
+      client,
+      bucket: match[1]!,
+      prefix: prefix ? `${prefix}/` : '',
+      ...(options.storageClass ? { storageClass: options.storageClass as StorageClass } : {}),
+    });
   }
   if (location.startsWith('ebs://')) throw new CliError(`${location}: an EBS snapshot is not an archive`, EXIT.usage);
   return new LocalDirectoryStore(resolve(ctx.cwd, location));
@@ -182,14 +194,15 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     .option('--parent <archive>', 'make an incremental archive on top of this archive (EBS sources)')
     .option('--level <n>', 'zstd level, 1 (fast) to 19 (small)', '3')
     .option('--segment-size <MiB>', 'uncompressed MiB of stored blocks per segment object', '128')
-    .option('--concurrency <n>', 'blocks read in parallel (default 64 for EBS, 8 for files)')
+    .option('--concurrency <n>', 'blocks read in parallel (default 16 for EBS, 8 for files)')
     .option('--threads <n>', 'compression threads (default: one per core)')
     .option('--shard <i/N>', 'export only part i (0-based) of N; commit with `archive merge`')
+    .option('--storage-class <class>', 'S3 storage class of the objects, e.g. GLACIER_IR or DEEP_ARCHIVE')
     .option('--json', 'print a JSON summary on stdout');
   addEndpointOptions(command).action(async (source: string, destination: string, options: ArchiveOptions) => {
     const started = Date.now();
     if (source === 'merge') {
-      const store = openStore(destination, options, ctx);
+      const store = await openStore(destination, options, ctx);
       const manifest = await runInterruptible((signal) => mergeShards(store, { signal }));
       const summary = { archive: store.location, merged: true, segments: manifest.segments.length, ...manifest.totals };
       ctx.stdout.write(
@@ -205,9 +218,9 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     const segmentMiB = positiveInt('--segment-size', options.segmentSize, 128);
     const isEbs = source.startsWith('ebs://');
     const blockSource = await openSource(source, options, ctx);
-    const store = openStore(destination, options, ctx);
+    const store = await openStore(destination, options, ctx);
     const parent = options.parent
-      ? { store: openStore(options.parent, options, ctx), location: canonicalLocation(options.parent, ctx) }
+      ? { store: await openStore(options.parent, options, ctx), location: canonicalLocation(options.parent, ctx) }
       : undefined;
     const bar = new ProgressBar(ctx.stderr, 'archive', ctx.interactive && !options.json);
     const result = await runInterruptible((signal) =>
@@ -217,7 +230,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
         parent,
         level,
         segmentBlocks: Math.max(1, Math.round((segmentMiB * 1024 * 1024) / 524_288)),
-        readConcurrency: positiveInt('--concurrency', options.concurrency, isEbs ? 64 : 8),
+        readConcurrency: positiveInt('--concurrency', options.concurrency, isEbs ? 16 : 8),
         threads: options.threads ? positiveInt('--threads', options.threads, 1) : undefined,
         shard: parseShard(options.shard),
         signal,

@@ -19,7 +19,7 @@ export function registerInspectCommand(program: Command, ctx: CliContext): void 
     .option('--segments', 'list every segment')
     .option('--json', 'print the manifest as JSON');
   addEndpointOptions(command).action(async (archive: string, options: InspectOptions) => {
-    const store = openStore(archive, options, ctx);
+    const store = await openStore(archive, options, ctx);
     const reader = await runInterruptible((signal) => ArchiveReader.open(store, { signal }));
     const m = reader.manifest;
     if (options.json) {

@@ -26,7 +26,7 @@ export function registerRestoreCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print a JSON summary on stdout');
   addEndpointOptions(command).action(async (archive: string, target: string, options: RestoreOptions) => {
     const started = Date.now();
-    const store = openStore(archive, options, ctx);
+    const store = await openStore(archive, options, ctx);
     const bar = new ProgressBar(ctx.stderr, 'restore', ctx.interactive && !options.json);
     const result = await runInterruptible((signal) =>
       restoreArchive({

@@ -21,7 +21,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     .option('--threads <n>', 'decompression threads (default: one per core)')
     .option('--json', 'print the report as JSON on stdout');
   addEndpointOptions(command).action(async (archive: string, options: VerifyOptions) => {
-    const store = openStore(archive, options, ctx);
+    const store = await openStore(archive, options, ctx);
     const bar = new ProgressBar(ctx.stderr, 'verify', ctx.interactive && !options.json);
     const report = await runInterruptible((signal) =>
       verifyArchive(store, {
