@@ -36,7 +36,7 @@ export function formatDuration(seconds: number): string {
 /** Renders one bar line; `elapsed` in seconds. */
 export function renderProgressLine(label: string, sample: ProgressSample, elapsed: number, width = 24): string {
   const fraction = sample.totalBytes > 0 ? Math.min(1, sample.bytes / sample.totalBytes) : 0;
-  const filled = Math.round(fraction * width);
+  const filled = Math.floor(fraction * width);
   const rate = elapsed > 0 ? sample.bytes / elapsed : 0;
   const eta = rate > 0 ? (sample.totalBytes - sample.bytes) / rate : Number.NaN;
   return (
@@ -48,8 +48,8 @@ export function renderProgressLine(label: string, sample: ProgressSample, elapse
 
 /** Draws progress on a terminal stream. */
 export class ProgressBar {
-  private readonly started = Date.now();
-  private lastDraw = 0;
+  private readonly started: number;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private drawn = false;
 
   constructor(
@@ -57,7 +57,9 @@ export class ProgressBar {
     private readonly label: string,
     private readonly enabled: boolean,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   /** Takes a sample; redraws if enough time passed. */
   update(sample: ProgressSample): void {

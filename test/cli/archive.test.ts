@@ -167,6 +167,51 @@ describe('vaultpilot archive with EBS snapshots (stand-in)', () => {
   });
 });
 
+describe('vaultpilot archive when the EBS stand-in misbehaves', () => {
+  let ebs: EbsStandIn;
+  let volume: string;
+
+  beforeAll(async () => {
+    volume = join(work, 'faulty.img');
+    writeFileSync(volume, randomBytes(24 * BLOCK));
+    ebs = await startEbsStandIn({ snapshots: [{ snapshotId: 'snap-00000000000000f1', imagePath: volume }] });
+  });
+
+  afterAll(() => ebs.close());
+
+  it('still makes a correct archive through throttling storms, 5xx answers and slow answers', async () => {
+    ebs.setFaults({
+      stormProbability: 0.05,
+      stormRequests: 10,
+      serverErrorProbability: 0.1,
+      slowResponseProbability: 0.05,
+      slowResponseMs: 300,
+      seed: 11,
+    });
+    const archived = await run('archive', 'ebs://snap-00000000000000f1', 'faulty1', '--endpoint', ebs.endpoint);
+    expect(archived).toMatchObject({ code: 0 });
+    expect((await run('verify', 'faulty1')).code).toBe(0);
+    expect((await run('restore', 'faulty1', 'faulty1.img')).code).toBe(0);
+    expect(
+      readFileSync(join(work, 'faulty1.img'))
+        .subarray(0, 24 * BLOCK)
+        .equals(readFileSync(volume)),
+    ).toBe(true);
+    // The faults really happened.
+    expect(ebs.stats.faults.throttled).toBeGreaterThan(0);
+    expect(ebs.stats.faults.serverErrors).toBeGreaterThan(0);
+    expect(ebs.stats.faults.slowResponses).toBeGreaterThan(0);
+  });
+
+  it('fails clearly, naming the block, when a checksum never matches, and leaves no manifest', async () => {
+    ebs.setFaults({ wrongChecksumBlocks: [{ blockIndex: 17 }] });
+    const archived = await run('archive', 'ebs://snap-00000000000000f1', 'faulty2', '--endpoint', ebs.endpoint);
+    expect(archived.code).toBe(1);
+    expect(archived.err).toMatch(/block 17/);
+    expect(existsSync(join(work, 'faulty2', 'manifest.json'))).toBe(false);
+  });
+});
+
 describe('an interrupted export', () => {
   let ebs: EbsStandIn;
 
