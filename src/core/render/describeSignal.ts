@@ -135,7 +135,8 @@ export function describeSignal(signal: Signal, options: RenderOptions = {}): Sig
     severity: signal.severity,
     severityWord,
     headline,
-    title: `${headline.lead} ${headline.target}${headline.tails.join('')}`,
+    // Some headlines (region settings) have no target: no double space then.
+    title: `${headline.lead}${headline.target ? ` ${headline.target}` : ''}${headline.tails.join('')}`,
     summary: toPrintableText(summaryOf(signal, headline)).trim(),
     facts: factsOf(signal, severityWord),
     // Console links are percent-encoded ASCII; anything else did not come from our link builders.
@@ -261,8 +262,12 @@ function headlineOf(signal: Signal): Headline {
       return { lead: `${kindLabel} ${outcome}:`, target: plan ?? 'unnamed plan', tails: located(signal) };
     }
     default: {
-      // Without a resource, the recovery point (restores) or the job id still identifies what this is about.
-      const fallback = lastArnPart(signal.recoveryPointArn) ?? (signal.jobId ? toSingleLine(signal.jobId) : undefined);
+      // Without a resource, the recovery point (restores; the source one for a copy job's CREATED event,
+      // which names nothing else) or the job id still identifies what this is about.
+      const fallback =
+        lastArnPart(signal.recoveryPointArn) ??
+        lastArnPart(signal.details['Source recovery point']) ??
+        (signal.jobId ? toSingleLine(signal.jobId) : undefined);
       return {
         lead: `${kindLabel} ${outcome}:`,
         target: withType(name ?? fallback ?? 'unknown resource', signal.resource.type),
