@@ -44,6 +44,31 @@ export const RDS_SNAPSHOT_EVENTS: Readonly<Record<string, { readonly outcome: Ou
   'RDS-EVENT-0164': { outcome: 'succeeded', what: 'Cluster snapshot export to S3 completed' },
 };
 
+/**
+ * The event id told by the message, for events that carry none (EventBridge RDS events published before
+ * `EventID` was added, still shown in AWS's examples). Cluster wordings are tried first.
+ */
+const EVENT_IDS_BY_MESSAGE: readonly (readonly [RegExp, string])[] = [
+  [/^creating manual cluster snapshot/i, 'RDS-EVENT-0074'],
+  [/^manual cluster snapshot created/i, 'RDS-EVENT-0075'],
+  [/^creating automated cluster snapshot/i, 'RDS-EVENT-0168'],
+  [/^automated cluster snapshot created/i, 'RDS-EVENT-0169'],
+  [/^creating (manual|user) snapshot/i, 'RDS-EVENT-0040'],
+  [/^(manual|user) snapshot created/i, 'RDS-EVENT-0042'],
+  [/^creating automated snapshot/i, 'RDS-EVENT-0090'],
+  [/^automated snapshot created/i, 'RDS-EVENT-0091'],
+  [/^deleted (manual |user |automated )?snapshot/i, 'RDS-EVENT-0041'],
+  [/^started cross region copy of snapshot/i, 'RDS-EVENT-0059'],
+  [/^finished cross region copy of snapshot/i, 'RDS-EVENT-0060'],
+  [/^cancel+ed cross region copy of snapshot/i, 'RDS-EVENT-0061'],
+];
+
+/** The RDS event id a known message stands for (see EVENT_IDS_BY_MESSAGE), or undefined. */
+export function eventIdOfMessage(message: string | undefined): string | undefined {
+  const trimmed = message?.trim() ?? '';
+  return EVENT_IDS_BY_MESSAGE.find(([pattern]) => pattern.test(trimmed))?.[1];
+}
+
 /** Who made a snapshot, told by its id: `rds:` automated, `awsbackup:` AWS Backup, otherwise manual. */
 export function snapshotOrigin(snapshotId: string): 'automated' | 'AWS Backup' | 'manual' {
   if (snapshotId.startsWith('rds:')) return 'automated';
@@ -67,6 +92,8 @@ interface RdsFacts {
   readonly categories?: string | undefined;
   readonly account?: string | undefined;
   readonly region?: string | undefined;
+  /** Partition of the account (from the SNS topic ARN), to rebuild a missing snapshot ARN. */
+  readonly partition?: string | undefined;
 }
 
 function isSnapshotSource(facts: RdsFacts): boolean {
@@ -76,7 +103,8 @@ function isSnapshotSource(facts: RdsFacts): boolean {
 }
 
 function rdsSignal(facts: RdsFacts, source: 'rds-sns' | 'rds-eventbridge', raw: unknown): Signal {
-  const eventId = facts.eventId;
+  const inferredEventId = facts.eventId ? undefined : eventIdOfMessage(facts.message);
+  const eventId = facts.eventId ?? inferredEventId;
   if (!eventId) return unparsedSignal(raw, 'RDS event: no RDS-EVENT id in "Event ID"/EventID', { source });
   const known = RDS_SNAPSHOT_EVENTS[eventId];
   if (!known && !isSnapshotSource(facts)) {
@@ -97,11 +125,19 @@ function rdsSignal(facts: RdsFacts, source: 'rds-sns' | 'rds-eventbridge', raw: 
     /cluster/i.test(known?.what ?? '');
   const snapshotId = facts.sourceId ?? arnSplit?.id;
   const region = regionOfArn(facts.sourceArn) ?? facts.region;
+  // Older SNS messages carry no "Source ARN": the snapshot ARN is rebuilt from its id, the region and the
+  // account, so that the SNS and EventBridge deliveries of one event still share their id.
+  const snapshotArn =
+    facts.sourceArn ??
+    (snapshotId && region && facts.account && facts.partition && isSnapshotSource(facts)
+      ? `arn:${facts.partition}:rds:${region}:${facts.account}:${cluster ? 'cluster-snapshot' : 'snapshot'}:${snapshotId}`
+      : undefined);
   const outcome = known?.outcome ?? 'unknown';
   const database = snapshotId ? databaseOfAutomatedSnapshot(snapshotId) : undefined;
+  const snapshotParts = parseArn(snapshotArn);
   const databaseArn =
-    arnParts && database
-      ? `arn:${arnParts.partition}:rds:${arnParts.region}:${arnParts.account}:${cluster ? 'cluster' : 'db'}:${database}`
+    snapshotParts && database
+      ? `arn:${snapshotParts.partition}:rds:${snapshotParts.region}:${snapshotParts.account}:${cluster ? 'cluster' : 'db'}:${database}`
       : undefined;
   return buildSignal({
     kind: 'rds-snapshot',
@@ -109,16 +145,17 @@ function rdsSignal(facts: RdsFacts, source: 'rds-sns' | 'rds-eventbridge', raw: 
     source,
     eventType: eventId,
     // SNS and EventBridge deliveries of the same RDS event share snapshot and event id.
-    idParts: [facts.sourceArn ?? snapshotId, eventId],
+    idParts: [snapshotArn ?? snapshotId, eventId],
     account: accountOfArn(facts.sourceArn) ?? facts.account,
     region,
-    resource: { arn: facts.sourceArn, type: cluster ? 'Aurora' : 'RDS', name: snapshotId },
+    resource: { arn: snapshotArn, type: cluster ? 'Aurora' : 'RDS', name: snapshotId },
     jobId: eventId,
-    recoveryPointArn: facts.sourceArn,
+    recoveryPointArn: snapshotArn,
     statusMessage: facts.message,
     times: { event: isoTime(facts.time) },
     details: {
       'What happened': known?.what ?? `RDS event ${eventId}, not one Vaultpilot knows`,
+      'Event ID': inferredEventId ? `${inferredEventId}, told by the message (the event carries no id)` : undefined,
       'Snapshot made by': snapshotId ? snapshotOrigin(snapshotId) : undefined,
       Database: database,
       'Event categories': facts.categories,
@@ -129,6 +166,12 @@ function rdsSignal(facts: RdsFacts, source: 'rds-sns' | 'rds-eventbridge', raw: 
     ],
     raw,
   });
+}
+
+/** The `region=` query parameter of an RDS console link, when it is a region code. */
+function regionOfLink(link: string | undefined): string | undefined {
+  const region = /[?&]region=([a-z0-9-]+)/.exec(link ?? '')?.[1];
+  return region && /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region) ? region : undefined;
 }
 
 /** True when a JSON SNS message is an RDS event notification. */
@@ -148,7 +191,9 @@ export function normalizeRdsSnsMessage(message: Record<string, unknown>, n: SnsN
       message: text(message['Event Message']),
       time: text(message['Event Time']) ?? n?.timestamp,
       account: accountOfArn(n?.topicArn),
-      region: regionOfArn(n?.topicArn),
+      // The console link names the region of the snapshot; the topic may live elsewhere.
+      region: regionOfLink(text(message['Identifier Link'])) ?? regionOfArn(n?.topicArn),
+      partition: parseArn(n?.topicArn)?.partition,
     },
     'rds-sns',
     n?.raw ?? message,
@@ -172,6 +217,7 @@ export function normalizeRdsEventBridge(env: EventBridgeEnvelope): Signal {
       categories: categories || undefined,
       account: env.account,
       region: env.region,
+      partition: parseArn(arnText(env.resources[0]))?.partition,
     },
     'rds-eventbridge',
     env,

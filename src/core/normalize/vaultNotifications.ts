@@ -139,6 +139,12 @@ export function normalizeVaultNotification(n: SnsNotification): Signal | undefin
   const region = regionOfArn(resourceArn) ?? regionOfArn(recoveryPointArn) ?? regionOfArn(n.topicArn);
   const account = attribute(attrs, 'AccountId') ?? accountOfArn(n.topicArn) ?? accountOfArn(resourceArn);
   const jobType = kind === 'copy-job' ? 'copy' : kind === 'restore-job' ? 'restore' : 'backup';
+  // EKS object events name a Kubernetes object (its API type in `resourceType`): the protected
+  // resource is the EKS cluster, so the object goes into the details.
+  const eksCluster = eventType?.toUpperCase().startsWith('EKS_') ? attribute(attrs, 'clusterName') : undefined;
+  const resource = eventType?.toUpperCase().startsWith('EKS_')
+    ? { ...resourceFromArn(resourceArn, 'EKS'), ...(eksCluster ? { name: eksCluster } : {}) }
+    : resourceFromArn(resourceArn, attribute(attrs, 'resourceType'));
   return buildSignal({
     kind,
     outcome,
@@ -156,7 +162,7 @@ export function normalizeVaultNotification(n: SnsNotification): Signal | undefin
     state,
     account,
     region,
-    resource: resourceFromArn(resourceArn, attribute(attrs, 'resourceType')),
+    resource,
     jobId,
     recoveryPointArn,
     statusMessage: attribute(attrs, 'reason'),
@@ -165,6 +171,7 @@ export function normalizeVaultNotification(n: SnsNotification): Signal | undefin
       Message: message,
       'EKS cluster': attribute(attrs, 'clusterName'),
       'Kubernetes resource': attribute(attrs, 'resourceName'),
+      'Kubernetes resource type': eksCluster !== undefined ? attribute(attrs, 'resourceType') : undefined,
       'Parent restore job': attribute(attrs, 'parentRestoreJobId'),
       'SNS topic': n.topicArn,
     },

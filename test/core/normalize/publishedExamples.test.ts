@@ -1,0 +1,110 @@
+/**
+ * What the examples AWS publishes (AWS Backup developer guide, RDS and CloudWatch user guides, Lambda
+ * developer guide) must give. The examples themselves are fixtures named `devguide-…`, `docs-…` and
+ * `lambda-docs-…`; these tests pin the facts that once came out wrong.
+ */
+import { describe, expect, it } from 'vitest';
+import { normalizeEvent } from '../../../src/core/normalize/normalizeEvent.js';
+import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
+import { eventIdOfMessage } from '../../../src/core/normalize/rdsSnapshotEvents.js';
+import { loadFixtures } from './fixtureCorpus.js';
+
+const corpus = new Map(loadFixtures().map((f) => [f.name, f.input]));
+function fixture(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
+  const input = corpus.get(name);
+  if (input === undefined) throw new Error(`no fixture ${name}`);
+  return structuredClone(input) as Record<string, unknown> & { detail: Record<string, unknown> };
+}
+
+describe('eventIdOfMessage', () => {
+  it('tells the RDS event id from the wording of snapshot messages', () => {
+    expect(eventIdOfMessage('Deleted manual snapshot')).toBe('RDS-EVENT-0041');
+    expect(eventIdOfMessage('Automated snapshot created')).toBe('RDS-EVENT-0091');
+    expect(eventIdOfMessage('Creating automated snapshot')).toBe('RDS-EVENT-0090');
+    expect(eventIdOfMessage('Creating manual cluster snapshot')).toBe('RDS-EVENT-0074');
+    expect(eventIdOfMessage('Automated cluster snapshot created')).toBe('RDS-EVENT-0169');
+  });
+
+  it('knows nothing of other messages', () => {
+    expect(eventIdOfMessage('Finished DB Instance backup')).toBeUndefined();
+    expect(eventIdOfMessage(undefined)).toBeUndefined();
+  });
+});
+
+describe('normalizeEvent on RDS events without EventID', () => {
+  it('reads the event from its message and says so', () => {
+    const signal = normalizeEvent(fixture('rds-eventbridge/docs-snapshot-deleted-without-event-id'));
+    expect(signal).toMatchObject({ kind: 'rds-snapshot', outcome: 'deleted', eventType: 'RDS-EVENT-0041' });
+    expect(signal.details['Event ID']).toMatch(/told by the message/);
+  });
+
+  it('gives the same id as the same event carrying its EventID', () => {
+    const withId = normalizeEvent(fixture('rds-eventbridge/docs-snapshot-deleted'));
+    const withoutId = normalizeEvent(fixture('rds-eventbridge/docs-snapshot-deleted-without-event-id'));
+    expect(withoutId.id).toBe(withId.id);
+  });
+
+  it('stays unparsed when neither the id nor the message is known', () => {
+    const event = fixture('rds-eventbridge/docs-snapshot-deleted-without-event-id');
+    event.detail.Message = 'Something new happened';
+    expect(normalizeEvent(event)).toMatchObject({ kind: 'unparsed' });
+  });
+});
+
+describe('normalizeInput on RDS SNS messages without "Source ARN"', () => {
+  const record = () => {
+    const input = structuredClone(corpus.get('rds-sns/automated-created-without-source-arn')) as {
+      Records: { Sns: { Message: string; TopicArn: string } }[];
+    };
+    const sns = input.Records[0]?.Sns;
+    if (!sns) throw new Error('fixture has no SNS record');
+    return { input, sns };
+  };
+
+  it('rebuilds the snapshot ARN from the id, the console link region and the topic account', () => {
+    const [signal] = normalizeInput(record().input);
+    expect(signal?.recoveryPointArn).toBe('arn:aws:rds:us-west-2:123456789012:snapshot:rds:mydb-2019-08-18-10-36');
+    expect(signal?.region).toBe('us-west-2');
+  });
+
+  it('takes the region from the console link even when the topic is elsewhere', () => {
+    const { input, sns } = record();
+    sns.TopicArn = 'arn:aws:sns:eu-central-1:123456789012:rds-snapshots';
+    const [signal] = normalizeInput(input);
+    expect(signal?.region).toBe('us-west-2');
+  });
+
+  it('gives the id of the same event delivered with its "Source ARN"', () => {
+    const { input, sns } = record();
+    const message = JSON.parse(sns.Message) as Record<string, string>;
+    const withArn = structuredClone(input);
+    const withArnSns = withArn.Records[0]?.Sns;
+    if (!withArnSns) throw new Error('fixture has no SNS record');
+    withArnSns.Message = JSON.stringify({
+      ...message,
+      'Source ARN': 'arn:aws:rds:us-west-2:123456789012:snapshot:rds:mydb-2019-08-18-10-36',
+    });
+    expect(normalizeInput(input)[0]?.id).toBe(normalizeInput(withArn)[0]?.id);
+  });
+});
+
+describe('normalizeInput on AWS Backup EKS object notifications', () => {
+  it('names the EKS cluster as the resource and keeps the Kubernetes object in the details', () => {
+    const [signal] = normalizeInput(corpus.get('backup-vault-sns/devguide-eks-restore-object-failed'));
+    expect(signal?.resource).toEqual({ type: 'EKS', name: 'eks-restore-target-cluster-name' });
+    expect(signal?.details).toMatchObject({
+      'Kubernetes resource': 'exampleresourceio',
+      'Kubernetes resource type': 'apiextensions.k8s.io/v1/customresourcedefinitions',
+    });
+  });
+});
+
+describe('normalizeEvent on CloudTrail events as the China documentation spells them', () => {
+  it('reads "Amazon API Call via CloudTrail" like "AWS API Call via CloudTrail"', () => {
+    const event = fixture('cloudtrail/backup-deleterecoverypoint-china-docs-spelling');
+    const signal = normalizeEvent(event);
+    expect(signal).toMatchObject({ kind: 'tamper', region: 'cn-north-1', severity: 'critical' });
+    event['detail-type'] = 'AWS API Call via CloudTrail';
+    expect(normalizeEvent(event).id).toBe(signal.id);
+  });
+});
