@@ -176,6 +176,23 @@ function compileCli(): string | undefined {
 
 const compiledCli = compileCli();
 
+/**
+ * Runs the export engine alone (no CLI around it) in its own process, to show what the engine itself needs:
+ * the CLI process also loads every other command's dependencies.
+ */
+function engineAlone(endpoint: string, snapshotId: string, destination: string): Promise<Measured> {
+  if (!compiledCli) return Promise.reject(new Error('needs the compiled CLI'));
+  const out = join(compiledCli, '..', '..', '..');
+  const script = `
+    const a = await import(${JSON.stringify(join(out, 'src/archive/index.js'))});
+    const c = await import(${JSON.stringify(join(out, 'src/aws/ebs/createEbsClient.js'))});
+    const s = await import(${JSON.stringify(join(out, 'src/aws/ebs/EbsSnapshotSource.js'))});
+    const source = new s.EbsSnapshotSource({ client: c.createEbsClient({ endpoint: ${JSON.stringify(endpoint)} }), snapshotId: ${JSON.stringify(snapshotId)} });
+    await a.exportArchive({ source, store: new a.LocalDirectoryStore(${JSON.stringify(destination)}), readConcurrency: 16 });`;
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
+  return measure(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], env);
+}
+
 /** Runs `vaultpilot <args> --json` in its own process: the compiled CLI, or the sources through tsx. */
 function vaultpilot(args: string[]): Promise<Measured & { summary: Record<string, unknown> }> {
   const entry = compiledCli ?? join(root, 'src/cli/main.ts');
@@ -233,9 +250,13 @@ async function main(): Promise<void> {
       faults: { latencyMs },
     });
     let viaEbs: Awaited<ReturnType<typeof vaultpilot>>;
+    let alone: Measured | undefined;
     const ebsArchive = join(sink, 'from-ebs');
     try {
       viaEbs = await vaultpilot(['archive', 'ebs://snap-0bench000000000001', ebsArchive, '--endpoint', ebs.endpoint]);
+      const aloneDir = join(sink, 'engine-alone');
+      alone = await engineAlone(ebs.endpoint, 'snap-0bench000000000001', aloneDir).catch(() => undefined);
+      rmSync(aloneDir, { recursive: true, force: true });
     } finally {
       await ebs.close();
     }
@@ -274,6 +295,7 @@ async function main(): Promise<void> {
     row('dd bs=10M | gzip (public sample)', gzip, gzipBytes);
     row('zstd -T0 -3 ‖ openssl dgst -sha256 (limit)', limit, zstdBytes);
     row(`vaultpilot archive ebs:// (${latencyMs} ms latency)`, viaEbs, ebsBytes, Number(viaEbs.summary.seconds));
+    if (alone) row('export engine alone from ebs:// (no CLI)', alone, ebsBytes);
     row('vaultpilot archive <image file>', viaFile, fileBytes, Number(viaFile.summary.seconds));
     row('vaultpilot verify', verify, undefined);
     row('vaultpilot restore → sparse file', restore, undefined, Number(restore.summary.seconds));

@@ -74,6 +74,8 @@ interface CodecResult {
 interface PoolWorker {
   readonly worker: Worker;
   busy: number;
+  /** Why the thread is gone, once it is: jobs are never sent to a dead thread (nothing would answer). */
+  dead?: Error;
 }
 
 /** A pool of worker threads compressing/decompressing frames of whole blocks. */
@@ -89,7 +91,9 @@ export class BlockCodecPool {
   ) {
     const bindingPath = join(dirname(createRequire(import.meta.url).resolve('zstd-napi')), '..', 'binding.js');
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bindingPath } });
+      // The source is CommonJS: drop --input-type, which would make Node evaluate it as a module.
+      const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bindingPath }, execArgv });
       const entry: PoolWorker = { worker, busy: 0 };
       worker.on('message', (m: { id: number; error?: string } & CodecResult) => {
         const job = this.pending.get(m.id);
@@ -135,7 +139,12 @@ export class BlockCodecPool {
 
   private run(op: string, input: Uint8Array, blocks: number, extra: object): Promise<CodecResult> {
     if (this.closed) return Promise.reject(new CodecError('codec pool closed'));
-    const owner = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const alive = this.workers.filter((w) => !w.dead);
+    if (alive.length === 0) {
+      const cause = this.workers[0]?.dead;
+      return Promise.reject(new CodecError(`no codec thread is running: ${cause?.message}`, { cause }));
+    }
+    const owner = alive.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     owner.busy++;
     // Transfer when the bytes own their ArrayBuffer; copying a shared (pooled) one is cheaper than corrupting it.
@@ -160,6 +169,7 @@ export class BlockCodecPool {
   }
 
   private failAll(owner: PoolWorker, error: Error): void {
+    owner.dead ??= error;
     for (const [id, job] of this.pending) {
       if (job.owner !== owner) continue;
       this.pending.delete(id);
