@@ -39,6 +39,8 @@ export function classifySeverity({ kind, outcome, operation, policyType }: Sever
 
   if (kind === 'policy-change') {
     if (policyType !== undefined && policyType !== 'BACKUP_POLICY') return 'info';
+    // An invalid effective backup policy: the account's backup plans are no longer applied as written.
+    if (operation === 'EffectivePolicyValidation') return outcome === 'failed' ? 'critical' : 'info';
     const removal = operation === undefined || POLICY_REMOVAL_CALLS.has(operation);
     if (outcome === 'failed') return removal ? 'warning' : 'info';
     return removal ? 'critical' : 'warning';

@@ -1,7 +1,8 @@
 /**
  * CloudTrail events delivered by EventBridge: API calls (`AWS API Call via CloudTrail`) to
- * Organizations (backup-policy changes) and AWS Backup (tampering), and the AWS Backup service event
- * `BackupJobCompleted` (`AWS Service Event via CloudTrail`).
+ * Organizations (backup-policy changes) and AWS Backup (tampering), and the service events
+ * (`AWS Service Event via CloudTrail`) AWS Backup `BackupJobCompleted` and Organizations
+ * `EffectivePolicyValidation`.
  */
 import * as z from 'zod';
 import type { Outcome, PolicyRef, Signal } from '../signal.js';
@@ -213,12 +214,87 @@ export function normalizeCloudTrailApiCall(env: EventBridgeEnvelope): Signal {
   });
 }
 
+/** One entry of `validationErrors`, as one line: code, where, message, contributing policies. */
+function validationErrorText(error: unknown): string | undefined {
+  if (!isRecord(error)) return undefined;
+  const policies = Array.isArray(error.contributingPolicies)
+    ? error.contributingPolicies.map(text).filter(Boolean).join(', ')
+    : undefined;
+  const parts = [
+    text(error.errorCode),
+    text(error.pathToError) ? `at ${text(error.pathToError)}` : undefined,
+    text(error.errorMessage) ? `— ${text(error.errorMessage)}` : undefined,
+    policies ? `(policies ${policies})` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/**
+ * The Organizations service event `EffectivePolicyValidation`: an organization change made the
+ * effective policy of an account invalid (state INVALID; for backup policies the account's plans are no
+ * longer applied as intended) or valid again (VALID). It reaches the management account.
+ */
+function normalizeEffectivePolicyValidation(env: EventBridgeEnvelope, d: Record<string, unknown>): Signal {
+  const detail = env.detail;
+  const state = text(d.state) ?? '';
+  const errors = Array.isArray(d.validationErrors) ? d.validationErrors : [];
+  const contributing = [
+    ...new Set(
+      errors.flatMap((e) =>
+        isRecord(e) && Array.isArray(e.contributingPolicies) ? e.contributingPolicies.map(text).filter(Boolean) : [],
+      ),
+    ),
+  ] as string[];
+  const affectedAccount = text(d.accountId);
+  const policyType = text(d.policyType);
+  const policy: PolicyRef = {
+    // One contributing policy names the culprit; several are listed in the details.
+    id: contributing.length === 1 ? contributing[0] : undefined,
+    type: policyType,
+    targetId: affectedAccount,
+    operation: 'EffectivePolicyValidation',
+  };
+  const upper = state.toUpperCase();
+  const outcome: Outcome = upper === 'INVALID' ? 'failed' : upper === 'VALID' ? 'succeeded' : outcomeOfState(state);
+  const firstError = errors.find(isRecord);
+  const eventId = text(detail.eventID);
+  const region = regionText(detail.awsRegion) ?? env.region;
+  return buildSignal({
+    kind: 'policy-change',
+    outcome,
+    source: 'cloudtrail-service-event',
+    eventType: 'EffectivePolicyValidation',
+    idParts: [eventId ?? stableStringify(detail), upper, affectedAccount, policyType],
+    state,
+    account: env.account ?? text(detail.recipientAccountId),
+    region,
+    times: { event: isoTime(detail.eventTime) ?? isoTime(env.time) },
+    actor: text(at(detail, 'userIdentity', 'invokedBy')),
+    policy,
+    statusMessage: text(firstError?.errorMessage) ?? text(d.info),
+    details: {
+      'Affected account': affectedAccount,
+      'Effective policy': `${policyType ?? 'policy'} ${upper === 'INVALID' ? 'is invalid' : upper === 'VALID' ? 'is valid again' : state}`,
+      Info: text(d.info),
+      'Validation errors': errors.map(validationErrorText).filter(Boolean).join('; ') || undefined,
+      'Contributing policies': contributing.length > 1 ? contributing.join(', ') : undefined,
+      // Not ISO (`Jul 17, 2025, 2:53:40 PM`, no zone): shown as sent.
+      'Requested at': text(d.requestTimestamp),
+    },
+    links: [
+      policy.id ? organizationsPolicyLink(policy.id, policyType) : undefined,
+      region && eventId ? cloudTrailEventLink(region, eventId) : undefined,
+    ],
+    raw: env,
+  });
+}
+
 const serviceEventSchema = z.looseObject({
   eventName: z.string().trim().min(1, 'must be a non-empty string'),
   serviceEventDetails: z.looseObject({ state: z.string().trim().min(1, 'must be a non-empty string') }),
 });
 
-/** Normalizes the AWS Backup `BackupJobCompleted` service event (`AWS Service Event via CloudTrail`). */
+/** Normalizes the service events `BackupJobCompleted` (AWS Backup) and `EffectivePolicyValidation` (Organizations). */
 export function normalizeCloudTrailServiceEvent(env: EventBridgeEnvelope): Signal {
   const parsed = serviceEventSchema.safeParse(env.detail);
   if (!parsed.success) {
@@ -228,6 +304,9 @@ export function normalizeCloudTrailServiceEvent(env: EventBridgeEnvelope): Signa
     });
   }
   const { eventName } = parsed.data;
+  if (eventName === 'EffectivePolicyValidation' && text(env.detail.eventSource) === 'organizations.amazonaws.com') {
+    return normalizeEffectivePolicyValidation(env, parsed.data.serviceEventDetails);
+  }
   if (eventName !== 'BackupJobCompleted') {
     return unparsedSignal(env, `CloudTrail service event ${eventName} is not one Vaultpilot watches`, {
       source: 'cloudtrail-service-event',

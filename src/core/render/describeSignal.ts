@@ -104,6 +104,28 @@ const POLICY_VERBS: Readonly<Record<string, string>> = {
   DisablePolicyType: 'DISABLED',
 };
 
+/** Organizations API calls → what the caller tried to do, for refused calls. */
+const POLICY_ATTEMPTS: Readonly<Record<string, string>> = {
+  CreatePolicy: 'CREATE',
+  UpdatePolicy: 'UPDATE',
+  DeletePolicy: 'DELETE',
+  AttachPolicy: 'ATTACH',
+  DetachPolicy: 'DETACH',
+  EnablePolicyType: 'ENABLE',
+  DisablePolicyType: 'DISABLE',
+};
+
+/**
+ * The error code of a refused API call (`Result: refused: <code> — …`), or undefined when the call went
+ * through. A refused call changed nothing: its notification must not say it did.
+ */
+function refusalOf(signal: Signal): string | undefined {
+  if (signal.outcome !== 'failed' || (signal.kind !== 'tamper' && signal.kind !== 'policy-change')) return undefined;
+  const result = signal.details.Result;
+  if (!result?.startsWith('refused')) return undefined;
+  return toSingleLine(/^refused:\s*([^\s—]+)/.exec(result)?.[1] ?? 'refused');
+}
+
 const JOB_ID_LABELS: Partial<Record<SignalKind, string>> = {
   'backup-job': 'Backup job ID',
   'copy-job': 'Copy job ID',
@@ -217,8 +239,20 @@ function headlineOf(signal: Signal): Headline {
     case 'policy-change': {
       const policy = signal.policy ?? {};
       const operation = policy.operation ?? signal.eventType;
-      const verb = POLICY_VERBS[operation] ?? outcome;
+      const refused = refusalOf(signal);
+      const verb =
+        refused && POLICY_ATTEMPTS[operation]
+          ? `${POLICY_ATTEMPTS[operation]} REFUSED`
+          : (POLICY_VERBS[operation] ?? outcome);
       const noun = policy.type && policy.type !== 'BACKUP_POLICY' ? 'Organizations policy' : kindLabel;
+      if (operation === 'EffectivePolicyValidation') {
+        // Not a call: Organizations found the effective policy of an account invalid (or valid again).
+        const state =
+          signal.outcome === 'failed' ? 'INVALID' : signal.outcome === 'succeeded' ? 'VALID again' : outcome;
+        const account = policy.targetId ? `account ${toSingleLine(policy.targetId)}` : 'an account';
+        const culprit = policy.id ? [` (policy ${toSingleLine(policy.id)})`] : [];
+        return { lead: `${noun} ${state}:`, target: account, tails: culprit };
+      }
       if (operation === 'EnablePolicyType' || operation === 'DisablePolicyType') {
         const root = policy.targetId ? ` in ${toSingleLine(policy.targetId)}` : '';
         return { lead: `${noun} type ${verb}`, target: root.trim() || 'for the organization', tails: byActor(signal) };
@@ -236,7 +270,7 @@ function headlineOf(signal: Signal): Headline {
     case 'tamper': {
       const what = name ?? (signal.vault?.name ? `vault ${toSingleLine(signal.vault.name)}` : undefined);
       return {
-        lead: `${kindLabel}: ${toSingleLine(signal.eventType) || 'change'}${what ? ' on' : ''}`,
+        lead: `${kindLabel}${refusalOf(signal) ? ' REFUSED' : ''}: ${toSingleLine(signal.eventType) || 'change'}${what ? ' on' : ''}`,
         target: what ?? '',
         // Who did it matters more than where for tampering: it is kept first when the subject is cut.
         tails: [...byActor(signal), ...located(signal)],
@@ -334,6 +368,18 @@ function summaryOf(signal: Signal, headline: Headline): string {
         MAX_SUMMARY,
       );
     case 'policy-change': {
+      const refused = refusalOf(signal);
+      const attempt = POLICY_ATTEMPTS[signal.policy?.operation ?? signal.eventType];
+      if (refused && attempt) {
+        const noun = headline.lead.includes('Organizations') ? 'the Organizations policy' : 'the backup policy';
+        const what = headline.lead.includes(' type ')
+          ? `${noun} type ${headline.target}`
+          : `${noun} ${headline.target}${headline.tails[0]?.startsWith(' by ') ? '' : (headline.tails[0] ?? '')}`;
+        return truncateText(
+          `${who} tried to ${attempt.toLowerCase()} ${what}; the call was refused (${refused}), nothing changed.`,
+          MAX_SUMMARY,
+        );
+      }
       const verb = headline.lead.replace(/:$/, '').split(' ').at(-1)?.toLowerCase() ?? 'changed';
       const noun = headline.lead.includes('Organizations') ? 'the Organizations policy' : 'the backup policy';
       if (headline.lead.includes(' type ')) {
@@ -344,11 +390,19 @@ function summaryOf(signal: Signal, headline: Headline): string {
         MAX_SUMMARY,
       );
     }
-    case 'tamper':
+    case 'tamper': {
+      const refused = refusalOf(signal);
+      if (refused) {
+        return truncateText(
+          `${who} tried to call ${toSingleLine(signal.eventType)}${headline.target ? ` on ${headline.target}` : ''}${where}; the call was refused (${refused}). Someone tried to weaken or destroy backups: check who and why.`,
+          MAX_SUMMARY,
+        );
+      }
       return truncateText(
         `${who} called ${toSingleLine(signal.eventType)}${headline.target ? ` on ${headline.target}` : ''}${where}. This call can weaken or destroy backups: check that it was intended.`,
         MAX_SUMMARY,
       );
+    }
     case 'region-setting':
       return `AWS Backup region settings ${OUTCOME_PHRASES[signal.outcome].replace(/^was /, '')}${where}.`;
     default: {

@@ -11,6 +11,16 @@ describe('classifySeverity', () => {
       for (const outcome of OUTCOMES) expect(SEVERITIES).toContain(classifySeverity({ kind, outcome }));
   });
 
+  it('marks an invalid effective backup policy critical and a valid-again one info', () => {
+    const input = {
+      kind: 'policy-change',
+      operation: 'EffectivePolicyValidation',
+      policyType: 'BACKUP_POLICY',
+    } as const;
+    expect(classifySeverity({ ...input, outcome: 'failed' })).toBe('critical');
+    expect(classifySeverity({ ...input, outcome: 'succeeded' })).toBe('info');
+  });
+
   it.each(JOB_KINDS)('marks failed, expired and aborted %s signals critical', (kind) => {
     for (const outcome of ['failed', 'expired', 'aborted'] as Outcome[])
       expect(classifySeverity({ kind, outcome })).toBe('critical');

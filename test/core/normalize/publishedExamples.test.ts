@@ -108,3 +108,36 @@ describe('normalizeEvent on CloudTrail events as the China documentation spells 
     expect(normalizeEvent(event).id).toBe(signal.id);
   });
 });
+
+describe('normalizeEvent on Organizations EffectivePolicyValidation service events', () => {
+  it('marks an invalid effective backup policy as a critical failed policy change', () => {
+    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
+    expect(signal).toMatchObject({
+      kind: 'policy-change',
+      outcome: 'failed',
+      severity: 'critical',
+      source: 'cloudtrail-service-event',
+      state: 'INVALID',
+      statusMessage: "'hourly_rule' exceeds the allowed maximum limit 10",
+      policy: { id: 'p-examplepolicyid111', type: 'BACKUP_POLICY', targetId: '111111111111' },
+    });
+    expect(signal.details['Validation errors']).toContain('ELEMENTS_TOO_MANY at plans/hourly-backup/rules/hourly_rule');
+  });
+
+  it('marks a backup policy valid again as info', () => {
+    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
+    expect(signal).toMatchObject({ kind: 'policy-change', outcome: 'succeeded', severity: 'info' });
+  });
+
+  it('keeps an invalid effective policy of another type at info', () => {
+    const event = fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid');
+    (event.detail.serviceEventDetails as Record<string, unknown>).policyType = 'TAG_POLICY';
+    expect(normalizeEvent(event)).toMatchObject({ outcome: 'failed', severity: 'info' });
+  });
+
+  it('gives the INVALID and the VALID event of one account different ids even with the same eventID', () => {
+    const invalid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
+    const valid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
+    expect(invalid.id).not.toBe(valid.id);
+  });
+});

@@ -20,6 +20,7 @@ describe('renderSignal on published AWS examples', () => {
     const shapes = new Set(published.map((f) => f.name.split('/')[0]));
     expect([...shapes].sort()).toEqual([
       'backup-vault-sns',
+      'cloudtrail',
       'cloudwatch-alarm',
       'eventbridge-backup',
       'rds-eventbridge',
@@ -52,5 +53,25 @@ describe('renderSignal on published AWS examples', () => {
   it('names the EKS cluster, not the Kubernetes object type, in EKS object notifications', () => {
     const [r] = renderFixture('backup-vault-sns/devguide-eks-restore-object-skipped');
     expect(r?.subject).toMatch(/^Restore job COMPLETED WITH ISSUES: eks-restore-target-cluster-name \(EKS\)/);
+  });
+
+  it('says a refused Organizations call was refused and changed nothing', () => {
+    const [r] = renderFixture('cloudtrail/docs-organizations-attachpolicy-refused');
+    expect(r?.subject).toBe(
+      'Backup policy ATTACH REFUSED: p-examplepolicyid111 to ou-examplerootid111-exampleouid111 by diego',
+    );
+    expect(r?.text).toContain('diego tried to attach the backup policy p-examplepolicyid111');
+    expect(r?.text).toContain('refused (PolicyTypeNotEnabledException), nothing changed');
+  });
+
+  it('names the account whose effective backup policy became invalid, and the policy behind it', () => {
+    const [r] = renderFixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid');
+    expect(r?.subject).toBe('Backup policy INVALID: account 111111111111 (policy p-examplepolicyid111)');
+    expect(r?.text).toMatch(/^'hourly_rule' exceeds the allowed maximum limit 10/);
+  });
+
+  it('says when the effective backup policy is valid again', () => {
+    const [r] = renderFixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid');
+    expect(r?.subject).toBe('Backup policy VALID again: account 111111111111');
   });
 });

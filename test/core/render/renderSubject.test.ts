@@ -32,6 +32,16 @@ describe('renderSubject', () => {
     expect(renderSubject(scp)).toMatch(/^Organizations policy UPDATED: /);
   });
 
+  it('says a tamper call was refused when AWS refused it', () => {
+    const refused: Signal = {
+      ...tamper,
+      outcome: 'failed',
+      details: { Result: 'refused: AccessDeniedException — not authorized' },
+    };
+    // The location no longer fits in 99 characters; the actor is kept first.
+    expect(renderSubject(refused)).toBe('TAMPER REFUSED: DeleteRecoveryPoint on snap-0123456789abcdef0 by mallory');
+  });
+
   it('flags tampering with the API call, the target and the actor', () => {
     expect(renderSubject(tamper)).toBe(
       'TAMPER: DeleteRecoveryPoint on snap-0123456789abcdef0 by mallory in 111122223333 / eu-west-1',
