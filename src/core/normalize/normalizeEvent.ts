@@ -34,9 +34,8 @@ function normalizeEventBridge(event: Record<string, unknown>): Signal {
   }
   const env = parsed.data;
   const detailType = env['detail-type'];
-  // The China-partition documentation spells these "Amazon … via CloudTrail"; both are read.
-  if (/^(AWS|Amazon) API Call via CloudTrail$/.test(detailType)) return normalizeCloudTrailApiCall(env);
-  if (/^(AWS|Amazon) Service Event via CloudTrail$/.test(detailType)) return normalizeCloudTrailServiceEvent(env);
+  if (detailType === 'AWS API Call via CloudTrail') return normalizeCloudTrailApiCall(env);
+  if (detailType === 'AWS Service Event via CloudTrail') return normalizeCloudTrailServiceEvent(env);
   if (env.source === 'aws.backup') return normalizeBackupEvent(env);
   if (env.source === 'aws.rds' && RDS_SNAPSHOT_DETAIL_TYPES.has(detailType)) return normalizeRdsEventBridge(env);
   if (detailType === 'CloudWatch Alarm State Change') return normalizeAlarmStateChange(env);

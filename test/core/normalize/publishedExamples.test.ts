@@ -8,6 +8,7 @@ import { normalizeEvent } from '../../../src/core/normalize/normalizeEvent.js';
 import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
 import { eventIdOfMessage } from '../../../src/core/normalize/rdsSnapshotEvents.js';
 import { loadFixtures } from './fixtureCorpus.js';
+import { unroutedExample } from './unroutedExamples.js';
 
 const corpus = new Map(loadFixtures().map((f) => [f.name, f.input]));
 function fixture(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
@@ -99,19 +100,18 @@ describe('normalizeInput on AWS Backup EKS object notifications', () => {
   });
 });
 
-describe('normalizeEvent on CloudTrail events as the China documentation spells them', () => {
-  it('reads "Amazon API Call via CloudTrail" like "AWS API Call via CloudTrail"', () => {
-    const event = fixture('cloudtrail/backup-deleterecoverypoint-china-docs-spelling');
-    const signal = normalizeEvent(event);
+describe('normalizeEvent on China-partition events', () => {
+  it('reads ARNs of the aws-cn partition and links to the China console', () => {
+    const signal = normalizeEvent(fixture('cloudtrail/backup-deleterecoverypoint-china'));
     expect(signal).toMatchObject({ kind: 'tamper', region: 'cn-north-1', severity: 'critical' });
-    event['detail-type'] = 'AWS API Call via CloudTrail';
-    expect(normalizeEvent(event).id).toBe(signal.id);
+    expect(signal.links.length).toBeGreaterThan(0);
+    for (const link of signal.links) expect(link.url).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
   });
 });
 
 describe('normalizeEvent on Organizations EffectivePolicyValidation service events', () => {
   it('marks an invalid effective backup policy as a critical failed policy change', () => {
-    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
+    const signal = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-invalid'));
     expect(signal).toMatchObject({
       kind: 'policy-change',
       outcome: 'failed',
@@ -125,19 +125,19 @@ describe('normalizeEvent on Organizations EffectivePolicyValidation service even
   });
 
   it('marks a backup policy valid again as info', () => {
-    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
+    const signal = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-valid'));
     expect(signal).toMatchObject({ kind: 'policy-change', outcome: 'succeeded', severity: 'info' });
   });
 
   it('keeps an invalid effective policy of another type at info', () => {
-    const event = fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid');
+    const event = unroutedExample('organizations-effectivepolicyvalidation-invalid');
     (event.detail.serviceEventDetails as Record<string, unknown>).policyType = 'TAG_POLICY';
     expect(normalizeEvent(event)).toMatchObject({ outcome: 'failed', severity: 'info' });
   });
 
   it('gives the INVALID and the VALID event of one account different ids even with the same eventID', () => {
-    const invalid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
-    const valid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
+    const invalid = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-invalid'));
+    const valid = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-valid'));
     expect(invalid.id).not.toBe(valid.id);
   });
 });
