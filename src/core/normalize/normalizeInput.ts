@@ -43,13 +43,40 @@ function unwrap(input: unknown, depth: number): Signal[] {
   return [normalizeEvent(input)];
 }
 
+/**
+ * An SNS subscription with raw message delivery puts the AWS Backup text itself in the SQS body and the
+ * SNS message attributes in the record's `messageAttributes` (`{EventType: {stringValue, dataType}}`).
+ * Such a body is read as the SNS notification it was; any other text body stays unparsed.
+ */
+function rawDeliveredBackupNotification(
+  record: Record<string, unknown>,
+  body: string,
+): Record<string, unknown> | undefined {
+  const attributes = isRecord(record.messageAttributes) ? record.messageAttributes : {};
+  const names = Object.keys(attributes).map((k) => k.toLowerCase());
+  // Without the EventType attribute, only a text naming AWS Backup and an id or ARN is taken for one.
+  const namesSomething = /\bAWS Backup\b|\bEKS Backup\b/.test(body) && /\bID\s*:|\barn:/.test(body);
+  if (!names.includes('eventtype') && !namesSomething) return undefined;
+  const sent = isRecord(record.attributes) ? Number(record.attributes.SentTimestamp) : Number.NaN;
+  return {
+    Type: 'Notification',
+    Message: body,
+    MessageAttributes: attributes,
+    ...(Number.isFinite(sent) && sent > 0 ? { Timestamp: new Date(sent).toISOString() } : {}),
+  };
+}
+
 function unwrapRecord(record: unknown, index: number, depth: number): Signal[] {
   if (!isRecord(record)) return [unparsedSignal(record, `Records[${index}] is not an object`)];
   // SQS: the body is text (an SNS notification or an EventBridge event, as JSON).
   if (typeof record.body === 'string' || record.eventSource === 'aws:sqs') {
     if (typeof record.body !== 'string') return [unparsedSignal(record, `Records[${index}].body is not a string`)];
     const parsed = parseJson(record.body);
-    if (!parsed.ok) return [unparsedSignal(record, `Records[${index}].body is ${parsed.error}`)];
+    if (!parsed.ok) {
+      const raw = rawDeliveredBackupNotification(record, record.body);
+      if (raw) return [{ ...normalizeEvent(raw), raw: record }];
+      return [unparsedSignal(record, `Records[${index}].body is ${parsed.error}`)];
+    }
     if (Array.isArray(parsed.value) || (isRecord(parsed.value) && 'Records' in parsed.value)) {
       return unwrap(parsed.value, depth + 1);
     }

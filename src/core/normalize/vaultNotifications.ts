@@ -28,7 +28,10 @@ export function snsAttributes(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isRecord(value)) return out;
   for (const [name, attribute] of Object.entries(value)) {
-    const v = isRecord(attribute) ? (text(attribute.Value) ?? text(attribute.StringValue)) : text(attribute);
+    // SNS: {Type, Value}; SQS (raw message delivery): {dataType, stringValue}; SDK style: StringValue.
+    const v = isRecord(attribute)
+      ? (text(attribute.Value) ?? text(attribute.StringValue) ?? text(attribute.stringValue))
+      : text(attribute);
     if (v !== undefined) out[name] = v;
   }
   return out;

@@ -141,3 +141,38 @@ describe('normalizeEvent on Organizations EffectivePolicyValidation service even
     expect(invalid.id).not.toBe(valid.id);
   });
 });
+
+describe('normalizeInput on SQS records of raw-delivered SNS messages', () => {
+  it('reads the AWS Backup text and the SQS message attributes like the SNS notification', () => {
+    const [viaSqs] = normalizeInput(corpus.get('wrappers/lambda-docs-sqs-raw-delivery-devguide-sns-text'));
+    const [viaSns] = normalizeInput(corpus.get('backup-vault-sns/devguide-backup-job-failed'));
+    expect(viaSqs).toMatchObject({ kind: 'backup-job', outcome: 'failed', account: '123456789012' });
+    expect(viaSqs?.id).toBe(viaSns?.id);
+  });
+
+  it('keeps the SQS record as the raw input', () => {
+    const input = corpus.get('wrappers/lambda-docs-sqs-raw-delivery-devguide-sns-text') as { Records: unknown[] };
+    expect(normalizeInput(input)[0]?.raw).toEqual(input.Records[0]);
+  });
+
+  it('leaves other text bodies unparsed', () => {
+    const signals = normalizeInput(corpus.get('wrappers/lambda-docs-sqs-sample-text-bodies'));
+    expect(signals.map((s) => s.kind)).toEqual(['unparsed', 'unparsed']);
+  });
+});
+
+describe('normalizeInput on SQS text bodies without attributes', () => {
+  it('takes a text naming AWS Backup and a job id for a raw-delivered notification', () => {
+    const input = structuredClone(corpus.get('wrappers/lambda-docs-sqs-raw-delivery-devguide-sns-text')) as {
+      Records: Record<string, unknown>[];
+    };
+    const record = input.Records[0];
+    if (!record) throw new Error('fixture has no record');
+    record.messageAttributes = {};
+    expect(normalizeInput(input)[0]).toMatchObject({ kind: 'backup-job', outcome: 'failed' });
+  });
+
+  it('leaves a text naming AWS Backup but no id or ARN unparsed', () => {
+    expect(normalizeInput(corpus.get('broken/sqs-body-not-json'))[0]?.kind).toBe('unparsed');
+  });
+});
