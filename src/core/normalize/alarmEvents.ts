@@ -148,6 +148,23 @@ export function normalizeAlarmStateChange(env: EventBridgeEnvelope): Signal {
   );
 }
 
+/**
+ * Metric math and anomaly detection alarms list their metrics in `Trigger.Metrics`
+ * (`[{Id, MetricStat: {Metric: {Namespace, MetricName, Dimensions}, Period, Stat}}, {Id, Expression}]`).
+ */
+function triggerMetrics(value: unknown): MetricFacts[] {
+  return (Array.isArray(value) ? value : [])
+    .map((m) => at(m, 'MetricStat'))
+    .filter(isRecord)
+    .map((stat) => ({
+      namespace: text(at(stat, 'Metric', 'Namespace')),
+      name: text(at(stat, 'Metric', 'MetricName')),
+      stat: text(stat.Stat),
+      period: text(stat.Period),
+      dimensions: dimensionsOf(at(stat, 'Metric', 'Dimensions')),
+    }));
+}
+
 /** True when a JSON SNS message is the classic CloudWatch alarm notification. */
 export function isAlarmSnsMessage(message: Record<string, unknown>): boolean {
   return 'AlarmName' in message && 'NewStateValue' in message;
@@ -183,7 +200,9 @@ export function normalizeAlarmSnsMessage(message: Record<string, unknown>, n: Sn
               dimensions: dimensionsOf(trigger.Dimensions),
             },
           ]
-        : [],
+        : triggerMetrics(trigger.Metrics),
+      // Composite alarms publish their rule instead of a Trigger.
+      alarmRule: text(message.AlarmRule),
       // The message names the region in words ("EU (Ireland)"); the alarm ARN has its code.
       account: text(message.AWSAccountId) ?? accountOfArn(alarmArn) ?? accountOfArn(n?.topicArn),
       region: regionOfArn(alarmArn) ?? regionOfArn(n?.topicArn),

@@ -176,3 +176,16 @@ describe('normalizeInput on SQS text bodies without attributes', () => {
     expect(normalizeInput(corpus.get('broken/sqs-body-not-json'))[0]?.kind).toBe('unparsed');
   });
 });
+
+describe('normalizeInput on classic SNS alarm messages of metric math alarms', () => {
+  it('reads the metrics of Trigger.Metrics, so an AWS/Backup metric math alarm is watched', () => {
+    const [signal] = normalizeInput(corpus.get('cloudwatch-alarm/sns-metric-math-backup-alarm'));
+    expect(signal).toMatchObject({
+      kind: 'alarm',
+      outcome: 'in-alarm',
+      region: 'us-west-1',
+      vault: { name: 'prod-vault' },
+    });
+    expect(signal?.details.Metric).toContain('AWS/Backup NumberOfBackupJobsExpired (Sum over 300 s)');
+  });
+});
