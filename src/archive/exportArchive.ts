@@ -128,6 +128,7 @@ async function runExport(options: ExportOptions): Promise<ExportResult> {
       storedBytes += bytes;
     },
   });
+  let committing = false;
   try {
     const read = mapOrdered(
       listing,
@@ -173,10 +174,14 @@ async function runExport(options: ExportOptions): Promise<ExportResult> {
     };
     const text = serializeManifest(manifest);
     // The commit point: everything above is durable before this object appears.
+    committing = true;
     await putBytes(store, manifestKey, Buffer.from(text), { signal });
+    committing = false;
     options.onProgress?.({ blocks, bytes: totalBytes, storedBytes, totalBytes });
     return { manifest: { ...manifest, digest: JSON.parse(text).digest }, manifestKey };
   } catch (error) {
+    // A manifest put that failed may still have landed (a lost answer): remove it before its segments go.
+    if (committing) await store.delete(manifestKey).catch(() => {});
     await writer.abort(error);
     throw error;
   } finally {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ArchiveReader,
+  type ArchiveStore,
   EBS_BLOCK_SIZE,
   exportArchive,
   FileRestoreTarget,
@@ -81,6 +82,29 @@ describe('exportArchive and restoreArchive', () => {
     const dir = join(work, 'a3');
     await archive(image, dir);
     await expect(archive(image, dir)).rejects.toThrow(/already holds an archive/);
+  });
+
+  it('leaves no manifest and no segment when the manifest put fails after the object landed', async () => {
+    const dir = join(work, 'lost-answer');
+    const inner = new LocalDirectoryStore(dir);
+    const store: ArchiveStore = {
+      location: inner.location,
+      put: async (key, body, options) => {
+        const stored = await inner.put(key, body, options);
+        if (key === 'manifest.json') throw new Error('connection reset after the upload');
+        return stored;
+      },
+      get: (key, options) => inner.get(key, options),
+      head: (key, options) => inner.head(key, options),
+      list: (prefix, options) => inner.list(prefix, options),
+      delete: (key, options) => inner.delete(key, options),
+    };
+    await expect(
+      exportArchive({ source: new LocalFileSource(image), store, segmentBlocks: 4, threads: 2 }),
+    ).rejects.toThrow(/connection reset/);
+    const left: string[] = [];
+    for await (const object of inner.list('')) left.push(object.key);
+    expect(left).toEqual([]);
   });
 
   it('records the LINEAR checksum of the per-block digests in block order', async () => {
