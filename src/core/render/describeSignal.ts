@@ -338,12 +338,18 @@ const SUBJECT_PHRASES: Partial<Record<SignalKind, string>> = {
   'copy-job': 'The copy job for',
   'restore-job': 'The restore job for',
   'recovery-point': 'The recovery point of',
-  index: 'Indexing of the recovery point of',
+  index: 'The search index of the recovery point of',
   scan: 'The malware scan of',
   'rds-snapshot': 'The RDS snapshot of',
   vault: 'The backup vault',
   plan: 'The backup plan',
   alarm: 'The alarm',
+};
+
+/** Summary subjects for recovery point and index signals that name no resource, only the recovery point. */
+const RECOVERY_POINT_TARGET_PHRASES: Partial<Record<SignalKind, string>> = {
+  'recovery-point': 'The recovery point',
+  index: 'The search index of the recovery point',
 };
 
 function whereSentence(signal: Signal): string {
@@ -406,7 +412,10 @@ function summaryOf(signal: Signal, headline: Headline): string {
     case 'region-setting':
       return `AWS Backup region settings ${OUTCOME_PHRASES[signal.outcome].replace(/^was /, '')}${where}.`;
     default: {
-      const subject = SUBJECT_PHRASES[signal.kind] ?? KIND_LABELS[signal.kind];
+      // Without a resource the target is the recovery point itself: "the recovery point of <it>" is wrong.
+      const subject =
+        (!signal.resource.name && RECOVERY_POINT_TARGET_PHRASES[signal.kind]) ||
+        (SUBJECT_PHRASES[signal.kind] ?? KIND_LABELS[signal.kind]);
       const phrase =
         signal.outcome === 'unknown' && signal.state
           ? `reported state ${toSingleLine(signal.state)}`

@@ -79,4 +79,9 @@ describe('renderSignal on published AWS examples', () => {
     );
     expect(r?.subject).toBe('Backup policy VALID again: account 111111111111');
   });
+
+  it('speaks of the search index of a recovery point when no resource is named', () => {
+    const [r] = renderFixture('backup-vault-sns/devguide-indexing-completed');
+    expect(r?.text).toMatch(/^The search index of the recovery point abcd1234-5678-abcd-9012-abcdef123456 completed/);
+  });
 });
