@@ -19,7 +19,7 @@ import {
   ZERO_BLOCK_SHA256,
   ZERO_BLOCK_SHA256_HEX,
 } from './format.js';
-import { type ArchiveStore, EBS_BLOCK_SIZE, type StoredObject } from './ports.js';
+import { type ArchiveStore, type BlockData, EBS_BLOCK_SIZE, type StoredObject } from './ports.js';
 import { putBytes, sha256Hex } from './storeObjects.js';
 
 /** A block handed to the writer, in ascending index order. */
@@ -31,6 +31,11 @@ export interface WriterBlock {
   readonly checksum?: string;
   /** Called once the writer has copied `data` (see BlockData.release). */
   readonly release?: () => void;
+  /**
+   * Reads the block again, verified by the source. Given when `checksum` was not checked by the source: the
+   * writer calls it when the digest its codec thread computed differs from `checksum`, and archives what it returns.
+   */
+  readonly reread?: () => Promise<BlockData>;
 }
 
 export interface SegmentWriterOptions {
@@ -65,14 +70,17 @@ interface ChunkEntry {
   readonly index: number;
   readonly kind: BlockKind;
   readonly checksum?: string;
+  readonly reread?: () => Promise<BlockData>;
 }
+
+type Compressed = { frame: Uint8Array; hashes: Uint8Array; input: ArrayBuffer | undefined };
 
 type InFlight =
   | {
       readonly type: 'chunk';
       readonly segment: OpenSegment;
       readonly entries: ChunkEntry[];
-      readonly result: Promise<{ frame: Uint8Array; hashes: Uint8Array; input: ArrayBuffer | undefined }> | undefined;
+      readonly result: Promise<Compressed> | undefined;
     }
   | { readonly type: 'end'; readonly segment: OpenSegment };
 
@@ -119,12 +127,12 @@ export class SegmentWriter {
       this.chunkEntries.push({ index: block.index, kind: 'R' });
     } else if (isZero(block.data)) {
       segment.zeroBlocks++;
-      this.chunkEntries.push({ index: block.index, kind: 'Z', checksum: block.checksum });
+      this.chunkEntries.push({ index: block.index, kind: 'Z', checksum: block.checksum, reread: block.reread });
     } else {
       segment.dataBlocks++;
       this.chunk.set(block.data, this.chunkData * EBS_BLOCK_SIZE);
       this.chunkData++;
-      this.chunkEntries.push({ index: block.index, kind: 'D', checksum: block.checksum });
+      this.chunkEntries.push({ index: block.index, kind: 'D', checksum: block.checksum, reread: block.reread });
       if (this.chunkData === this.options.frameBlocks) this.flushChunk();
     }
     block.release?.();
@@ -211,8 +219,12 @@ export class SegmentWriter {
   }
 
   private async completeChunk(item: InFlight & { type: 'chunk' }): Promise<void> {
-    const { segment, entries } = item;
-    const compressed = item.result ? await item.result : undefined;
+    const { segment } = item;
+    let entries = item.entries;
+    let compressed = item.result ? await item.result : undefined;
+    if (this.mismatched(entries, compressed).some((e) => e.reread)) {
+      ({ entries, compressed } = await this.repairChunk(segment, entries, compressed));
+    }
     if (compressed?.input && compressed.input.byteLength === this.options.frameBlocks * EBS_BLOCK_SIZE) {
       this.spare.push(Buffer.from(compressed.input));
     }
@@ -241,6 +253,57 @@ export class SegmentWriter {
       await segment.channel.push(compressed.frame);
       this.options.onStored?.(compressed.frame.byteLength);
     }
+  }
+
+  /** The entries whose computed digest differs from the checksum their source reported. */
+  private mismatched(entries: readonly ChunkEntry[], compressed: Compressed | undefined): ChunkEntry[] {
+    const out: ChunkEntry[] = [];
+    let stored = 0;
+    for (const entry of entries) {
+      let digest: Uint8Array = ZERO_BLOCK_SHA256;
+      if (entry.kind === 'D' && compressed) digest = compressed.hashes.subarray(32 * stored, 32 * stored++ + 32);
+      if (entry.checksum !== undefined && Buffer.from(digest).toString('base64') !== entry.checksum) out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * Reads the blocks whose digest did not match again (verified by their source, which retries and finally fails
+   * naming the block), and compresses the frame anew with the right bytes. Rare: only a corrupted transfer gets here.
+   */
+  private async repairChunk(
+    segment: OpenSegment,
+    entries: readonly ChunkEntry[],
+    compressed: Compressed | undefined,
+  ): Promise<{ entries: ChunkEntry[]; compressed: Compressed | undefined }> {
+    const bad = new Set(this.mismatched(entries, compressed).filter((e) => e.reread));
+    const old = compressed?.input ? new Uint8Array(compressed.input) : new Uint8Array(0);
+    const repaired: ChunkEntry[] = [];
+    const parts: Uint8Array[] = [];
+    let stored = 0;
+    for (const entry of entries) {
+      let data: Uint8Array | undefined;
+      if (entry.kind === 'D') data = old.subarray(EBS_BLOCK_SIZE * stored, EBS_BLOCK_SIZE * ++stored);
+      let checksum = entry.checksum;
+      if (bad.has(entry) && entry.reread) {
+        const fresh = await entry.reread();
+        data = Buffer.from(fresh.data);
+        fresh.release?.();
+        checksum = fresh.checksum;
+      }
+      if (entry.kind === 'R' || !data || isZero(data)) {
+        if (entry.kind === 'D') segment.dataBlocks--;
+        if (entry.kind === 'D') segment.zeroBlocks++;
+        repaired.push({ index: entry.index, kind: entry.kind === 'R' ? 'R' : 'Z', checksum });
+      } else {
+        if (entry.kind === 'Z') segment.zeroBlocks--;
+        if (entry.kind === 'Z') segment.dataBlocks++;
+        parts.push(data);
+        repaired.push({ index: entry.index, kind: 'D', checksum });
+      }
+    }
+    const again = parts.length > 0 ? await this.pool.compress(Buffer.concat(parts), this.options.level) : undefined;
+    return { entries: repaired, compressed: again };
   }
 
   private async completeSegment(segment: OpenSegment): Promise<void> {

@@ -135,8 +135,11 @@ async function runExport(options: ExportOptions): Promise<ExportResult> {
       options.readConcurrency ?? 16,
       async (block, callSignal): Promise<WriterBlock> => {
         if (block.removed) return { index: block.index };
-        const { data, checksum, release } = await source.readBlock(block, { signal: callSignal });
-        return { index: block.index, data, checksum, release };
+        // The codec threads hash every block anyway: the source need not hash it too, only read it again,
+        // verified, when the two digests differ.
+        const { data, checksum, release } = await source.readBlock(block, { signal: callSignal, verify: false });
+        const reread = () => source.readBlock(block, { ...(signal ? { signal } : {}), verify: true });
+        return { index: block.index, data, checksum, release, reread };
       },
       signal,
     );

@@ -15,6 +15,16 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of BlockSource.readBlock. */
+export interface ReadBlockOptions extends CallOptions {
+  /**
+   * Whether the source checks the block against the checksum it reports. `false` means the caller hashes the
+   * block anyway (the export engine does, on its codec threads) and reads it again with `verify: true` on a
+   * mismatch, so the source need not hash every block a second time. @default true
+   */
+  readonly verify?: boolean;
+}
+
 /** A half-open range of block indexes: `first` ≤ index < `end`. */
 export interface BlockRange {
   readonly first: number;
@@ -74,8 +84,11 @@ export interface BlockSource {
    * ascending order. Absent on sources that cannot compare (local files).
    */
   listChangedBlocks?(parentId: string, range: BlockRange, options?: CallOptions): AsyncIterable<ChangedBlock>;
-  /** Reads one listed block. Implementations retry transient failures and verify `checksum` if they can. */
-  readBlock(block: ListedBlock, options?: CallOptions): Promise<BlockData>;
+  /**
+   * Reads one listed block. Implementations retry transient failures and verify `checksum` if they can (unless
+   * `verify` is false: then `checksum` is what the source reported, unchecked).
+   */
+  readBlock(block: ListedBlock, options?: ReadBlockOptions): Promise<BlockData>;
   /** Releases file handles or connections. */
   close?(): Promise<void>;
 }

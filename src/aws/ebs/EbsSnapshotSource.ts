@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import {
   type EBSClient,
   GetSnapshotBlockCommand,
+  type GetSnapshotBlockCommandOutput,
   ListChangedBlocksCommand,
   ListSnapshotBlocksCommand,
 } from '@aws-sdk/client-ebs';
@@ -20,6 +21,7 @@ import {
   type ChangedBlock,
   EBS_BLOCK_SIZE,
   type ListedBlock,
+  type ReadBlockOptions,
   type SourceInfo,
 } from '../../archive/ports.js';
 import { abortReason } from '../retry/Clock.js';
@@ -91,6 +93,9 @@ export class EbsSnapshotSource implements BlockSource {
   /** Tokens got by re-listing after EBS refused an expired one, by block index. */
   private readonly freshTokens = new Map<number, string>();
   private info: SourceInfo | undefined;
+  /** Block buffers handed back through BlockData.release, refilled by the next reads. */
+  private readonly spare: Buffer[] = [];
+  private readonly maxSpare: number;
   /** The re-listing in flight, so reads that all hit expired tokens at once list only once. */
   private refreshing: Promise<void> | undefined;
 
@@ -106,6 +111,7 @@ export class EbsSnapshotSource implements BlockSource {
       options.listRequestsPerSecond ?? 50,
     );
     this.reads = new Semaphore(options.maxConcurrentReads ?? 64);
+    this.maxSpare = options.maxConcurrentReads ?? 64;
     this.pageSize = options.listPageSize ?? 10_000;
     this.retry = options.retry ?? {};
   }
@@ -219,9 +225,10 @@ export class EbsSnapshotSource implements BlockSource {
   /**
    * Reads one block and verifies it. Throttling, 5xx, timeouts and checksum mismatches are retried with jittered
    * backoff; an expired block token is replaced by listing again. A checksum that never matches ends in
-   * BlockChecksumMismatchError naming the block.
+   * BlockChecksumMismatchError naming the block. With `verify: false` the bytes are not hashed here (the caller
+   * does it) and only a wrong length counts as a mismatch.
    */
-  async readBlock(block: ListedBlock, options: CallOptions = {}): Promise<BlockData> {
+  async readBlock(block: ListedBlock, options: ReadBlockOptions = {}): Promise<BlockData> {
     if (block.token === undefined) {
       throw new EbsRequestError('GetSnapshotBlock', this.snapshotId, block.index, {
         cause: new Error('the listed block carries no block token'),
@@ -240,7 +247,7 @@ export class EbsSnapshotSource implements BlockSource {
               await this.bucket.take(signal);
               const token = this.freshTokens.get(block.index) ?? listedToken;
               try {
-                return await this.fetchBlock(block.index, token, signal);
+                return await this.fetchBlock(block.index, token, signal, options.verify ?? true);
               } catch (error) {
                 if (error instanceof ChecksumMismatch) {
                   lastMismatch = error;
@@ -279,19 +286,67 @@ export class EbsSnapshotSource implements BlockSource {
     }
   }
 
-  private async fetchBlock(index: number, token: string, signal: AbortSignal | undefined): Promise<BlockData> {
+  private async fetchBlock(
+    index: number,
+    token: string,
+    signal: AbortSignal | undefined,
+    verify: boolean,
+  ): Promise<BlockData> {
     const out = await this.client.send(
       new GetSnapshotBlockCommand({ SnapshotId: this.snapshotId, BlockIndex: index, BlockToken: token }),
       { abortSignal: signal },
     );
     if (!out.BlockData) throw Object.assign(new Error('GetSnapshotBlock answered without data'), { $fault: 'server' });
-    const data = await out.BlockData.transformToByteArray();
     const expected = out.Checksum ?? '';
-    const actual = createHash('sha256').update(data).digest('base64');
-    if (out.DataLength !== undefined && out.DataLength !== data.length) throw new ChecksumMismatch(expected, actual);
-    if (actual !== expected) throw new ChecksumMismatch(expected, actual);
+    const data = await this.readBody(out.BlockData, out.DataLength ?? EBS_BLOCK_SIZE);
+    if (!data) throw new ChecksumMismatch(expected, 'a body of another length than x-amz-Data-Length');
+    if (verify) {
+      const actual = createHash('sha256').update(data).digest('base64');
+      if (actual !== expected) {
+        this.recycle(data);
+        throw new ChecksumMismatch(expected, actual);
+      }
+    }
     this.counters.blocksRead++;
-    return { data, checksum: expected };
+    return { data, checksum: expected, release: () => this.recycle(data) };
+  }
+
+  /**
+   * Collects a block body into one buffer of the announced length (reused across blocks), without the chunk
+   * array and concatenation of transformToByteArray; undefined when the body is longer or shorter than announced.
+   */
+  private async readBody(body: NonNullable<GetSnapshotBlockCommandOutput['BlockData']>, length: number) {
+    if (!(Symbol.asyncIterator in body)) {
+      const bytes = await body.transformToByteArray();
+      return bytes.byteLength === length ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+    }
+    const data = (length === EBS_BLOCK_SIZE ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(length);
+    let filled = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        if (filled + chunk.byteLength > length) {
+          filled = -1;
+          break;
+        }
+        data.set(chunk, filled);
+        filled += chunk.byteLength;
+      }
+    } catch (error) {
+      this.recycle(data);
+      throw error;
+    }
+    if (filled !== length) {
+      this.recycle(data);
+      // Drain what is left so the socket can be reused.
+      if (filled < 0) (body as { resume?: () => void }).resume?.();
+      return undefined;
+    }
+    return data;
+  }
+
+  /** Keeps a block buffer for the next read, up to the most that can be in flight. */
+  private recycle(data: Buffer): void {
+    if (data.byteLength === EBS_BLOCK_SIZE && this.spare.length < this.maxSpare) this.spare.push(data);
   }
 
   /**

@@ -207,6 +207,29 @@ describe('EbsSnapshotSource, reading blocks', () => {
     expect(src.counters.checksumMismatches).toBe(3);
   });
 
+  it('with verify: false, returns the bytes and the reported checksum unchecked, for the caller to check', async () => {
+    const src = source(base);
+    const [first] = await collect(src.listBlocks({ first: 21, end: 22 }));
+    standIn.setFaults({ wrongChecksumBlocks: [{ snapshotId: base, blockIndex: 21, times: 1 }] });
+    const block = await src.readBlock(first!, { verify: false });
+    expect(Buffer.from(block.data).equals(patternBlock('base-21'))).toBe(true);
+    expect(block.checksum).not.toBe(sha256(block.data));
+    expect(src.counters.checksumMismatches).toBe(0);
+    const again = await src.readBlock(first!, { verify: true });
+    expect(again.checksum).toBe(sha256(again.data));
+  });
+
+  it('refills released block buffers instead of allocating new ones', async () => {
+    const src = source(base);
+    const [a, b] = await collect(src.listBlocks({ first: 0, end: 2 }));
+    const first = await src.readBlock(a!);
+    const memory = first.data.buffer;
+    first.release?.();
+    const second = await src.readBlock(b!);
+    expect(second.data.buffer).toBe(memory);
+    expect(Buffer.from(second.data).equals(patternBlock('base-1'))).toBe(true);
+  });
+
   it('lists again for a fresh token when the block token has expired', async () => {
     const src = source(base);
     const listed = await collect(src.listBlocks({ first: 0, end: 2048 }));
