@@ -64,7 +64,12 @@ export const ORGANIZATIONS_POLICY_CALLS = [
 const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 
 /** Names of the rules, used for construct ids and for tests. */
-export type RulePatternName = 'backupEvents' | 'backupTamperCalls' | 'organizationsPolicyChanges' | 'vaultpilotAlarms';
+export type RulePatternName =
+  | 'backupEvents'
+  | 'backupTamperCalls'
+  | 'organizationsPolicyChanges'
+  | 'organizationsPolicyValidation'
+  | 'vaultpilotAlarms';
 
 /** One rule: its pattern and what it is for (shown as the rule description). */
 export interface RulePattern {
@@ -119,6 +124,20 @@ export const ORGANIZATIONS_POLICY_EVENTS: RulePattern = {
   },
 };
 
+/**
+ * Organizations tells an account, in us-east-1, when its effective policy of a type becomes invalid
+ * (its backup plans then stop applying as written) or valid again. A service event, not an API call.
+ */
+export const ORGANIZATIONS_POLICY_VALIDATION_EVENTS: RulePattern = {
+  name: 'organizationsPolicyValidation',
+  description: 'AWS Organizations effective policy validation results (INVALID / VALID)',
+  pattern: {
+    source: ['aws.organizations'],
+    'detail-type': ['AWS Service Event via CloudTrail'],
+    detail: { eventSource: ['organizations.amazonaws.com'], eventName: ['EffectivePolicyValidation'] },
+  },
+};
+
 /** State changes of the CloudWatch alarms Vaultpilot created (their names share one prefix). */
 export const VAULTPILOT_ALARM_EVENTS: RulePattern = {
   name: 'vaultpilotAlarms',
@@ -134,17 +153,22 @@ export const VAULTPILOT_ALARM_EVENTS: RulePattern = {
 export const MEMBER_FORWARDED_RULES: readonly RulePattern[] = [
   BACKUP_EVENTS,
   BACKUP_TAMPER_EVENTS,
+  ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
   VAULTPILOT_ALARM_EVENTS,
 ];
 
 /** What the management account forwards from us-east-1. */
-export const MANAGEMENT_FORWARDED_RULES: readonly RulePattern[] = [ORGANIZATIONS_POLICY_EVENTS];
+export const MANAGEMENT_FORWARDED_RULES: readonly RulePattern[] = [
+  ORGANIZATIONS_POLICY_EVENTS,
+  ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
+];
 
 /** What the central bus sends to the router: everything members and the management account forward. */
 export const CENTRAL_BUS_RULES: readonly RulePattern[] = [
   BACKUP_EVENTS,
   BACKUP_TAMPER_EVENTS,
   ORGANIZATIONS_POLICY_EVENTS,
+  ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
   VAULTPILOT_ALARM_EVENTS,
 ];
 
@@ -152,5 +176,6 @@ export const CENTRAL_BUS_RULES: readonly RulePattern[] = [
 export const CENTRAL_DEFAULT_BUS_RULES: readonly RulePattern[] = [
   BACKUP_EVENTS,
   BACKUP_TAMPER_EVENTS,
+  ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
   VAULTPILOT_ALARM_EVENTS,
 ];

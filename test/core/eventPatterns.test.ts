@@ -78,7 +78,10 @@ const SHOULD_MATCH: Record<RulePattern['name'], (f: Fixture) => boolean> = {
     f.expected.some((s) => s.source === 'eventbridge') &&
     !f.expected.some((s) => JOB_KINDS.has(s.kind) && IN_PROGRESS.has(s.outcome)),
   backupTamperCalls: (f) => envelope(f).source === 'aws.backup' && f.expected.some((s) => s.kind === 'tamper'),
-  organizationsPolicyChanges: (f) => f.expected.some((s) => s.kind === 'policy-change'),
+  organizationsPolicyChanges: (f) =>
+    f.expected.some((s) => s.kind === 'policy-change' && s.eventType !== 'EffectivePolicyValidation'),
+  organizationsPolicyValidation: (f) =>
+    f.expected.some((s) => s.kind === 'policy-change' && s.eventType === 'EffectivePolicyValidation'),
   vaultpilotAlarms: (f) =>
     f.expected.some((s) => s.kind === 'alarm' && s.source === 'cloudwatch-alarm') &&
     String(envelope(f).detail?.alarmName ?? '').startsWith(ALARM_NAME_PREFIX),
@@ -148,13 +151,31 @@ describe('the event patterns against the fixture corpus', () => {
     }
   });
 
-  it('keeps Organizations events out of member forwarding and sends them from the management account', () => {
-    const policy = corpus.filter((f) => envelope(f).source === 'aws.organizations');
+  it('keeps Organizations API calls out of member forwarding and sends them from the management account', () => {
+    const policy = corpus.filter(
+      (f) =>
+        envelope(f).source === 'aws.organizations' && envelope(f).detail?.eventName !== 'EffectivePolicyValidation',
+    );
     for (const f of policy) {
       expect(
         MEMBER_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
         f.name,
       ).toBe(false);
+      expect(
+        MANAGEMENT_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
+        f.name,
+      ).toBe(true);
+    }
+  });
+
+  it('forwards effective-policy validation results from every account, members and management alike', () => {
+    const validations = corpus.filter((f) => envelope(f).detail?.eventName === 'EffectivePolicyValidation');
+    expect(validations.length).toBeGreaterThan(1);
+    for (const f of validations) {
+      expect(
+        MEMBER_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
+        f.name,
+      ).toBe(true);
       expect(
         MANAGEMENT_FORWARDED_RULES.some((r) => matchesEventPattern(r.pattern, f.event)),
         f.name,
@@ -167,7 +188,7 @@ describe('the event patterns against inputs no rule sees as such', () => {
   it('never match wrappers: SNS and SQS envelopes, arrays, JSON text', () => {
     const wrappers = everything.filter((f) => f.name.startsWith('wrappers/'));
     expect(wrappers.length).toBeGreaterThan(3);
-    const rules = [BACKUP_EVENTS, BACKUP_TAMPER_EVENTS, ORGANIZATIONS_POLICY_EVENTS, VAULTPILOT_ALARM_EVENTS];
+    const rules = [...CENTRAL_BUS_RULES, ...CENTRAL_DEFAULT_BUS_RULES];
     const matched = wrappers.filter((f) => rules.some((r) => matchesEventPattern(r.pattern, f.event)));
     expect(matched.map((f) => f.name)).toEqual([]);
   });

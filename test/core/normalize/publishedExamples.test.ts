@@ -8,7 +8,6 @@ import { normalizeEvent } from '../../../src/core/normalize/normalizeEvent.js';
 import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
 import { eventIdOfMessage } from '../../../src/core/normalize/rdsSnapshotEvents.js';
 import { loadFixtures } from './fixtureCorpus.js';
-import { unroutedExample } from './unroutedExamples.js';
 
 const corpus = new Map(loadFixtures().map((f) => [f.name, f.input]));
 function fixture(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
@@ -111,7 +110,7 @@ describe('normalizeEvent on China-partition events', () => {
 
 describe('normalizeEvent on Organizations EffectivePolicyValidation service events', () => {
   it('marks an invalid effective backup policy as a critical failed policy change', () => {
-    const signal = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-invalid'));
+    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
     expect(signal).toMatchObject({
       kind: 'policy-change',
       outcome: 'failed',
@@ -125,19 +124,19 @@ describe('normalizeEvent on Organizations EffectivePolicyValidation service even
   });
 
   it('marks a backup policy valid again as info', () => {
-    const signal = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-valid'));
+    const signal = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
     expect(signal).toMatchObject({ kind: 'policy-change', outcome: 'succeeded', severity: 'info' });
   });
 
   it('keeps an invalid effective policy of another type at info', () => {
-    const event = unroutedExample('organizations-effectivepolicyvalidation-invalid');
+    const event = fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid');
     (event.detail.serviceEventDetails as Record<string, unknown>).policyType = 'TAG_POLICY';
     expect(normalizeEvent(event)).toMatchObject({ outcome: 'failed', severity: 'info' });
   });
 
   it('gives the INVALID and the VALID event of one account different ids even with the same eventID', () => {
-    const invalid = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-invalid'));
-    const valid = normalizeEvent(unroutedExample('organizations-effectivepolicyvalidation-valid'));
+    const invalid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid'));
+    const valid = normalizeEvent(fixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid'));
     expect(invalid.id).not.toBe(valid.id);
   });
 });

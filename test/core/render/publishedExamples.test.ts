@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
 import { renderSignal } from '../../../src/core/render/renderSignal.js';
 import { loadFixtures } from '../normalize/fixtureCorpus.js';
-import { unroutedExample } from '../normalize/unroutedExamples.js';
 
 const published = loadFixtures().filter((f) => /\/(devguide|docs|lambda-docs)-/.test(f.name));
 
@@ -66,17 +65,13 @@ describe('renderSignal on published AWS examples', () => {
   });
 
   it('names the account whose effective backup policy became invalid, and the policy behind it', () => {
-    const [r] = normalizeInput(unroutedExample('organizations-effectivepolicyvalidation-invalid')).map((s) =>
-      renderSignal(s),
-    );
+    const [r] = renderFixture('cloudtrail/docs-organizations-effectivepolicyvalidation-invalid');
     expect(r?.subject).toBe('Backup policy INVALID: account 111111111111 (policy p-examplepolicyid111)');
     expect(r?.text).toMatch(/^'hourly_rule' exceeds the allowed maximum limit 10/);
   });
 
   it('says when the effective backup policy is valid again', () => {
-    const [r] = normalizeInput(unroutedExample('organizations-effectivepolicyvalidation-valid')).map((s) =>
-      renderSignal(s),
-    );
+    const [r] = renderFixture('cloudtrail/docs-organizations-effectivepolicyvalidation-valid');
     expect(r?.subject).toBe('Backup policy VALID again: account 111111111111');
   });
 
