@@ -5,6 +5,7 @@
  */
 import { ALARM_NAME_PREFIX } from './deployment/contract.js';
 import type { EventPattern } from './eventPatternMatch.js';
+import { BACKUP_TAMPER_CALLS, ORGANIZATIONS_POLICY_CALLS } from './watchedApiCalls.js';
 
 /** The `aws.backup` detail-types the router turns into signals. */
 export const BACKUP_DETAIL_TYPES = [
@@ -33,33 +34,6 @@ export const JOB_DETAIL_TYPES = [
  * later) is an outcome worth forwarding.
  */
 export const IN_PROGRESS_JOB_STATES = ['CREATED', 'PENDING', 'RUNNING', 'ABORTING'] as const;
-
-/** AWS Backup API calls that weaken or remove protection (CloudTrail `eventName`). */
-export const BACKUP_TAMPER_CALLS = [
-  'DeleteRecoveryPoint',
-  'DeleteBackupVault',
-  'PutBackupVaultAccessPolicy',
-  'DeleteBackupVaultAccessPolicy',
-  'UpdateRecoveryPointLifecycle',
-  'DeleteBackupPlan',
-  'DeleteBackupSelection',
-  'PutBackupVaultLockConfiguration',
-  'DeleteBackupVaultLockConfiguration',
-] as const;
-
-/**
- * Organizations calls that change policies. The pattern deliberately does not filter on the policy
- * type: DeletePolicy carries none, so the router recognises backup policies by the ids it has seen.
- */
-export const ORGANIZATIONS_POLICY_CALLS = [
-  'CreatePolicy',
-  'UpdatePolicy',
-  'DeletePolicy',
-  'AttachPolicy',
-  'DetachPolicy',
-  'EnablePolicyType',
-  'DisablePolicyType',
-] as const;
 
 const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import type { Outcome, PolicyRef, Signal } from '../signal.js';
+import { BACKUP_TAMPER_CALLS, ORGANIZATIONS_POLICY_CALLS } from '../watchedApiCalls.js';
 import { vaultRef } from './backupEvents.js';
 import { buildSignal, unparsedSignal } from './buildSignal.js';
 import {
@@ -34,28 +35,10 @@ import { regionOfArn, resourceFromArn } from './parseArn.js';
 import { stableStringify } from './signalId.js';
 
 /** The AWS Backup API calls that weaken or destroy backups. */
-export const TAMPER_CALLS: ReadonlySet<string> = new Set([
-  'DeleteRecoveryPoint',
-  'DeleteBackupVault',
-  'PutBackupVaultAccessPolicy',
-  'DeleteBackupVaultAccessPolicy',
-  'UpdateRecoveryPointLifecycle',
-  'DeleteBackupPlan',
-  'DeleteBackupSelection',
-  'PutBackupVaultLockConfiguration',
-  'DeleteBackupVaultLockConfiguration',
-]);
+export const TAMPER_CALLS: ReadonlySet<string> = new Set(BACKUP_TAMPER_CALLS);
 
 /** The Organizations API calls that change policies. */
-export const POLICY_CALLS: ReadonlySet<string> = new Set([
-  'CreatePolicy',
-  'UpdatePolicy',
-  'DeletePolicy',
-  'AttachPolicy',
-  'DetachPolicy',
-  'EnablePolicyType',
-  'DisablePolicyType',
-]);
+export const POLICY_CALLS: ReadonlySet<string> = new Set(ORGANIZATIONS_POLICY_CALLS);
 
 const cloudTrailDetailSchema = z.looseObject({
   eventSource: z.string().trim().min(1, 'must be a non-empty string'),
