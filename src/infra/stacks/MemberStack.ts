@@ -9,21 +9,18 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
-  Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
 import { MEMBER_FORWARDED_RULES } from '../../core/eventPatterns.js';
-import { patternRule } from '../constructs/patternRule.js';
+import { ForwardToCentralBus } from '../constructs/ForwardToCentralBus.js';
 import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../constructs/vaultNotificationsHandler.js';
 import { InfraError } from '../InfraError.js';
 import { VAULT_NOTIFICATIONS_ROLE_PREFIX, VAULT_TOPIC_NAME } from './CentralStack.js';
@@ -76,33 +73,11 @@ export const ACCOUNT_FAILURE_METRICS = [
 export class MemberStack extends Stack {
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, { ...props, synthesizer: new BootstraplessSynthesizer() });
-    const centralBus = events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralBusArn);
-
-    // Events the central bus refused (or could not be reached) are kept here for 14 days.
-    const undelivered = new sqs.Queue(this, 'Undelivered', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-    });
-    Validations.of(undelivered).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
-    });
-    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: undelivered });
-    for (const rule of MEMBER_FORWARDED_RULES) {
-      patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] });
-    }
-    new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
-      alarmName: `${ALARM_NAME_PREFIX}member-undelivered-events`,
-      alarmDescription: 'Events this account could not forward to the Vaultpilot central bus',
-      metric: undelivered.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const forwarding = new ForwardToCentralBus(this, 'Forwarding', {
+      centralBusArn: props.centralBusArn,
+      rules: MEMBER_FORWARDED_RULES,
+      undeliveredAlarmName: 'member-undelivered-events',
+      undeliveredAlarmDescription: 'Events this account could not forward to the Vaultpilot central bus',
     });
 
     // AWS/Backup emits metrics per vault and only when non-zero: Metrics Insights sums every vault, and
@@ -151,7 +126,7 @@ export class MemberStack extends Stack {
       if (condition) (freshness.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
     }
 
-    if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, undelivered);
+    if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, forwarding.undelivered);
   }
 
   /** A condition limiting a vault's alarms to its accounts and Regions, or undefined for everywhere. */

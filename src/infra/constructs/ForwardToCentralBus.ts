@@ -1,0 +1,57 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
+import type { RulePattern } from '../../core/eventPatterns.js';
+import { patternRule } from './patternRule.js';
+
+export interface ForwardToCentralBusProps {
+  /** ARN of the central custom bus. */
+  readonly centralBusArn: string;
+  /** The rules whose matches are forwarded (from src/core/eventPatterns.ts). */
+  readonly rules: readonly RulePattern[];
+  /** Name of the alarm on undelivered events, after the Vaultpilot prefix (e.g. `member-undelivered-events`). */
+  readonly undeliveredAlarmName: string;
+  readonly undeliveredAlarmDescription: string;
+}
+
+/**
+ * Default-bus rules that forward matching events to the central bus, with a dead-letter queue for events
+ * the central bus refused or could not be reached for (kept 14 days) and an alarm when any land there.
+ */
+export class ForwardToCentralBus extends Construct {
+  readonly undelivered: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ForwardToCentralBusProps) {
+    super(scope, id);
+    const centralBus = events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralBusArn);
+    this.undelivered = new sqs.Queue(this, 'Undelivered', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    Validations.of(this.undelivered).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
+    });
+    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: this.undelivered });
+    for (const rule of props.rules) {
+      patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] });
+    }
+    new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
+      alarmName: `${ALARM_NAME_PREFIX}${props.undeliveredAlarmName}`,
+      alarmDescription: props.undeliveredAlarmDescription,
+      metric: this.undelivered.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
