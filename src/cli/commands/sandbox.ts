@@ -30,7 +30,7 @@ export function registerSandboxCommand(program: Command, ctx: CliContext, option
   const untilStopped = options.untilStopped ?? untilSignal;
   const sandbox = program
     .command('sandbox')
-    .description('run local stand-ins for AWS APIs (EBS direct APIs, S3) until Ctrl-C');
+    .description('Run local stand-ins for AWS APIs (EBS direct APIs, S3) until Ctrl-C.');
 
   sandbox
     .command('ebs')

@@ -30,7 +30,7 @@ interface InputText {
 export function registerSimulate(program: Command, ctx: CliContext): void {
   program
     .command('simulate')
-    .description('read AWS Backup events and print the signal and the notification Vaultpilot makes of each')
+    .description('Read AWS Backup events and print the signal and the notification Vaultpilot makes of each.')
     .argument(
       '[inputs...]',
       'event files or folders (a JSON object, a JSON array, NDJSON, or JSON objects back to back); "-" reads standard input; default: piped standard input, else the bundled samples',
