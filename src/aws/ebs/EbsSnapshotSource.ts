@@ -29,6 +29,7 @@ import { retryReason } from '../retry/retryableError.js';
 import { Semaphore } from '../retry/Semaphore.js';
 import { snapshotRateLimits, type TokenBucket, type TokenBucketRegistry } from '../retry/TokenBucket.js';
 import { type RetryOptions, withRetries } from '../retry/withRetries.js';
+import { DirectBlockReader } from './DirectBlockReader.js';
 import { EbsRequestError } from './EbsAdapterError.js';
 
 const GIB = 1024 ** 3;
@@ -48,6 +49,8 @@ export interface EbsSnapshotSourceOptions {
   readonly maxConcurrentReads?: number;
   /** MaxResults of list requests (100–10,000). @default 10000 */
   readonly listPageSize?: number;
+  /** Read blocks with signed GETs instead of the SDK's GetSnapshotBlockCommand (clients of createEbsClient only). @default true */
+  readonly directReads?: boolean;
   /** Retry loop settings (attempts, delays, clock, jitter source). */
   readonly retry?: Omit<RetryOptions, 'signal' | 'classify'>;
 }
@@ -96,6 +99,8 @@ export class EbsSnapshotSource implements BlockSource {
   /** Block buffers handed back through BlockData.release, refilled by the next reads. */
   private readonly spare: Buffer[] = [];
   private readonly maxSpare: number;
+  /** GetSnapshotBlock without the SDK middleware, when the client came from createEbsClient. */
+  private readonly direct: DirectBlockReader | undefined;
   /** The re-listing in flight, so reads that all hit expired tokens at once list only once. */
   private refreshing: Promise<void> | undefined;
 
@@ -112,6 +117,7 @@ export class EbsSnapshotSource implements BlockSource {
     );
     this.reads = new Semaphore(options.maxConcurrentReads ?? 64);
     this.maxSpare = options.maxConcurrentReads ?? 64;
+    this.direct = options.directReads === false ? undefined : DirectBlockReader.for(options.client);
     this.pageSize = options.listPageSize ?? 10_000;
     this.retry = options.retry ?? {};
   }
@@ -292,13 +298,22 @@ export class EbsSnapshotSource implements BlockSource {
     signal: AbortSignal | undefined,
     verify: boolean,
   ): Promise<BlockData> {
-    const out = await this.client.send(
-      new GetSnapshotBlockCommand({ SnapshotId: this.snapshotId, BlockIndex: index, BlockToken: token }),
-      { abortSignal: signal },
-    );
-    if (!out.BlockData) throw Object.assign(new Error('GetSnapshotBlock answered without data'), { $fault: 'server' });
-    const expected = out.Checksum ?? '';
-    const data = await this.readBody(out.BlockData, out.DataLength ?? EBS_BLOCK_SIZE);
+    let expected: string;
+    let data: Buffer | undefined;
+    if (this.direct) {
+      const allocate = (length: number) =>
+        (length === EBS_BLOCK_SIZE ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(length);
+      ({ data, checksum: expected } = await this.direct.read(this.snapshotId, index, token, allocate, signal));
+    } else {
+      const out = await this.client.send(
+        new GetSnapshotBlockCommand({ SnapshotId: this.snapshotId, BlockIndex: index, BlockToken: token }),
+        { abortSignal: signal },
+      );
+      if (!out.BlockData)
+        throw Object.assign(new Error('GetSnapshotBlock answered without data'), { $fault: 'server' });
+      expected = out.Checksum ?? '';
+      data = await this.readBody(out.BlockData, out.DataLength ?? EBS_BLOCK_SIZE);
+    }
     if (!data) throw new ChecksumMismatch(expected, 'a body of another length than x-amz-Data-Length');
     if (verify) {
       const actual = createHash('sha256').update(data).digest('base64');
@@ -347,6 +362,11 @@ export class EbsSnapshotSource implements BlockSource {
   /** Keeps a block buffer for the next read, up to the most that can be in flight. */
   private recycle(data: Buffer): void {
     if (data.byteLength === EBS_BLOCK_SIZE && this.spare.length < this.maxSpare) this.spare.push(data);
+  }
+
+  /** Closes the sockets of direct block reads. */
+  async close(): Promise<void> {
+    this.direct?.close();
   }
 
   /**

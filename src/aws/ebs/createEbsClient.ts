@@ -5,6 +5,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { EBSClient, type EBSClientConfig } from '@aws-sdk/client-ebs';
+import { rememberDirectReadSettings } from './DirectBlockReader.js';
 
 /** Settings of an EBS client. */
 export interface EbsClientOptions {
@@ -24,7 +25,7 @@ export interface EbsClientOptions {
 /** Creates an EBSClient with maxAttempts 1, timeouts and keep-alive agents. */
 export function createEbsClient(options: EbsClientOptions = {}): EBSClient {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 128 };
-  return new EBSClient({
+  const client = new EBSClient({
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
@@ -39,4 +40,11 @@ export function createEbsClient(options: EbsClientOptions = {}): EBSClient {
       httpsAgent: new HttpsAgent(agentOptions),
     },
   });
+  // GetSnapshotBlock bypasses the SDK middleware (see DirectBlockReader) with the same timeouts and socket limit.
+  rememberDirectReadSettings(client, {
+    requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? 3_000,
+    maxSockets: agentOptions.maxSockets,
+  });
+  return client;
 }

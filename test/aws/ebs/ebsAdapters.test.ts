@@ -157,6 +157,14 @@ describe('EbsSnapshotSource, reading blocks', () => {
     }
   });
 
+  it('reads the same blocks through the SDK command when direct reads are off', async () => {
+    const src = source(base, { directReads: false });
+    const blocks = await readAll(src, await collect(src.listBlocks({ first: 0, end: 2048 })));
+    expect(blocks.map((b) => b.index)).toEqual(BASE_BLOCKS);
+    for (const b of blocks) expect(Buffer.from(b.data).equals(patternBlock(`base-${b.index}`))).toBe(true);
+    expect(blocks.every((b) => b.checksum === sha256(b.data))).toBe(true);
+  });
+
   it('rides out a throttling storm', async () => {
     const src = source(base);
     const listed = await collect(src.listBlocks({ first: 0, end: 2048 }));
