@@ -71,15 +71,20 @@ export class DirectBlockReader {
     const signer = await this.resolveSigner();
     const basePath = endpoint.pathname.replace(/\/$/, '');
     const path = `${basePath}/snapshots/${encodeURIComponent(snapshotId)}/blocks/${blockIndex}`;
-    const signed = await signer.sign({
-      method: 'GET',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
-      path,
-      query: { blockToken },
-      headers: { host: endpoint.host },
-    });
+    // The SDK keeps the clock skew it learned from AWS's answers (listing goes through it first): sign with it too.
+    const offset = (this.client.config as { systemClockOffset?: number }).systemClockOffset ?? 0;
+    const signed = await signer.sign(
+      {
+        method: 'GET',
+        protocol: endpoint.protocol,
+        hostname: endpoint.hostname,
+        ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+        path,
+        query: { blockToken },
+        headers: { host: endpoint.host },
+      },
+      { signingDate: new Date(Date.now() + offset) },
+    );
     const https = endpoint.protocol === 'https:';
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)({

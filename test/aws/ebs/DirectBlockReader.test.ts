@@ -64,6 +64,27 @@ describe('DirectBlockReader', () => {
     expect(seen[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
   });
 
+  it('signs with the clock skew the SDK client has learned', async () => {
+    seen = [];
+    answer = { status: 200, headers: { 'x-amz-Data-Length': '1', 'x-amz-Checksum': 'a' }, body: Buffer.alloc(1) };
+    const client = createEbsClient({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    });
+    // A year ahead: the signing date must follow.
+    (client.config as { systemClockOffset?: number }).systemClockOffset = 366 * 24 * 3600 * 1000;
+    const r = DirectBlockReader.for(client)!;
+    await r.read('snap-01', 1, 't', (n) => Buffer.alloc(n), undefined);
+    r.close();
+    const stamp = String(seen[0]!.headers['x-amz-date']).replace(
+      /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+      '$1-$2-$3T$4:$5:$6Z',
+    );
+    const skew = Date.parse(stamp) - Date.now();
+    expect(Math.abs(skew - 366 * 24 * 3600 * 1000)).toBeLessThan(60_000);
+  });
+
   it('gives no data when the body is shorter than x-amz-Data-Length', async () => {
     answer = {
       status: 200,
