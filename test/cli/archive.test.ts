@@ -201,7 +201,8 @@ describe('vaultpilot archive when the EBS stand-in misbehaves', () => {
     expect(ebs.stats.faults.throttled).toBeGreaterThan(0);
     expect(ebs.stats.faults.serverErrors).toBeGreaterThan(0);
     expect(ebs.stats.faults.slowResponses).toBeGreaterThan(0);
-  });
+    // Retries back off up to seconds each; on a loaded machine the whole run can take longer than the default.
+  }, 120_000);
 
   it('fails clearly, naming the block, when a checksum never matches, and leaves no manifest', async () => {
     ebs.setFaults({ wrongChecksumBlocks: [{ blockIndex: 17 }] });
