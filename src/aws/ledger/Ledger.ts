@@ -14,6 +14,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { DigestJob } from '../../core/digest/buildDigest.js';
+import type { LastGoodObservation } from '../../core/digest/findRpoBreaches.js';
 import {
   BACKUP_POLICY_TYPE,
   expiresAtSeconds,
@@ -90,19 +92,8 @@ export type Claim =
   | { readonly status: 'new' | 'resumed'; readonly sentChannels: ReadonlySet<string>; readonly firstSeenAtMs: number }
   | { readonly status: 'duplicate' };
 
-/** A terminal job as the digest reads it. */
-export interface DayJob {
-  readonly kind: SignalKind;
-  readonly jobId: string;
-  readonly outcome: Outcome;
-  readonly atMs: number;
-  readonly account?: string;
-  readonly region?: string;
-  readonly resourceArn?: string;
-  readonly resourceName?: string;
-  readonly resourceType?: string;
-  readonly statusMessage?: string;
-}
+/** A terminal job as the digest reads it (the shape core's digest takes). */
+export type DayJob = DigestJob;
 
 /** A policy change as the digest reads it. */
 export interface DayPolicyChange {
@@ -126,17 +117,8 @@ export interface KeptUnparsed {
   readonly atMs: number;
 }
 
-/** The last good recovery point of a resource. */
-export interface LastGoodRecoveryPoint {
-  readonly resourceArn: string;
-  readonly atMs: number;
-  readonly recoveryPointArn?: string;
-  readonly resourceType?: string;
-  readonly resourceName?: string;
-  readonly account?: string;
-  readonly region?: string;
-  readonly vaultName?: string;
-}
+/** The last good recovery point of a resource (the shape core's RPO check takes). */
+export type LastGoodRecoveryPoint = LastGoodObservation;
 
 /** What the ledger knows about an Organizations policy id. */
 export interface KnownPolicy {
