@@ -43,7 +43,7 @@ import {
   resourcePartition,
   signalClaimKey,
 } from '../../core/ledger/ledgerKeys.js';
-import type { Outcome, Signal, SignalKind } from '../../core/signal.js';
+import type { Signal } from '../../core/signal.js';
 import { LedgerWriteError } from './LedgerError.js';
 
 /** How long each item type is kept (days), before DynamoDB's TTL removes it. */
