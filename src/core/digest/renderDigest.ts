@@ -4,7 +4,7 @@
  */
 import { actorName } from '../render/describeSignal.js';
 import type { SlackBlock, SlackMessage } from '../render/renderSlack.js';
-import type { AdaptiveTextBlock, TeamsMessage } from '../render/renderTeams.js';
+import { type AdaptiveTextBlock, type TeamsMessage, teamsMessage } from '../render/renderTeams.js';
 import { toSingleLine, truncateText } from '../render/truncateText.js';
 import type { Digest, DigestBucket, DigestPolicyChange, FailingResource } from './buildDigest.js';
 import type { RpoBreach } from './findRpoBreaches.js';
@@ -232,23 +232,7 @@ function renderTeamsDigest(period: string, digest: Digest, sections: readonly Se
       ...s.lines.map((l): AdaptiveTextBlock => ({ type: 'TextBlock', text: `- ${l}`, wrap: true, spacing: 'None' })),
     ]),
   ];
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body,
-          actions: [],
-          msteams: { width: 'Full' },
-        },
-      },
-    ],
-  };
+  return teamsMessage(body);
 }
 
 function digestPayload(digest: Digest): DigestPayload {

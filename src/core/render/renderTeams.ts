@@ -55,6 +55,27 @@ export interface TeamsMessage {
   ];
 }
 
+/** Wraps an Adaptive Card body and actions in the message envelope Teams accepts. */
+export function teamsMessage(body: AdaptiveCard['body'], actions: AdaptiveCard['actions'] = []): TeamsMessage {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body,
+          actions,
+          msteams: { width: 'Full' },
+        },
+      },
+    ],
+  };
+}
+
 /** Teams refuses messages above about 28 KB; we keep a margin for the envelope Teams adds. */
 export const TEAMS_MAX_BYTES = 25_000;
 const MAX_ACTIONS = 5;
@@ -138,25 +159,12 @@ function buildMessage(signal: Signal, d: SignalDescription, budget: Budget): Tea
     body.push({ type: 'TextBlock', text: md(d.inputExcerpt), wrap: true, fontType: 'Monospace', spacing: 'None' });
   }
   body.push({ type: 'TextBlock', text: md(d.footer), wrap: true, size: 'Small', isSubtle: true });
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body,
-          actions: d.links
-            .slice(0, MAX_ACTIONS)
-            .map((l) => ({ type: 'Action.OpenUrl', title: truncateText(toSingleLine(l.label), 60), url: l.url })),
-          msteams: { width: 'Full' },
-        },
-      },
-    ],
-  };
+  return teamsMessage(
+    body,
+    d.links
+      .slice(0, MAX_ACTIONS)
+      .map((l) => ({ type: 'Action.OpenUrl', title: truncateText(toSingleLine(l.label), 60), url: l.url })),
+  );
 }
 
 // `-`/`+` at the start of a line would turn into a bulleted list in Teams markdown; brackets do not.
