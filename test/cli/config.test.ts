@@ -1,47 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CliContext, CliError } from '../../src/cli/CliContext.js';
+import { CliError } from '../../src/cli/CliContext.js';
 import { schemaReferenceFor } from '../../src/cli/commands/init.js';
 import { loadConfigForCommand } from '../../src/cli/commands/validate.js';
-import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/core/config/parseConfig.js';
+import { type CliRun, runCli, testContext } from './runCli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  const stdout = new Collect();
-  const stderr = new Collect();
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    stdin: Readable.from([]),
-    stdinKind: 'none',
-    interactive: false,
-    cwd,
-    env: {},
-    exitCode: 0,
-  };
-  const code = await main(argv, ctx);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** Runs `vaultpilot <argv>` in `cwd` with captured output. */
+const run = (cwd: string, ...argv: string[]): Promise<CliRun> => runCli(argv, { cwd });
 
 let dir: string;
 beforeEach(() => {
@@ -203,16 +174,7 @@ describe('vaultpilot validate', () => {
 });
 
 describe('loadConfigForCommand', () => {
-  const ctx = (cwd: string) => ({
-    stdout: new Collect(),
-    stderr: new Collect(),
-    stdin: Readable.from([]),
-    stdinKind: 'none' as const,
-    interactive: false,
-    cwd,
-    env: {},
-    exitCode: 0,
-  });
+  const ctx = (cwd: string) => testContext({ cwd });
 
   it('returns the validated configuration', async () => {
     const config = await loadConfigForCommand(ctx(root), 'examples/vaultpilot.config.yaml');

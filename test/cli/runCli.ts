@@ -23,13 +23,14 @@ export interface CliRunOptions {
   readonly stdin?: string;
 }
 
-/** Runs `vaultpilot <argv>` in-process with captured output. */
-export async function runCli(argv: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
-  const stdout = new CollectedOutput();
-  const stderr = new CollectedOutput();
-  const ctx: CliContext = {
-    stdout,
-    stderr,
+/** A CLI context whose output is captured, for running commands in-process. */
+export function testContext(options: CliRunOptions = {}): CliContext & {
+  readonly stdout: CollectedOutput;
+  readonly stderr: CollectedOutput;
+} {
+  return {
+    stdout: new CollectedOutput(),
+    stderr: new CollectedOutput(),
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     stdinKind: options.stdin === undefined ? 'none' : 'pipe',
     interactive: false,
@@ -37,6 +38,11 @@ export async function runCli(argv: readonly string[], options: CliRunOptions = {
     env: {},
     exitCode: 0,
   };
+}
+
+/** Runs `vaultpilot <argv>` in-process with captured output. */
+export async function runCli(argv: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const ctx = testContext(options);
   const code = await main(argv, ctx);
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return { code, stdout: ctx.stdout.text, stderr: ctx.stderr.text };
 }

@@ -1,25 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { EBSClient, ListChangedBlocksCommand, ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBlock, writeImage } from '../../sandbox/ebs/imageFiles.js';
-import type { CliContext } from '../../src/cli/CliContext.js';
 import { registerSandboxCommand } from '../../src/cli/commands/sandbox.js';
-import { main } from '../../src/cli/main.js';
+import { runCli, testContext } from '../cli/runCli.js';
 
 const MIB = 1024 * 1024;
-
-class Output extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 let dir: string;
 
@@ -42,18 +32,8 @@ afterAll(async () => {
 
 /** Runs `vaultpilot sandbox …` in-process until `stop` is called; resolves once the endpoint is printed. */
 async function startCommand(argv: string[]) {
-  const stdout = new Output();
-  const stderr = new Output();
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    stdin: Readable.from([]),
-    stdinKind: 'none',
-    interactive: false,
-    cwd: dir,
-    env: {},
-    exitCode: 0,
-  };
+  const ctx = testContext({ cwd: dir });
+  const { stdout, stderr } = ctx;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
@@ -106,37 +86,17 @@ describe('vaultpilot sandbox ebs', () => {
   });
 
   it('refuses a malformed --image with exit code 2', async () => {
-    const stderr = new Output();
-    const ctx: CliContext = {
-      stdout: new Output(),
-      stderr,
-      stdin: Readable.from([]),
-      stdinKind: 'none',
-      interactive: false,
-      cwd: dir,
-      env: {},
-      exitCode: 0,
-    };
-    const code = await main(['sandbox', 'ebs', '--image', 'base.img'], ctx);
+    const { code, stderr } = await runCli(['sandbox', 'ebs', '--image', 'base.img'], { cwd: dir });
     expect(code).toBe(2);
-    expect(stderr.text).toMatch(/--image expects <a>=<b>/);
+    expect(stderr).toMatch(/--image expects <a>=<b>/);
   });
 
   it('refuses a --parent that names an unknown snapshot', async () => {
-    const stderr = new Output();
-    const ctx: CliContext = {
-      stdout: new Output(),
-      stderr,
-      stdin: Readable.from([]),
-      stdinKind: 'none',
-      interactive: false,
+    const { code, stderr } = await runCli(['sandbox', 'ebs', '--image', 'a=base.img', '--parent', 'a=snap-zzz'], {
       cwd: dir,
-      env: {},
-      exitCode: 0,
-    };
-    const code = await main(['sandbox', 'ebs', '--image', 'a=base.img', '--parent', 'a=snap-zzz'], ctx);
+    });
     expect(code).toBe(2);
-    expect(stderr.text).toMatch(/unknown snapshot snap-zzz/);
+    expect(stderr).toMatch(/unknown snapshot snap-zzz/);
   });
 });
 
