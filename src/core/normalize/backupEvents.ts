@@ -79,16 +79,28 @@ const jobStateSchema = z
   .transform((d) => text(d.status) ?? text(d.state))
   .pipe(z.string({ error: 'neither state nor status is a non-empty string' }));
 
+/** Validates the detail's status field; a failure becomes the unparsed signal naming what was wrong. */
+function parseDetail<T>(
+  schema: z.ZodType<T>,
+  env: EventBridgeEnvelope,
+  detailType: string,
+): { readonly ok: true; readonly data: T } | { readonly ok: false; readonly unparsed: Signal } {
+  const parsed = schema.safeParse(env.detail);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return {
+    ok: false,
+    unparsed: unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
+      source: 'eventbridge',
+      eventType: detailType,
+    }),
+  };
+}
+
 function normalizeJob(env: EventBridgeEnvelope, detailType: keyof typeof JOB_TYPES): Signal {
   const { kind, idField, jobType } = JOB_TYPES[detailType];
   const d = env.detail;
-  const parsed = jobStateSchema.safeParse(d);
-  if (!parsed.success) {
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
-  }
+  const parsed = parseDetail(jobStateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const state = parsed.data;
   const jobId = text(d[idField]);
   const statusMessage = cleanStatusMessage(d.statusMessage);
@@ -161,13 +173,8 @@ const indexStatusSchema = statusSchema('indexStatus');
 
 function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = jobStateSchema.safeParse(d);
-  if (!parsed.success) {
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
-  }
+  const parsed = parseDetail(jobStateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const status = parsed.data;
   const recoveryPointArn = text(d.recoveryPointArn) ?? env.resources[0];
   const vault = vaultRef(d.backupVaultName, d.backupVaultArn);
@@ -202,12 +209,8 @@ function normalizeRecoveryPoint(env: EventBridgeEnvelope, detailType: string): S
 
 function normalizePlan(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = stateSchema.safeParse(d);
-  if (!parsed.success)
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
+  const parsed = parseDetail(stateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const state = parsed.data;
   const planId = text(d.backupPlanId);
   const outcome = outcomeOfState(state);
@@ -234,12 +237,8 @@ function normalizePlan(env: EventBridgeEnvelope, detailType: string): Signal {
 
 function normalizeVault(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = stateSchema.safeParse(d);
-  if (!parsed.success)
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
+  const parsed = parseDetail(stateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const state = parsed.data;
   const vault = vaultRef(
     d.backupVaultName,
@@ -274,12 +273,8 @@ function preferenceText(prefs: unknown): string | undefined {
 
 function normalizeRegionSetting(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = stateSchema.safeParse(d);
-  if (!parsed.success)
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
+  const parsed = parseDetail(stateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const state = parsed.data;
   return buildSignal({
     kind: 'region-setting',
@@ -302,12 +297,8 @@ function normalizeRegionSetting(env: EventBridgeEnvelope, detailType: string): S
 
 function normalizeIndex(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = indexStatusSchema.safeParse(d);
-  if (!parsed.success)
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
+  const parsed = parseDetail(indexStatusSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const status = parsed.data;
   const recoveryPointArn = text(d.recoveryPointArn);
   const vault = vaultRef(d.backupVaultName, d.backupVaultArn);
@@ -342,12 +333,8 @@ function normalizeIndex(env: EventBridgeEnvelope, detailType: string): Signal {
 
 function normalizeScan(env: EventBridgeEnvelope, detailType: string): Signal {
   const d = env.detail;
-  const parsed = stateSchema.safeParse(d);
-  if (!parsed.success)
-    return unparsedSignal(env, firstIssue(parsed.error, `${detailType}: detail`), {
-      source: 'eventbridge',
-      eventType: detailType,
-    });
+  const parsed = parseDetail(stateSchema, env, detailType);
+  if (!parsed.ok) return parsed.unparsed;
   const state = parsed.data;
   const scanResult = text(at(d, 'scanResult', 'scanResultStatus'));
   // Threats found outrank how the job ended: COMPLETED or COMPLETED_WITH_ISSUES alike.
