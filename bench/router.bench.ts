@@ -9,23 +9,19 @@
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Ledger } from '../src/aws/ledger/Ledger.js';
 import { DeliveryQueue } from '../src/aws/notify/DeliveryQueue.js';
 import { EmailPublisher } from '../src/aws/notify/EmailPublisher.js';
-import type { RuntimeSettings } from '../src/core/config/runtimeSettings.js';
-import { LEDGER_KEYS } from '../src/core/deployment/contract.js';
 import type { FunctionLogger, SqsEvent } from '../src/functions/lambdaEvents.js';
 import { Notifier } from '../src/functions/notification/Notifier.js';
 import { SignalRouter } from '../src/functions/router/SignalRouter.js';
+import { startLocalLedgerTable } from '../test/aws/ledger/localLedgerTable.js';
+import { testSettings } from '../test/functions/harness.js';
 
 const BATCH = 10;
 const ROUNDS = 5;
@@ -41,40 +37,15 @@ for (let i = 0; i < texts.length; i += BATCH) {
   });
 }
 
-const settings: RuntimeSettings = {
-  version: 1,
-  organizationId: 'o-a1b2c3d4e5',
-  managementAccount: '999988887777',
-  centralAccount: '444455556666',
-  centralRegion: 'eu-west-1',
-  eventBusName: 'vaultpilot',
-  channels: [
-    { name: 'ops-email', type: 'email' },
-    { name: 'ops-slack', type: 'slack', secret: 'vaultpilot/slack' },
-  ],
-  defaultChannel: 'ops-email',
-  routes: [{ channels: ['ops-email', 'ops-slack'], severities: ['critical', 'warning'] }],
-  successMessages: false,
-  progressMessages: false,
-  watchedVaults: [],
-  rpo: { enabled: true, defaultHours: 24, resourceTypes: {}, tags: [] },
-  digest: { enabled: true, time: '08:00', timeZone: 'UTC', channels: ['ops-email'] },
-};
+const settings = testSettings();
 
 const quiet: FunctionLogger = { debug() {}, info() {}, warn() {}, error() {} };
 let sent = 0;
 const instantAws = { send: async () => ({ MessageId: `id-${++sent}` }) };
 
-// dynalite in-process on an OS-chosen port.
-const dynalite = createRequire(import.meta.url)('dynalite') as (o: object) => Server;
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-const raw = new DynamoDBClient({
-  endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const documentClient = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+// dynalite in-process on an OS-chosen port, with the ledger's key schema (the tests' stand-in).
+const local = await startLocalLedgerTable();
+const documentClient = local.client;
 let ledgerCalls = 0;
 // Counts the ledger's DynamoDB calls, to put the rate next to what the stand-in itself can do.
 const client = {
@@ -87,24 +58,7 @@ let tables = 0;
 let lastTable = '';
 
 async function freshRouter(): Promise<SignalRouter> {
-  const name = `bench-${++tables}`;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: LEDGER_KEYS.partitionKey, AttributeType: 'S' },
-        { AttributeName: LEDGER_KEYS.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: LEDGER_KEYS.partitionKey, KeyType: 'HASH' },
-        { AttributeName: LEDGER_KEYS.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  while ((await raw.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE') {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  const name = await local.createTable(`bench-${++tables}`);
   lastTable = name;
   const ledger = new Ledger({ client, tableName: name });
   return new SignalRouter({
@@ -209,5 +163,4 @@ console.log(
   `ratio router/baseline: ${(ours / base).toFixed(4)} (the baseline makes no network call and keeps no state)`,
 );
 if (sink < 0) console.log(sink);
-raw.destroy();
-await new Promise<void>((resolve) => server.close(() => resolve()));
+await local.close();
