@@ -3,45 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EbsStandIn, startEbsStandIn } from '../../sandbox/ebs/startEbsStandIn.js';
-import type { CliContext } from '../../src/cli/CliContext.js';
-import { main } from '../../src/cli/main.js';
 import { fillTree, makeExt4, writeAt } from '../archive/images.js';
+import { runCli } from './runCli.js';
 
 const root = resolve(__dirname, '../..');
 const BLOCK = 524_288;
 
-function context(): CliContext & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    stdinKind: 'none',
-    interactive: false,
-    cwd: work,
-    env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
-
+/** Runs `vaultpilot <args>` in the work folder with test AWS credentials. */
 async function run(...args: string[]) {
-  const ctx = context();
-  const code = await main(args, ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
+  const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+  const { code, stdout, stderr } = await runCli(args, { cwd: work, env });
+  return { code, out: stdout, err: stderr };
 }
 
 let work: string;

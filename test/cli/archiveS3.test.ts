@@ -3,13 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3StandIn, startS3StandIn } from '../../sandbox/s3/startS3StandIn.js';
-import type { CliContext } from '../../src/cli/CliContext.js';
-import { main } from '../../src/cli/main.js';
 import { fillTree, makeExt4 } from '../archive/images.js';
+import { runCli } from './runCli.js';
 
 const root = resolve(__dirname, '../..');
 // s3rver knows one key pair, S3RVER/S3RVER.
@@ -21,28 +19,8 @@ let s3: S3StandIn;
 let client: S3Client;
 
 async function run(...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    stdinKind: 'none',
-    interactive: false,
-    cwd: work,
-    env: credentials,
-    exitCode: 0,
-  };
-  const code = await main(args, ctx);
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCli(args, { cwd: work, env: credentials });
+  return { code, out: stdout, err: stderr };
 }
 
 async function keys(prefix: string): Promise<string[]> {

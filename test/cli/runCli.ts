@@ -21,6 +21,8 @@ export interface CliRunOptions {
   readonly cwd?: string;
   /** Text piped to standard input; without it, stdin is like /dev/null. */
   readonly stdin?: string;
+  /** The environment the command sees (AWS credentials, say); empty by default. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A CLI context whose output is captured, for running commands in-process. */
@@ -35,7 +37,7 @@ export function testContext(options: CliRunOptions = {}): CliContext & {
     stdinKind: options.stdin === undefined ? 'none' : 'pipe',
     interactive: false,
     cwd: options.cwd ?? process.cwd(),
-    env: {},
+    env: options.env ?? {},
     exitCode: 0,
   };
 }
