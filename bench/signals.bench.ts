@@ -3,6 +3,7 @@
  * alarms sample pays for the same events: JSON.parse + JSON.stringify (it mails the raw JSON).
  * Both sides start from the event text, so both pay JSON.parse.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,3 +84,32 @@ console.log(
   `ratio vaultpilot / baseline: ${(o / b).toFixed(3)}× (per signal: ${(1e6 / o).toFixed(1)} µs vs ${(1e6 / b).toFixed(1)} µs)`,
 );
 if (sink === 0) console.log('');
+
+// The largest event EventBridge accepts (256 KB), one process per case so each peak RSS is its own.
+const cases: [string, string, string][] = [
+  ['typical failed backup job', 'none', 'resourceArn'],
+  ['256 KB, resourceArn of ASCII', 'ascii', 'resourceArn'],
+  ['256 KB, resourceArn of emoji ZWJ sequences', 'emoji', 'resourceArn'],
+  ['256 KB, statusMessage of combining marks', 'combining', 'statusMessage'],
+  ['256 KB, lone surrogates in 4 fields', 'lone', 'resourceArn,statusMessage,backupVaultName,backupJobId'],
+];
+console.log('\none event, parse + normalize + render every format, each case in its own process:');
+console.log('case                                          bytes    first ms  median ms  baseline ms  peak RSS');
+for (const [name, unit, fill] of cases) {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./largeEvent.ts', import.meta.url)), '--unit', unit, '--fill', fill],
+    { encoding: 'utf8' },
+  );
+  if (child.status !== 0) {
+    console.log(
+      `${name.padEnd(44)}  FAILED (exit ${child.status}, signal ${child.signal}) ${child.stderr.slice(-300)}`,
+    );
+    process.exitCode = 1;
+    continue;
+  }
+  const r = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  console.log(
+    `${name.padEnd(44)} ${String(r.bytes).padStart(7)} ${(r.firstMs ?? 0).toFixed(1).padStart(10)} ${(r.medianMs ?? 0).toFixed(2).padStart(10)} ${(r.baselineMs ?? 0).toFixed(2).padStart(12)} ${(r.peakRssMiB ?? 0).toFixed(0).padStart(6)} MiB`,
+  );
+}

@@ -105,6 +105,16 @@ export interface PolicyRef {
   readonly operation?: string;
 }
 
+/** A value that was too long to keep whole (see boundSignal.ts); the input in `raw` still has it whole. */
+export interface ShortenedValue {
+  /** Where it was: `resource.arn`, `statusMessage`, `details.User agent`, `links.Backup job` (left out), … */
+  readonly field: string;
+  /** Its length as sent (UTF-16 code units; for `details`, the number of details). */
+  readonly length: number;
+  /** How much of it was kept (0: left out). */
+  readonly kept: number;
+}
+
 /** One normalized AWS Backup signal. */
 export interface Signal {
   /** Stable id for de-duplication: the same real-world transition yields the same id. */
@@ -135,6 +145,8 @@ export interface Signal {
   readonly links: readonly ConsoleLink[];
   /** Why the input could not be understood (only for kind `unparsed`). */
   readonly reason?: string;
+  /** Values cut to Vaultpilot's field limits; absent when nothing was cut. */
+  readonly shortened?: readonly ShortenedValue[];
   /** The input this signal was read from, untouched. */
   readonly raw: unknown;
 }

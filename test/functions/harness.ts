@@ -95,6 +95,8 @@ export interface RouterHarness {
   deliveries(): DeliveryJob[];
   /** Makes the next `n` SNS publishes fail. */
   failPublishes(n: number): void;
+  /** Makes every SNS publish for which `reject` says true fail (until called again). */
+  failPublishesWhere(reject: (input: PublishCommandInput) => boolean): void;
   /** Makes the next `n` SQS sends fail. */
   failSends(n: number): void;
 }
@@ -109,9 +111,11 @@ export async function routerHarness(
   const accepted: PublishCommandInput[] = [];
   const queued: DeliveryJob[] = [];
   let publishFailures = 0;
+  let rejectPublish: (input: PublishCommandInput) => boolean = () => false;
   let sendFailures = 0;
   sns.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
     if (publishFailures > 0 && publishFailures--) throw new Error('SNS: Rate exceeded');
+    if (rejectPublish(input)) throw new Error('SNS: InvalidParameter');
     accepted.push(input);
     return { MessageId: `sns-${accepted.length}` };
   });
@@ -154,6 +158,9 @@ export async function routerHarness(
     deliveries: () => [...queued],
     failPublishes: (n) => {
       publishFailures = n;
+    },
+    failPublishesWhere: (reject) => {
+      rejectPublish = reject;
     },
     failSends: (n) => {
       sendFailures = n;

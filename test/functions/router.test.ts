@@ -72,6 +72,50 @@ describe('router: duplicates and order', () => {
   });
 });
 
+/** The failed-job fixture with its resource ARN grown until the event is as large as EventBridge accepts. */
+function largestFailedJob(): Record<string, unknown> {
+  const event = failed();
+  const detail = event.detail as Record<string, unknown>;
+  const room = 256 * 1024 - Buffer.byteLength(JSON.stringify(event));
+  detail.resourceArn = `${String(detail.resourceArn)}${'😀'.repeat(Math.floor(room / 4) - 8)}`;
+  return event;
+}
+
+describe('router: oversized records', () => {
+  it('routes a 256 KB event among healthy ones, its message saying what was shortened', async () => {
+    const h = await routerHarness(local);
+    const big = largestFailedJob();
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(250_000);
+    const out = await h.router.handleBatch({
+      Records: [
+        sqsRecord(fixture('eventbridge-backup/backup-job-expired'), 'm-1'),
+        sqsRecord(big, 'm-2'),
+        sqsRecord(fixture('eventbridge-backup/copy-job-failed.seed'), 'm-3'),
+      ],
+    });
+    expect(h.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(out.report.outcomes.notified).toBe(3);
+    const email = h.emails().find((e) => e.Message?.includes('Shortened'));
+    expect(email?.Message).toMatch(/resource\.arn \([\d,]+ characters\)/);
+    expect(Buffer.byteLength(email?.Message ?? '')).toBeLessThan(70_000);
+  });
+
+  it('fails only the oversized record when its delivery fails, and the rest of the batch is done', async () => {
+    const h = await routerHarness(local);
+    h.failPublishesWhere((input) => (input.Message ?? '').includes('Shortened'));
+    const out = await h.router.handleBatch({
+      Records: [
+        sqsRecord(fixture('eventbridge-backup/backup-job-expired'), 'm-1'),
+        sqsRecord(largestFailedJob(), 'm-2'),
+        sqsRecord(fixture('eventbridge-backup/copy-job-failed.seed'), 'm-3'),
+      ],
+    });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm-2' }]);
+    expect(h.emails()).toHaveLength(2);
+  });
+});
+
 describe('router: failures and retries', () => {
   it('reports only the failing record, and its retry sends just the channel that was missing', async () => {
     const h = await routerHarness(local);

@@ -285,11 +285,12 @@ export class Ledger {
           TableName: this.table,
           Key: lastGoodKey(fact.resourceArn),
           UpdateExpression:
-            'SET atMs = :at, recoveryPointArn = :rp, resourceType = :type, resourceName = :name, account = :account, #region = :region, vaultName = :vault, expiresAt = :exp',
+            'SET atMs = :at, resourceArn = :arn, recoveryPointArn = :rp, resourceType = :type, resourceName = :name, account = :account, #region = :region, vaultName = :vault, expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(pk) OR atMs < :at',
           ExpressionAttributeNames: { '#region': 'region' },
           ExpressionAttributeValues: {
             ':at': fact.atMs,
+            ':arn': fact.resourceArn,
             ':rp': fact.recoveryPointArn ?? null,
             ':type': signal.resource.type ?? null,
             ':name': signal.resource.name ?? null,
@@ -318,7 +319,7 @@ export class Ledger {
     const live = items.filter((item) => typeof item.expiresAt !== 'number' || item.expiresAt > nowSeconds);
     return live.map((item) =>
       compact<LastGoodRecoveryPoint>({
-        resourceArn: resourceArnOfSortKey(String(item.sk)),
+        resourceArn: typeof item.resourceArn === 'string' ? item.resourceArn : resourceArnOfSortKey(String(item.sk)),
         atMs: Number(item.atMs),
         recoveryPointArn: item.recoveryPointArn,
         resourceType: item.resourceType,

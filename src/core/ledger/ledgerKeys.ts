@@ -14,7 +14,13 @@
  * | last good recovery point| `LASTGOOD`             | `RES#<resource arn>`               |
  * | policy: latest known    | `POLICY#<policy id>`   | `LATEST`                           |
  * | policy: content version | `POLICY#<policy id>`   | `V#<time>#<signal id>`             |
+ *
+ * DynamoDB limits a partition key to 2,048 bytes and a sort key to 1,024; ids and ARNs come from events
+ * and may be longer (or not well-formed UTF-16). Each such part goes through `keyPart`, which keeps real
+ * values as they are and replaces an oversized one by a prefix and a hash of it; items keep the whole value
+ * in an attribute of their own.
  */
+import { fnv1a64 } from '../normalize/signalId.js';
 
 /** A DynamoDB primary key of the ledger. */
 export interface LedgerKey {
@@ -28,6 +34,25 @@ export const LAST_GOOD_PARTITION = 'LASTGOOD';
 /** Sort-key prefixes inside a day partition. */
 export const DAY_PREFIX = { job: 'JOB#', policy: 'POLICY#', unparsed: 'UNPARSED#' } as const;
 
+/** Longest key part kept as it is, in UTF-8 bytes: three parts still fit a sort key. */
+export const MAX_KEY_PART_BYTES = 300;
+
+function utf8Length(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** A key part: `value` itself when short and well-formed, else `<ASCII prefix>~<64-bit hash of value>`. */
+export function keyPart(value: string): string {
+  if (value.length <= MAX_KEY_PART_BYTES / 3 && value.isWellFormed()) return value;
+  if (utf8Length(value) <= MAX_KEY_PART_BYTES && value.isWellFormed()) return value;
+  return `${value.slice(0, 100).replace(/[^\x20-\x7e]/g, '?')}~${fnv1a64(value)}`;
+}
+
 /** The claim item that de-duplicates one signal id. */
 export function signalClaimKey(signalId: string): LedgerKey {
   return { pk: `SIGNAL#${signalId}`, sk: 'CLAIM' };
@@ -35,7 +60,7 @@ export function signalClaimKey(signalId: string): LedgerKey {
 
 /** The latest known state of one backup/copy/restore/scan job. */
 export function jobStateKey(kind: string, jobId: string): LedgerKey {
-  return { pk: `JOB#${kind}#${jobId}`, sk: 'STATE' };
+  return { pk: `JOB#${kind}#${keyPart(jobId)}`, sk: 'STATE' };
 }
 
 /** The partition holding one UTC day's terminal jobs, policy changes and unparsed inputs. */
@@ -45,7 +70,7 @@ export function dayPartition(day: string): string {
 
 /** A terminal job in its day partition (one item per job: a later outcome overwrites an earlier one). */
 export function dayJobKey(day: string, kind: string, jobId: string): LedgerKey {
-  return { pk: dayPartition(day), sk: `${DAY_PREFIX.job}${kind}#${jobId}` };
+  return { pk: dayPartition(day), sk: `${DAY_PREFIX.job}${kind}#${keyPart(jobId)}` };
 }
 
 /** A policy change in its day partition. */
@@ -60,22 +85,22 @@ export function dayUnparsedKey(day: string, timeIso: string, signalId: string): 
 
 /** The partition of one resource's job history. */
 export function resourcePartition(resourceArn: string): string {
-  return `RES#${resourceArn}`;
+  return `RES#${keyPart(resourceArn)}`;
 }
 
 /** One terminal job in a resource's history, sorted by time. */
 export function resourceJobKey(resourceArn: string, timeIso: string, kind: string, jobId: string): LedgerKey {
-  return { pk: resourcePartition(resourceArn), sk: `JOB#${timeIso}#${kind}#${jobId}` };
+  return { pk: resourcePartition(resourceArn), sk: `JOB#${timeIso}#${kind}#${keyPart(jobId)}` };
 }
 
 /** The last good recovery point of one resource. */
 export function lastGoodKey(resourceArn: string): LedgerKey {
-  return { pk: LAST_GOOD_PARTITION, sk: `RES#${resourceArn}` };
+  return { pk: LAST_GOOD_PARTITION, sk: `RES#${keyPart(resourceArn)}` };
 }
 
 /** The partition of one Organizations policy id. */
 export function policyPartition(policyId: string): string {
-  return `POLICY#${policyId}`;
+  return `POLICY#${keyPart(policyId)}`;
 }
 
 /** What the ledger knows about a policy id (type, name, latest content). */
@@ -91,7 +116,7 @@ export function policyVersionKey(policyId: string, timeIso: string, signalId: st
   return { pk: policyPartition(policyId), sk: `${POLICY_VERSION_PREFIX}${timeIso}#${signalId}` };
 }
 
-/** The resource ARN carried in a `RES#…` sort key. */
+/** The resource ARN carried in a `RES#…` sort key (items written before `resourceArn` was stored). */
 export function resourceArnOfSortKey(sk: string): string {
   return sk.startsWith('RES#') ? sk.slice(4) : sk;
 }

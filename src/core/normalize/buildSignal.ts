@@ -9,6 +9,7 @@ import type {
   SignalTimes,
   VaultRef,
 } from '../signal.js';
+import { boundSignal } from './boundSignal.js';
 import { classifySeverity } from './classifySeverity.js';
 import { regionText } from './eventFields.js';
 import { parseArn } from './parseArn.js';
@@ -99,7 +100,7 @@ export function buildSignal(draft: SignalDraft): Signal {
     raw: draft.raw,
   };
   for (const key of Object.keys(signal)) if (signal[key] === undefined || signal[key] === '') delete signal[key];
-  return signal as unknown as Signal;
+  return boundSignal(signal as unknown as Signal);
 }
 
 /** The signal for input we could not understand; `reason` says which field was missing or wrong. */
@@ -108,7 +109,7 @@ export function unparsedSignal(
   reason: string,
   context: { readonly source?: InputShape; readonly eventType?: string | undefined } = {},
 ): Signal {
-  return {
+  return boundSignal({
     // Identical broken input gives the identical id, so a redelivered bad record is counted once.
     id: `unparsed:${fnv1a64(stableStringify(raw))}`,
     kind: 'unparsed',
@@ -122,5 +123,5 @@ export function unparsedSignal(
     links: [],
     reason,
     raw,
-  };
+  });
 }

@@ -47,6 +47,16 @@ export const signalSchema = z.strictObject({
   details: z.record(z.string(), z.string()),
   links: z.array(z.strictObject({ label: z.string().min(1), url: z.url({ protocol: /^https$/ }) })),
   reason: z.string().min(1).optional(),
+  shortened: z
+    .array(
+      z.strictObject({
+        field: z.string().min(1),
+        length: z.number().int().nonnegative(),
+        kept: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1)
+    .optional(),
   raw: z.unknown(),
 }) satisfies z.ZodType<Signal>;
 

@@ -52,12 +52,25 @@ export function isVaultNotification(notification: SnsNotification): boolean {
   );
 }
 
-/** `Label : arn:…` pairs from the text; a sentence-ending period is not part of the ARN. */
+/** Longest label read before `: arn:…` (AWS's are two or three words). */
+const MAX_ARN_LABEL = 80;
+
+/**
+ * `Label : arn:…` pairs from the text; a sentence-ending period is not part of the ARN. The label is read
+ * backwards from each colon, at most MAX_ARN_LABEL characters, so the cost stays linear in the text (a lazy
+ * `[A-Za-z ]*?` before `:` is quadratic on long runs of letters without one).
+ */
 export function arnsInText(message: string): { readonly label: string; readonly arn: string }[] {
   const found: { label: string; arn: string }[] = [];
-  for (const match of message.matchAll(/([A-Za-z][A-Za-z ]*?)\s*:\s*(arn:[^\s,;]+)/g)) {
-    const arn = (match[2] ?? '').replace(/[.,;)]+$/, '');
-    found.push({ label: (match[1] ?? '').trim().toLowerCase(), arn });
+  for (const match of message.matchAll(/:\s*(arn:[^\s,;]+)/g)) {
+    const arn = (match[1] ?? '').replace(/[.,;)]+$/, '');
+    let start = match.index;
+    while (start > 0 && /\s/.test(message[start - 1] ?? '')) start--;
+    const end = start;
+    while (start > 0 && end - start < MAX_ARN_LABEL && /[A-Za-z ]/.test(message[start - 1] ?? '')) start--;
+    const label = message.slice(start, end).replace(/^[^A-Za-z]+/, '');
+    if (label === '') continue;
+    found.push({ label: label.trim().toLowerCase(), arn });
   }
   return found;
 }

@@ -479,6 +479,7 @@ function factsOf(signal: Signal, severityWord: string): Fact[] {
       ? fact('More details', `${Object.keys(signal.details).length - MAX_DETAILS} not shown (see the webhook payload)`)
       : []),
     ...fact('Vault ARN', vault?.arn, false),
+    ...fact('Shortened', shortenedText(signal), false),
   ];
   // A label may only appear once (details could repeat one of ours), and the same value under two
   // labels (a policy is also the resource; a recovery point ARN often is) is shown once, first label wins.
@@ -492,6 +493,21 @@ function factsOf(signal: Signal, severityWord: string): Fact[] {
     seenValues.add(value);
     return true;
   });
+}
+
+/** Says which values were too long to show whole, e.g. `resource.arn (100,000 characters)`. */
+function shortenedText(signal: Signal): string | undefined {
+  const cuts = signal.shortened;
+  if (!cuts || cuts.length === 0) return undefined;
+  const shown = cuts.slice(0, 8).map((cut) => {
+    const size = `${cut.length.toLocaleString('en-US')} ${cut.field === 'details' ? 'details' : 'characters'}`;
+    if (cut.kept > 0) return `${cut.field} (${size})`;
+    return cut.field.startsWith('links.')
+      ? `console link "${cut.field.slice('links.'.length)}" left out (${size})`
+      : `${cut.field} left out (${size})`;
+  });
+  const more = cuts.length > 8 ? `, and ${cuts.length - 8} more` : '';
+  return `${shown.join(', ')}${more}: too long to show whole; the original input has them in full`;
 }
 
 /** A short single-line excerpt of the input: enough to recognize it, never a dump of it. */

@@ -50,6 +50,7 @@ export function renderWebhook(
     reason: signal.reason ?? null,
     details: { ...signal.details },
     links: description.links.map((l) => ({ label: l.label, url: l.url })),
+    shortened: (signal.shortened ?? []).map((s) => ({ field: s.field, length: s.length, kept: s.kept })),
     policy:
       policy || description.policyDiff
         ? {

@@ -26,21 +26,25 @@ export function truncateMiddle(text: string, max: number, ellipsis = '…'): str
   if (text.length <= max) return text;
   if (ellipsis.length >= max) return ellipsis.slice(0, max);
   const budget = max - ellipsis.length;
-  const parts = [...graphemes.segment(text)].map((s) => s.segment);
+  // Only `budget` code units of each end can be kept: segment those windows, never the whole text.
+  const window = budget + 32;
+  const front = [...graphemes.segment(text.slice(0, window))].map((s) => s.segment);
+  const back = [...graphemes.segment(text.slice(-window))].map((s) => s.segment);
+  // The back window starts mid-text, so its first segment may be part of a cluster: never take it.
+  back.shift();
   let head = '';
   let tail = '';
   let i = 0;
-  let j = parts.length - 1;
+  let j = back.length - 1;
   // Alternate so both ends keep about the same share; the head gets the odd one.
-  while (i <= j) {
-    const front = parts[i] ?? '';
-    if (head.length + tail.length + front.length > budget) break;
-    head += front;
+  while (i < front.length || j >= 0) {
+    const next = front[i] ?? '';
+    if (next === '' || head.length + tail.length + next.length > budget) break;
+    head += next;
     i++;
-    if (i > j) break;
-    const back = parts[j] ?? '';
-    if (head.length + tail.length + back.length > budget) break;
-    tail = back + tail;
+    const last = back[j] ?? '';
+    if (last === '' || head.length + tail.length + last.length > budget) break;
+    tail = last + tail;
     j--;
   }
   return `${head}${ellipsis}${tail}`;

@@ -70,6 +70,15 @@ export const webhookPayloadSchema = z
     links: z
       .array(z.looseObject({ label: z.string(), url: z.string().describe('https URL into the AWS console') }))
       .describe('AWS console deep links, most useful first'),
+    shortened: z
+      .array(
+        z.looseObject({
+          field: z.string().describe('Where the value was: `resource.arn`, `statusMessage`, `links.<label>`, …'),
+          length: z.number().int().nonnegative().describe('Its length as sent, in UTF-16 code units'),
+          kept: z.number().int().nonnegative().describe('How much of it this payload carries (0: left out)'),
+        }),
+      )
+      .describe('Values too long to carry whole, cut to Vaultpilot field limits (empty when none was)'),
     policy: z
       .looseObject({
         id: text('Policy id (p-…)'),
