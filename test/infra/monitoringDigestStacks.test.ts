@@ -126,11 +126,12 @@ describe('DigestStack', () => {
     }
   });
 
-  it('gives both functions a failure destination, one concurrent run and the ledger access they need', () => {
+  it('gives both functions a failure destination, no reserved concurrency and the ledger access they need', () => {
     const functions = Object.entries(digest.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(2);
     for (const [, fn] of functions) {
-      expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+      // Reserving any concurrency fails the create in accounts whose quota is 10 (10 must stay unreserved).
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
     }
     const configs = Object.values(digest.findResources('AWS::Lambda::EventInvokeConfig'));
@@ -142,8 +143,17 @@ describe('DigestStack', () => {
     const digestPolicy = policies.find((p) => p.includes('DigestRole'));
     const rpoPolicy = policies.find((p) => p.includes('RpoCheckRole'));
     expect(digestPolicy).toContain('dynamodb:Query');
-    expect(digestPolicy).not.toContain('dynamodb:PutItem');
+    // Both write: each run takes a lease in the ledger so two runs never overlap.
+    expect(digestPolicy).toContain('dynamodb:PutItem');
     expect(rpoPolicy).toContain('dynamodb:PutItem');
+  });
+
+  it('alarms straight to the notification topic when a scheduled run fails', () => {
+    const alarms = Object.values(digest.findResources('AWS::CloudWatch::Alarm'));
+    const failedRuns = alarms.find((a) => a.Properties.AlarmName === 'vaultpilot-scheduled-runs-failed');
+    expect(JSON.stringify(failedRuns?.Properties.Dimensions)).toContain('FailedRuns');
+    expect(failedRuns?.Properties.AlarmActions).toHaveLength(1);
+    expect(JSON.stringify(failedRuns?.Properties.AlarmActions)).toContain('Notifications');
   });
 
   it('lets the scheduler invoke exactly the two functions', () => {

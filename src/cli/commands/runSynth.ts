@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/config/ConfigError.js';
 import { buildApp, STACK_NAMES } from '../../infra/app.js';
 import { InfraError } from '../../infra/InfraError.js';
+import { checkTemplateSizes, INLINE_TEMPLATE_LIMIT_BYTES, type TemplateSize } from '../../infra/templateSizes.js';
 import { type CliContext, CliError } from '../CliContext.js';
 import { packageRoot } from '../packageRoot.js';
 import { loadConfigForCommand } from './validate.js';
@@ -65,6 +66,7 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
   const outdir = resolve(ctx.cwd, options.out);
   let built: ReturnType<typeof buildApp>;
   let assembly: ReturnType<ReturnType<typeof buildApp>['app']['synth']>;
+  let sizes: Map<string, TemplateSize>;
   try {
     built = buildApp(config, {
       outdir,
@@ -74,6 +76,7 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
       assetsBucket: options.assetsBucket,
     });
     assembly = built.app.synth();
+    sizes = new Map(checkTemplateSizes(assembly).map((size) => [size.stackName, size]));
   } catch (error) {
     if (error instanceof ConfigError || error instanceof InfraError) {
       throw new CliError(`${options.config}: ${error.message}`, 1, { cause: error });
@@ -99,7 +102,10 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
         : `account ${stack.environment.account}, ${stack.environment.region}`;
     ctx.stdout.write(`  ${stack.stackName.padEnd(26)} ${where}\n`);
     ctx.stdout.write(
-      `    template  ${show(template)} (${resources} resources, ${formatBytes(statSync(template).size)})\n`,
+      `    template  ${show(template)} (${resources} resources, ${formatBytes(statSync(template).size)})` +
+        (sizes.get(stack.stackName)?.needsS3Upload
+          ? ` — over CloudFormation's ${INLINE_TEMPLATE_LIMIT_BYTES}-byte inline limit: deploy with cdk deploy or aws cloudformation deploy --s3-bucket\n`
+          : '\n'),
     );
     for (const asset of lambdaAssets(outdir, stack.stackName)) {
       const path = join(outdir, asset.path);

@@ -23,8 +23,6 @@ export interface VaultpilotFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** Caps concurrent executions so a burst cannot starve the account. @default no reservation */
-  readonly reservedConcurrentExecutions?: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Failure path for asynchronous invocations (schedules); SQS-fed functions use their queue's DLQ. */
@@ -85,7 +83,6 @@ export class VaultpilotFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       onFailure: props.onFailure,
       retryAttempts: props.onFailure ? (props.retryAttempts ?? 2) : props.retryAttempts,

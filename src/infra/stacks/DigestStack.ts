@@ -1,5 +1,7 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -9,7 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DigestSchedule } from '../../core/config/digestSchedule.js';
-import { ENV, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
+import { ALARM_NAME_PREFIX, ENV, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
 import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
 
 export interface DigestStackProps extends StackProps {
@@ -55,6 +57,19 @@ export class DigestStack extends Stack {
       description: 'Lets EventBridge Scheduler invoke the Vaultpilot digest and RPO check',
     });
     this.failedInvocations.grantSendMessages(schedulerRole);
+    // A failed run must reach a person without going through the router: straight to the topic.
+    new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+      alarmName: `${ALARM_NAME_PREFIX}scheduled-runs-failed`,
+      alarmDescription: 'A daily digest or RPO check run failed after its retries (see the FailedRuns queue)',
+      metric: this.failedInvocations.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(props.topic));
 
     const environment = {
       [ENV.ledgerTable]: props.ledger.tableName,
@@ -70,20 +85,22 @@ export class DigestStack extends Stack {
       logRetention: props.logRetention,
       environment,
       timeout: Duration.minutes(5),
-      // One run at a time: a slow run must not overlap the next one and double-send.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: reserving any (even 1) fails the deployment in accounts whose Lambda
+      // quota is 10, since 10 must stay unreserved. Runs never overlap because each takes a lease in the
+      // ledger first (a conditional write) and a second run skips while the lease is held.
       onFailure: new SqsDestination(this.failedInvocations),
     };
 
     if (props.digestSchedule) {
       this.digest = new VaultpilotFunction(this, 'Digest', { ...common, handler: 'digest' });
-      props.ledger.grantReadData(this.digest.function);
+      // Read/write: the run lease is a ledger item.
+      props.ledger.grantReadWriteData(this.digest.function);
       this.grantNotify(this.digest, props);
       this.schedule('DigestSchedule', this.digest, schedulerRole, props.digestSchedule, 'Vaultpilot daily digest');
     }
     if (props.rpoCheckSchedule) {
       this.rpoCheck = new VaultpilotFunction(this, 'RpoCheck', { ...common, handler: 'rpoCheck' });
-      // Read/write: the check records which resources it already alerted on, so each alerts once.
+      // Read/write: the check records which resources it already alerted on, so each alerts once, and its lease.
       props.ledger.grantReadWriteData(this.rpoCheck.function);
       this.grantNotify(this.rpoCheck, props);
       this.schedule(
