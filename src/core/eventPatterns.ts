@@ -50,7 +50,12 @@ export interface RulePattern {
   readonly name: RulePatternName;
   readonly description: string;
   readonly pattern: EventPattern;
+  /** AWS delivers these events in this Region only: a rule anywhere else never matches, so none is made. */
+  readonly onlyInRegion?: string;
 }
+
+/** Organizations is a global service: its CloudTrail events reach EventBridge in us-east-1 only. */
+export const ORGANIZATIONS_EVENTS_REGION = 'us-east-1';
 
 /** CloudTrail detail-types AWS Backup also emits under `aws.backup`; handled by their own rule or duplicates. */
 const CLOUDTRAIL_DETAIL_TYPES = [CLOUDTRAIL_API_CALL, 'AWS Service Event via CloudTrail'] as const;
@@ -96,6 +101,7 @@ export const ORGANIZATIONS_POLICY_EVENTS: RulePattern = {
     'detail-type': [CLOUDTRAIL_API_CALL],
     detail: { eventSource: ['organizations.amazonaws.com'], eventName: [...ORGANIZATIONS_POLICY_CALLS] },
   },
+  onlyInRegion: ORGANIZATIONS_EVENTS_REGION,
 };
 
 /**
@@ -110,6 +116,7 @@ export const ORGANIZATIONS_POLICY_VALIDATION_EVENTS: RulePattern = {
     'detail-type': ['AWS Service Event via CloudTrail'],
     detail: { eventSource: ['organizations.amazonaws.com'], eventName: ['EffectivePolicyValidation'] },
   },
+  onlyInRegion: ORGANIZATIONS_EVENTS_REGION,
 };
 
 /** State changes of the CloudWatch alarms Vaultpilot created (their names share one prefix). */

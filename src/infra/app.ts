@@ -112,6 +112,8 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     anomalyDetection: config.alarms.anomalyDetection.enabled,
     anomalyBandWidth: config.alarms.anomalyDetection.bandWidth,
     freshnessHours: config.alarms.freshness.hours,
+    freshnessToleranceHours: config.alarms.freshness.toleranceHours,
+    alarmTopic: central.topic,
   });
   const digest = new DigestStack(app, STACK_NAMES.digest, {
     env: centralEnv,
@@ -137,6 +139,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     centralBusArn,
     watchedVaults: config.watchedVaults,
     freshnessHours: config.alarms.freshness.hours,
+    freshnessToleranceHours: config.alarms.freshness.toleranceHours,
     notificationVaults,
     notificationEvents: notify.events,
     routerQueueArn,

@@ -1,11 +1,11 @@
 import { App } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAME_PREFIX } from '../../src/core/deployment/contract.js';
 import { MANAGEMENT_FORWARDED_RULES, MEMBER_FORWARDED_RULES } from '../../src/core/eventPatterns.js';
 import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../../src/infra/constructs/vaultNotificationsHandler.js';
 import { MemberTemplateTooLargeError } from '../../src/infra/InfraError.js';
-import { ACCOUNT_FAILURE_METRICS } from '../../src/infra/stacks/MemberStack.js';
+import { ACCOUNT_FAILURE_METRICS, MemberStack } from '../../src/infra/stacks/MemberStack.js';
 import { MemberStackSetStack, TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
 import { type SynthesizedApp, synthesizeFixtureApp } from './fixtureApp.js';
 
@@ -67,6 +67,19 @@ describe('MemberStack', () => {
     });
   });
 
+  it('creates the EffectivePolicyValidation rule only where Organizations delivers it: us-east-1', () => {
+    const rules = member.findResources('AWS::Events::Rule');
+    const validation = Object.values(rules).find((r) =>
+      JSON.stringify(r.Properties.EventPattern).includes('EffectivePolicyValidation'),
+    ) as { Condition?: string } | undefined;
+    expect(validation?.Condition).toBeDefined();
+    expect(member.toJSON().Conditions[validation?.Condition as string]).toEqual({
+      'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'],
+    });
+    const others = Object.values(rules).filter((r) => r !== validation) as { Condition?: string }[];
+    expect(others.every((r) => r.Condition === undefined)).toBe(true);
+  });
+
   it('alarms only on AWS/Backup metric names that exist', () => {
     const names = new Set<string>();
     for (const alarm of alarms()) {
@@ -94,7 +107,7 @@ describe('MemberStack', () => {
     }
   });
 
-  it('gives each watched vault a freshness alarm that treats missing data as breaching', () => {
+  it('gives each watched vault a freshness alarm that treats missing data as breaching, with a tolerance', () => {
     const byName = new Map(alarms().map((a) => [a.Properties.AlarmName as string, a]));
     const freshness = byName.get(`${ALARM_NAME_PREFIX}vault-no-completed-backup-prod-vault`);
     expect(freshness?.Properties).toMatchObject({
@@ -102,8 +115,9 @@ describe('MemberStack', () => {
       Namespace: 'AWS/Backup',
       Statistic: 'Sum',
       Period: 3600,
-      EvaluationPeriods: 26,
-      DatapointsToAlarm: 26,
+      // 26 hours configured and 6 of tolerance (the default): a drifting daily plan does not flap.
+      EvaluationPeriods: 32,
+      DatapointsToAlarm: 32,
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
@@ -188,7 +202,42 @@ describe('MemberStack', () => {
   });
 });
 
+describe('MemberStack with vault names that differ only by - and _, and a vault listed twice', () => {
+  it('synthesizes, with one alarm and one condition per entry', () => {
+    const app = new App();
+    const stack = new MemberStack(app, 'Names', {
+      centralBusArn: CENTRAL_BUS_ARN,
+      watchedVaults: [
+        { name: 'central-copies', regions: ['eu-west-1'] },
+        { name: 'central_copies', regions: ['eu-west-1'] },
+        { name: 'central-copies', accounts: ['333333333333'] },
+      ],
+    });
+    const template = Template.fromStack(stack);
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => String(a.Properties.AlarmName))
+      .filter((n) => n.includes('vault-no-completed-backup'));
+    expect(names.sort()).toEqual([
+      'vaultpilot-vault-no-completed-backup-central-copies',
+      'vaultpilot-vault-no-completed-backup-central-copies-2',
+      'vaultpilot-vault-no-completed-backup-central_copies',
+    ]);
+    expect(Object.keys(template.toJSON().Conditions ?? {})).toHaveLength(4);
+  });
+});
+
 describe('MemberStackSetStack', () => {
+  it('rolls out with SOFT_FAILURE_TOLERANCE, so 25 % of accounts deploy at once whatever the failure tolerance', () => {
+    stackSetTemplate.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      OperationPreferences: {
+        ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        RegionConcurrencyType: 'PARALLEL',
+        MaxConcurrentPercentage: 25,
+        FailureTolerancePercentage: 10,
+      },
+    });
+  });
+
   it('deploys the member template through a service-managed StackSet with automatic deployment', () => {
     stackSetTemplate.hasResourceProperties('AWS::CloudFormation::StackSet', {
       StackSetName: 'vaultpilot-member',

@@ -44,16 +44,29 @@ describe('MonitoringStack', () => {
     });
   });
 
-  it('alarms when no job completed for the configured hours, missing data breaching', () => {
+  it('alarms when no job completed for the configured hours and the tolerance, missing data breaching', () => {
     expect(alarmsByName(monitoring).get(MONITORING_ALARM_NAMES.freshness)).toMatchObject({
       MetricName: METRICS.completedJobs,
       Period: 3600,
-      EvaluationPeriods: 26,
-      DatapointsToAlarm: 26,
+      // 26 configured + 6 of tolerance (the default), so a daily plan drifting across an hour does not flap.
+      EvaluationPeriods: 32,
+      DatapointsToAlarm: 32,
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
+  });
+
+  it('sends every alarm, the composite health alarm included, straight to the notification topic', () => {
+    const all = [
+      ...Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')),
+      ...Object.values(monitoring.findResources('AWS::CloudWatch::CompositeAlarm')),
+    ];
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    for (const alarm of all) {
+      expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Notifications');
+      expect(JSON.stringify(alarm.Properties.OKActions)).toContain('Notifications');
+    }
   });
 
   it('watches the failure rate (metric math) and the completed-job volume with anomaly detection', () => {

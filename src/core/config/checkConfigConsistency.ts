@@ -37,6 +37,13 @@ function text(data: unknown, path: DocPath): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Partitions other than `aws`, by Region prefix. */
+const OTHER_PARTITIONS = [
+  { prefix: 'us-gov-', name: 'AWS GovCloud (US) (aws-us-gov)' },
+  { prefix: 'cn-', name: 'China (aws-cn)' },
+  { prefix: 'eusc-', name: 'AWS European Sovereign Cloud (aws-eusc)' },
+] as const;
+
 /** Flags every entry that repeats an earlier one. */
 function duplicates<T>(entries: Entry<T>[], key: (v: T) => string, what: string): UnplacedProblem[] {
   const first = new Map<string, DocPath>();
@@ -104,6 +111,37 @@ export function checkConfigConsistency(data: unknown): ConsistencyReport {
     });
   }
 
+  // Partitions: the stacks place the management stack in us-east-1 and build ARNs and console links of the
+  // aws partition; GovCloud (us-gov-*), China (cn-*) and the European Sovereign Cloud (eusc-*) are separate
+  // partitions with their own management Region and endpoints, which Vaultpilot does not support yet.
+  const regionEntries: Entry<string>[] = [
+    ...(centralRegion ? [{ value: centralRegion, path: ['central', 'region'] as DocPath }] : []),
+    ...memberRegions,
+    ...list(data, ['watchedVaults']).flatMap((v) => strings(data, [...v.path, 'regions'])),
+  ];
+  for (const region of regionEntries) {
+    const partition = OTHER_PARTITIONS.find((p) => region.value.startsWith(p.prefix));
+    if (partition) {
+      errors.push({
+        path: region.path,
+        message: `${region.value} is in the ${partition.name} partition, which Vaultpilot does not support yet`,
+        hint:
+          'Vaultpilot deploys to the commercial aws partition only (its management stack lives in us-east-1); ' +
+          'remove this Region, and run a separate deployment once other partitions are supported',
+      });
+    }
+  }
+
+  if (memberRegions.length > 0 && !regionNames.includes('us-east-1')) {
+    warnings.push({
+      path: ['members', 'regions'],
+      message:
+        'us-east-1 is not a member Region: AWS Organizations reports an invalid effective backup policy ' +
+        '(EffectivePolicyValidation) in us-east-1 only, so those reports from member accounts would be missed',
+      hint: 'add us-east-1 to members.regions (the member stack there forwards them)',
+    });
+  }
+
   // Watched vaults.
   const vaults = list(data, ['watchedVaults']);
   for (const vault of vaults) {
@@ -124,6 +162,7 @@ export function checkConfigConsistency(data: unknown): ConsistencyReport {
       'watched vault',
     ).map((p) => ({ ...p, message: 'this watched vault repeats an earlier entry' })),
   );
+  // The same vault listed twice for different accounts or Regions is fine (each gets its own alarm).
 
   // Channels and routes.
   const channelEntries = list(data, ['notifications', 'channels']);

@@ -305,11 +305,28 @@ const AlarmsSchema = z
           .min(1)
           .max(168)
           .default(24)
-          .describe('Alarm when no backup job completed anywhere in the organization for this many hours.'),
+          .describe(
+            'Alarm when no backup job completed for this many hours: organization-wide, and per watched vault.',
+          ),
+        toleranceHours: z
+          .number()
+          .int()
+          .min(0)
+          .max(48)
+          .default(6)
+          .describe(
+            'Extra hours before a freshness alarm fires, so that a daily plan whose completion time drifts ' +
+              'across an hour does not flap: with 24 and 6, an alarm fires after 30 hours without a completed job.',
+          ),
       })
       .strict()
+      .refine((f) => f.hours + f.toleranceHours <= 168, {
+        error:
+          'is too much with hours: hours + toleranceHours must be at most 168 (CloudWatch evaluates an alarm over 7 days at most)',
+        path: ['toleranceHours'],
+      })
       .prefault({})
-      .describe('The organization-wide freshness alarm (missing data counts as breaching).'),
+      .describe('The freshness alarms (missing data counts as breaching).'),
   })
   .strict()
   .describe('CloudWatch alarm thresholds for the central monitoring stack.');

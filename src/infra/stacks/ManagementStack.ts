@@ -1,10 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { MANAGEMENT_FORWARDED_RULES } from '../../core/eventPatterns.js';
+import { MANAGEMENT_FORWARDED_RULES, ORGANIZATIONS_EVENTS_REGION } from '../../core/eventPatterns.js';
 import { ForwardToCentralBus } from '../constructs/ForwardToCentralBus.js';
 
-/** Organizations is a global service: its CloudTrail events reach EventBridge in us-east-1 only. */
-export const ORGANIZATIONS_EVENTS_REGION = 'us-east-1';
+export { ORGANIZATIONS_EVENTS_REGION };
 
 export interface ManagementStackProps extends StackProps {
   /** ARN of the central custom bus. */

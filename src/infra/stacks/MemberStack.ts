@@ -41,6 +41,8 @@ export interface MemberStackProps extends StackProps {
   readonly watchedVaults?: readonly MemberWatchedVault[];
   /** A watched vault alarms when no backup job completed in it for this many hours. @default 24 */
   readonly freshnessHours?: number;
+  /** Extra hours before a vault's freshness alarm fires, so a drifting daily plan does not flap. @default 6 */
+  readonly freshnessToleranceHours?: number;
   /** Configure vault SNS notifications on these vaults (where they exist). @default none */
   readonly notificationVaults?: readonly string[];
   /** Vault events to subscribe to (PutBackupVaultNotifications BackupVaultEvents). */
@@ -102,8 +104,15 @@ export class MemberStack extends Stack {
     }
 
     const freshnessHours = props.freshnessHours ?? 24;
-    for (const vault of props.watchedVaults ?? []) {
-      const condition = this.scopeCondition(vault);
+    const freshnessWindow = freshnessHours + (props.freshnessToleranceHours ?? 6);
+    const seen = new Map<string, number>();
+    (props.watchedVaults ?? []).forEach((vault, index) => {
+      // The same vault may be listed again for other accounts or Regions: later entries get a number, so
+      // construct ids and alarm names stay unique (the first keeps the name it always had).
+      const repeat = seen.get(vault.name) ?? 0;
+      seen.set(vault.name, repeat + 1);
+      const suffix = repeat === 0 ? vault.name : `${vault.name}-${repeat + 1}`;
+      const condition = this.scopeCondition(vault, index);
       const metric = (metricName: string, period: Duration) =>
         new cloudwatch.Metric({
           namespace: 'AWS/Backup',
@@ -112,30 +121,35 @@ export class MemberStack extends Stack {
           statistic: 'Sum',
           period,
         });
-      const freshness = new cloudwatch.Alarm(this, `VaultFreshness-${vault.name}`, {
-        alarmName: `${ALARM_NAME_PREFIX}vault-no-completed-backup-${vault.name}`,
-        alarmDescription: `No backup job completed in vault ${vault.name} for ${freshnessHours} hours`,
+      // Hourly buckets and a tolerance: a daily job finishing at 02:10 one day and 02:50 the next leaves 24
+      // empty buckets, which a 24-of-24 alarm would report although nothing is late.
+      const freshness = new cloudwatch.Alarm(this, `VaultFreshness-${suffix}`, {
+        alarmName: `${ALARM_NAME_PREFIX}vault-no-completed-backup-${suffix}`,
+        alarmDescription: `No backup job completed in vault ${vault.name} for ${freshnessWindow} hours (${freshnessHours} h and ${freshnessWindow - freshnessHours} h of tolerance)`,
         metric: metric('NumberOfBackupJobsCompleted', Duration.hours(1)),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: freshnessHours,
-        datapointsToAlarm: freshnessHours,
+        evaluationPeriods: freshnessWindow,
+        datapointsToAlarm: freshnessWindow,
         // No data means nothing completed: that is exactly what this alarm is about.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       if (condition) (freshness.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
-    }
+    });
 
     if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, forwarding.undelivered);
   }
 
-  /** A condition limiting a vault's alarms to its accounts and Regions, or undefined for everywhere. */
-  private scopeCondition(vault: MemberWatchedVault): CfnCondition | undefined {
+  /**
+   * A condition limiting a vault's alarms to its accounts and Regions, or undefined for everywhere. Named by
+   * the entry's position: condition ids become logical ids with `-` and `_` dropped, so names would collide.
+   */
+  private scopeCondition(vault: MemberWatchedVault, index: number): CfnCondition | undefined {
     const parts: ICfnConditionExpression[] = [];
     if (vault.accounts?.length) parts.push(anyEquals(Aws.ACCOUNT_ID, vault.accounts));
     if (vault.regions?.length) parts.push(anyEquals(Aws.REGION, vault.regions));
     if (parts.length === 0) return undefined;
-    return new CfnCondition(this, `In-${vault.name}`, {
+    return new CfnCondition(this, `WatchedVault${index + 1}Scope`, {
       expression: parts.length === 1 ? parts[0] : Fn.conditionAnd(...parts),
     });
   }

@@ -1,5 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../core/deployment/contract.js';
 
@@ -14,6 +16,13 @@ export interface MonitoringStackProps extends StackProps {
   readonly anomalyBandWidth?: number;
   /** Alarm when no job completed anywhere for this many hours. @default 24 */
   readonly freshnessHours?: number;
+  /** Extra hours before the freshness alarm fires, so a drifting daily plan does not flap. @default 6 */
+  readonly freshnessToleranceHours?: number;
+  /**
+   * Where every alarm of this stack notifies, directly: the org-wide metrics come from the router, so a
+   * router that stopped must still reach a person (the freshness alarm fires then). @default no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** Names of the alarms, so tests and docs refer to the same strings. */
@@ -26,9 +35,10 @@ export const MONITORING_ALARM_NAMES = {
 } as const;
 
 /**
- * Org-wide monitoring from the router's EMF metrics: a dashboard and alarms. The alarms have no actions:
- * their names carry the Vaultpilot prefix, so their state changes reach the router through the central
- * default bus and are rendered and routed like every other signal.
+ * Org-wide monitoring from the router's EMF metrics: a dashboard and alarms. Every alarm notifies the
+ * central topic directly (its email subscribers), since what it watches is the router's output; their names
+ * carry the Vaultpilot prefix too, so their state changes also reach the router through the central default
+ * bus and are rendered for the chat and webhook channels.
  */
 export class MonitoringStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
@@ -62,15 +72,17 @@ export class MonitoringStack extends Stack {
     });
 
     const freshnessHours = props.freshnessHours ?? 24;
-    // Hourly buckets: "nothing completed in N hours" is N consecutive empty (missing = breaching) hours.
+    const freshnessWindow = freshnessHours + (props.freshnessToleranceHours ?? 6);
+    // Hourly buckets: "nothing completed in N hours" is N consecutive empty (missing = breaching) hours,
+    // plus the tolerance: a daily job finishing at 02:10 one day and 02:50 the next leaves 24 empty buckets.
     const freshnessAlarm = new cloudwatch.Alarm(this, 'Freshness', {
       alarmName: MONITORING_ALARM_NAMES.freshness,
-      alarmDescription: `No backup, copy or restore job completed anywhere in the organization for ${freshnessHours} hours`,
+      alarmDescription: `No backup, copy or restore job completed anywhere in the organization for ${freshnessWindow} hours (${freshnessHours} h and ${freshnessWindow - freshnessHours} h of tolerance)`,
       metric: metric(METRICS.completedJobs, undefined, Duration.hours(1)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: freshnessHours,
-      datapointsToAlarm: freshnessHours,
+      evaluationPeriods: freshnessWindow,
+      datapointsToAlarm: freshnessWindow,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
@@ -116,6 +128,15 @@ export class MonitoringStack extends Stack {
       alarmDescription: 'Organization backup health: combines the failure, anomaly and freshness alarms',
       alarmRule: healthRule,
     });
+    if (props.alarmTopic) {
+      const action = new cwActions.SnsAction(props.alarmTopic);
+      for (const child of this.node.findAll()) {
+        if (child instanceof cloudwatch.Alarm || child instanceof cloudwatch.CompositeAlarm) {
+          child.addAlarmAction(action);
+          child.addOkAction(action);
+        }
+      }
+    }
 
     const search = (dimension: string, metricName: string, label: string) =>
       new cloudwatch.MathExpression({

@@ -61,7 +61,7 @@ describe('parseConfig', () => {
       expect(c.alarms).toEqual({
         failedJobs: { threshold: 1, periodMinutes: 60 },
         anomalyDetection: { enabled: true, bandWidth: 2 },
-        freshness: { hours: 24 },
+        freshness: { hours: 24, toleranceHours: 6 },
       });
       expect(c.digest).toEqual({ enabled: true, time: '08:00', timeZone: 'UTC' });
       expect(c.vaultNotifications.enabled).toBe(false);
