@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAME_PREFIX, ENV, LEDGER_KEYS, METRIC_NAMESPACE } from '../../src/core/deployment/contract.js';
@@ -312,5 +315,22 @@ describe('CentralStack', () => {
         ]),
       },
     });
+  });
+});
+
+describe('CentralStack logical ids', () => {
+  // A changed logical id makes CloudFormation replace the resource: a new ledger table (the old one is
+  // retained and forgotten), new queues and topics (email addresses must confirm again), a named queue that
+  // cannot be created twice. Refactoring the stack must keep every stateful resource where it is.
+  it('keeps the logical id of every stateful resource of a deployed central stack', () => {
+    const expected = JSON.parse(
+      readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures/central-logical-ids.json'), 'utf8'),
+    ) as string[];
+    const types = new Set(expected.map((line) => line.split(' ')[1]));
+    const actual = Object.entries(template.toJSON().Resources as Record<string, { Type: string }>)
+      .filter(([, r]) => types.has(r.Type))
+      .map(([id, r]) => `${id} ${r.Type}`)
+      .sort();
+    expect(actual).toEqual(expected);
   });
 });
