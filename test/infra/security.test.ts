@@ -42,6 +42,26 @@ describe('security of the synthesized templates', () => {
     (s) => [s.stackName, built.template(s).toJSON().Resources as Record<string, Resource>] as const,
   );
 
+  it('scopes every key-policy statement for an AWS service principal with a condition', () => {
+    const offenders: string[] = [];
+    let checked = 0;
+    for (const [name, resources] of templates) {
+      for (const [id, r] of Object.entries(resources)) {
+        if (r.Type !== 'AWS::KMS::Key') continue;
+        const statements = (r.Properties.KeyPolicy as { Statement: (Statement & Record<string, unknown>)[] }).Statement;
+        for (const s of statements) {
+          const principal = s.Principal as { Service?: unknown } | undefined;
+          if (!principal?.Service) continue;
+          checked++;
+          if (!s.Condition)
+            offenders.push(`${name}/${id}: ${JSON.stringify(principal.Service)} ${JSON.stringify(s.Action)}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(4);
+    expect(offenders).toEqual([]);
+  });
+
   it('grants no mutating action on a `*` resource in any identity policy', () => {
     const statements = templates.flatMap(([name, resources]) =>
       identityStatements(resources).map(([id, s]) => [`${name}/${id}`, s] as const),

@@ -1,4 +1,4 @@
-import { Duration, type Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, type Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -66,9 +66,44 @@ export class NotificationTopics {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is the final resting place of unparsed inputs, read by people; it is not consumed.',
     });
-    // With the app's `restrictSqsDescryption` flag, the key statement this adds for SNS names the topic.
-    this.unparsedTopic.addSubscription(
-      new subscriptions.SqsSubscription(this.unparsedQueue, { rawMessageDelivery: true }),
+    this.subscribeUnparsedQueue(stack, key);
+  }
+
+  /**
+   * Subscribes the unparsed queue to its topic. CDK's SqsSubscription would also add a key-policy statement
+   * letting sns.amazonaws.com use the key with no condition at all (its flag that names the topic instead
+   * makes a dependency cycle here: the topic is encrypted with that key). So the subscription is made by
+   * hand, at the construct path SqsSubscription used (its logical id stays), with the queue admitting only
+   * this topic and the key admitting SNS only for topics of this account and Region.
+   */
+  private subscribeUnparsedQueue(stack: Stack, key: kms.IKey): void {
+    const sns_ = new iam.ServicePrincipal('sns.amazonaws.com');
+    this.unparsedQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [sns_],
+        actions: ['sqs:SendMessage'],
+        resources: [this.unparsedQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.unparsedTopic.topicArn } },
+      }),
     );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTopicsOfThisAccountToEncryptForQueues',
+        principals: [sns_],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
+        },
+      }),
+    );
+    new sns.Subscription(this.unparsedQueue, Names.nodeUniqueId(this.unparsedTopic.node), {
+      topic: this.unparsedTopic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: this.unparsedQueue.queueArn,
+      rawMessageDelivery: true,
+    });
+    // SNS confirms an SQS subscription by itself: no confirmation step, no dependency on the queue policy.
   }
 }
