@@ -151,7 +151,9 @@ export function describeSignal(signal: Signal, options: RenderOptions = {}): Sig
   const headline = headlineOf(signal);
   const policyDiff =
     signal.kind === 'policy-change' || signal.policy?.content !== undefined
-      ? diffPolicyDocuments(options.previousPolicyContent, signal.policy?.content)
+      ? diffPolicyDocuments(options.previousPolicyContent, signal.policy?.content, {
+          ...(signal.policy?.type ? { policyType: signal.policy.type } : {}),
+        })
       : undefined;
   return {
     severity: signal.severity,

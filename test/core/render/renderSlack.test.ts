@@ -50,7 +50,7 @@ describe('renderSlack', () => {
   it('shows the policy diff as a code block', () => {
     const { blocks } = renderSlack(policyUpdate, { previousPolicyContent: policyBefore });
     const diff = blocks.map(textOf).find((t) => t.startsWith('*Policy:'));
-    expect(diff).toContain('```~ plans.Daily.rules.Daily.lifecycle.delete_after_days: "2" → "7"\n+ plans.Weekly');
+    expect(diff).toContain('```~ plan Daily, rule Daily: delete after 2 days → 7 days\n+ plan Weekly (new plan)');
   });
 
   it('respects Slack limits for a very long status message, a 200-character name and many details', () => {

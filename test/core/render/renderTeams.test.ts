@@ -50,7 +50,7 @@ describe('renderTeams', () => {
       (b): b is AdaptiveContainer => b.type === 'Container',
     );
     const texts = container?.items.map((i) => i.text);
-    expect(texts).toContain('[~] plans.Daily.rules.Daily.lifecycle.delete\\_after\\_days: "2" → "7"');
+    expect(texts).toContain('[~] plan Daily, rule Daily: delete after 2 days → 7 days');
     expect(container?.items[1]?.fontType).toBe('Monospace');
   });
 

@@ -40,14 +40,15 @@ describe('renderText', () => {
   it('includes the policy diff', () => {
     const body = renderText(policyUpdate, { previousPolicyContent: policyBefore });
     expect(body).toContain('Policy: Changes since the previous version');
-    expect(body).toContain('  ~ plans.Daily.rules.Daily.lifecycle.delete_after_days: "2" → "7"');
-    expect(body).toContain('  + plans.Weekly:');
+    expect(body).toContain('  ~ plan Daily, rule Daily: delete after 2 days → 7 days');
+    expect(body).toContain('  + plan Weekly (new plan)');
   });
 
-  it('includes the whole document when no previous version is known', () => {
+  it('summarizes the whole document in words when no previous version is known', () => {
     const body = renderText(policyUpdate);
-    expect(body).toContain('Policy: Whole document (no earlier version known to compare with)');
-    expect(body).toContain('"delete_after_days": {');
+    expect(body).toContain('Policy: Summary of the whole document (no earlier version known to compare with)');
+    expect(body).toContain('\n      delete after 7 days\n');
+    expect(body).not.toContain('"delete_after_days"');
   });
 
   it('shows the reason and a short labelled excerpt for unparsed input, never the whole input', () => {

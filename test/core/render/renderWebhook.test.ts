@@ -76,7 +76,7 @@ describe('renderWebhook', () => {
     expect(payload.policy?.diff?.mode).toBe('changes');
     expect(payload.policy?.diff?.lines).toContainEqual({
       op: '~',
-      text: 'plans.Daily.rules.Daily.lifecycle.delete_after_days: "2" → "7"',
+      text: 'plan Daily, rule Daily: delete after 2 days → 7 days',
     });
     expect(payload.policy).toMatchObject({ id: 'p-89nw1aav4i', operation: 'UpdatePolicy', type: 'BACKUP_POLICY' });
   });
