@@ -43,7 +43,9 @@ export type RulePatternName =
   | 'backupTamperCalls'
   | 'organizationsPolicyChanges'
   | 'organizationsPolicyValidation'
-  | 'vaultpilotAlarms';
+  | 'vaultpilotAlarms'
+  | 'sourceHeartbeats'
+  | 'policyInventory';
 
 /** One rule: its pattern and what it is for (shown as the rule description). */
 export interface RulePattern {
