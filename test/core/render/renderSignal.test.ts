@@ -39,7 +39,7 @@ describe('renderSignal', () => {
 
   it('includes the policy diff in every format', () => {
     const r = renderSignal(policyUpdate, { previousPolicyContent: policyBefore });
-    const change = 'lifecycle.delete_after_days: "2" → "7"';
+    const change = 'plan Daily, rule Daily: delete after 2 days → 7 days';
     expect(r.text).toContain(change);
     expect(all(r.slack)).toContain(change);
     expect(all(r.teams)).toContain(change.replace(/_/g, '\\_'));
