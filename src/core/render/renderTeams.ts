@@ -178,7 +178,8 @@ function policyDiffContainer(diff: PolicyDiff, maxLines: number): AdaptiveContai
     ...shown.map(
       (l): AdaptiveTextBlock => ({
         type: 'TextBlock',
-        text: `${TEAMS_MARKERS[l.op] ?? ''}${md(l.text)}`,
+        // Teams trims leading spaces; no-break spaces keep the indentation that shows a summary's structure.
+        text: `${TEAMS_MARKERS[l.op] ?? ''}${md(l.text).replace(/^ +/, (spaces) => '\u00a0'.repeat(spaces.length))}`,
         wrap: true,
         fontType: 'Monospace',
         spacing: 'None',

@@ -13,10 +13,14 @@ export const WEBHOOK_SCHEMA_VERSION = 'vaultpilot.signal/v1';
 const text = (description: string) => z.string().nullable().describe(description);
 
 export const policyDiffLineSchema = z.looseObject({
-  op: z.enum(['~', '+', '-', ' ']).describe('`~` changed, `+` added, `-` removed, ` ` document text'),
+  op: z
+    .enum(['~', '+', '-', ' '])
+    .describe('`~` changed, `+` added, `-` removed, ` ` a line of a document summary or text excerpt'),
   text: z
     .string()
-    .describe('The line without its marker, e.g. `plans.Daily.rules.Daily.lifecycle.delete_after_days: "2" → "7"`'),
+    .describe(
+      'The line without its marker, in words, never JSON, e.g. `plan Daily, rule Daily: delete after 2 days → 7 days`',
+    ),
 });
 
 export const webhookPayloadSchema = z
@@ -91,13 +95,17 @@ export const webhookPayloadSchema = z
           .looseObject({
             mode: z
               .enum(['changes', 'unchanged', 'document', 'text-changes', 'text'])
-              .describe('How the diff was made (see docs/notifications.md)'),
+              .describe(
+                'How the diff was made (see docs/notifications.md): `changes`/`unchanged` compare two summaries, `document` is the summary of the only known version, `text-changes`/`text` are for documents that are not valid JSON',
+              ),
             title: z.string(),
             lines: z.array(policyDiffLineSchema),
             notes: z.array(z.string()).describe('Repairs made to invalid documents and other caveats'),
           })
           .nullable()
-          .describe('How the document changed; the whole document when no previous version is known'),
+          .describe(
+            'How the document changed, in words; a summary of the whole document when no previous version is known',
+          ),
       })
       .nullable()
       .describe('Organizations policy facts, for policy-change signals'),
