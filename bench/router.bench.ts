@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { Ledger } from '../src/aws/ledger/Ledger.js';
+import { dynamoLedgerStores } from '../src/aws/ledger/dynamoLedgerStores.js';
 import { DeliveryQueue } from '../src/aws/notify/DeliveryQueue.js';
 import { EmailPublisher } from '../src/aws/notify/EmailPublisher.js';
 import type { FunctionLogger, SqsEvent } from '../src/functions/lambdaEvents.js';
@@ -60,11 +60,14 @@ let lastTable = '';
 async function freshRouter(): Promise<SignalRouter> {
   const name = await local.createTable(`bench-${++tables}`);
   lastTable = name;
-  const ledger = new Ledger({ client, tableName: name });
+  const { claims, jobs, policies, unparsed } = dynamoLedgerStores({ client, tableName: name });
   return new SignalRouter({
-    ledger,
+    claims,
+    jobs,
+    policies,
+    unparsed,
     notifier: new Notifier({
-      ledger,
+      claims,
       email: new EmailPublisher(instantAws as unknown as SNSClient, 'arn:aws:sns:eu-west-1:444455556666:t'),
       deliveries: new DeliveryQueue(instantAws as unknown as SQSClient, 'https://sqs/q'),
     }),

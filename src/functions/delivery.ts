@@ -4,7 +4,7 @@
  * de-duplicated in the ledger.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Ledger } from '../aws/ledger/Ledger.js';
+import { DynamoSignalClaims } from '../aws/ledger/DynamoSignalClaims.js';
 import { WebhookPoster } from '../aws/notify/WebhookPoster.js';
 import { WebhookSecretReader } from '../aws/notify/WebhookSecretReader.js';
 import { ENV } from '../core/deployment/contract.js';
@@ -24,7 +24,9 @@ export function deliveryWorkerFromEnvironment(
     secrets: new WebhookSecretReader({ client: secretsManagerClient() }),
     poster: new WebhookPoster(),
     logger,
-    ...(ledgerTable ? { ledger: new Ledger({ client: dynamoDocumentClient(), tableName: ledgerTable }) } : {}),
+    ...(ledgerTable
+      ? { claims: new DynamoSignalClaims({ client: dynamoDocumentClient(), tableName: ledgerTable }) }
+      : {}),
   });
 }
 

@@ -18,7 +18,10 @@ export function routerFromEnvironment(environment: FunctionEnvironment = new Fun
   const { ledger, notifier } = notifierFromEnvironment(environment);
   const unparsedTopicArn = environment.unparsedTopicArn;
   return new SignalRouter({
-    ledger,
+    claims: ledger.claims,
+    jobs: ledger.jobs,
+    policies: ledger.policies,
+    unparsed: ledger.unparsed,
     notifier,
     settings: environment.settings,
     logger,

@@ -1,20 +1,22 @@
 /**
  * Lambda entry point of the hourly RPO check (HANDLER_ENTRIES.rpoCheck). A run that could not send some
- * alerts throws after trying all, so the invocation is retried; alerts already sent are not repeated.
+ * alerts throws after trying all, so the invocation is retried; alerts already sent are not repeated. The
+ * `rpo-check` run lease keeps two runs from working at the same time (no reserved concurrency needed).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FunctionEnvironment } from './environment.js';
 import type { LambdaContextLike } from './lambdaEvents.js';
 import { notifierFromEnvironment } from './notification/notifierFromEnvironment.js';
 import { RpoChecker, type RpoCheckReport } from './scheduled/RpoChecker.js';
+import { scheduledRun } from './scheduled/runExclusively.js';
 
 const logger = new Logger({ serviceName: 'vaultpilot-rpo-check' });
 const environment = new FunctionEnvironment();
 const { ledger, notifier } = notifierFromEnvironment(environment);
-const checker = new RpoChecker({ ledger, notifier, settings: environment.settings, logger });
+const checker = new RpoChecker({ ...ledger, notifier, settings: environment.settings, logger });
 
 /** Checks every resource's last good recovery point against its RPO. */
 export async function handler(_event: unknown, context?: LambdaContextLike): Promise<RpoCheckReport> {
   if (context?.awsRequestId) logger.appendKeys({ requestId: context.awsRequestId });
-  return checker.run();
+  return checker.run(scheduledRun(context));
 }

@@ -28,14 +28,14 @@ const channels: ChannelRef[] = [
 describe('Notifier.deliver', () => {
   it('tries every channel, marks those sent, and on retry sends only the one that failed', async () => {
     const h = await routerHarness(local);
-    const claim = await h.ledger.claim('n-1', 'm-1');
+    const claim = await h.ledger.claims.claim('n-1', 'm-1');
     h.failSends(1); // the Slack job cannot be queued the first time
     const error = await h.notifier
       .deliver('n-1', content, channels, claim.status === 'duplicate' ? new Set() : claim.sentChannels)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChannelDeliveryError);
     expect((error as ChannelDeliveryError).failedChannels).toEqual(['slack:ops-slack']);
-    const again = await h.ledger.claim('n-1', 'm-1');
+    const again = await h.ledger.claims.claim('n-1', 'm-1');
     expect(again.status).toBe('resumed');
     const sentBefore = again.status === 'duplicate' ? new Set<string>() : again.sentChannels;
     expect([...sentBefore].sort()).toEqual(['email:ops-email', 'webhook:ops-hook']);
@@ -48,7 +48,7 @@ describe('Notifier.deliver', () => {
         .map((d) => d.channel.name)
         .sort(),
     ).toEqual(['ops-hook', 'ops-slack']);
-    expect((await h.ledger.claim('n-1', 'm-2')).status).toBe('duplicate');
+    expect((await h.ledger.claims.claim('n-1', 'm-2')).status).toBe('duplicate');
   });
 
   it('sends each channel type its own rendering', async () => {

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/aws/ledger/Ledger.js';
+import { DynamoSignalClaims } from '../../src/aws/ledger/DynamoSignalClaims.js';
 import type { DeliveryJob } from '../../src/aws/notify/deliveryJob.js';
 import { WebhookPoster } from '../../src/aws/notify/WebhookPoster.js';
 import { WebhookSecretReader } from '../../src/aws/notify/WebhookSecretReader.js';
@@ -34,12 +34,12 @@ beforeEach(() => {
   });
 });
 
-function worker(logger = new MemoryLogger(), ledger?: Ledger): DeliveryWorker {
+function worker(logger = new MemoryLogger(), claims?: DynamoSignalClaims): DeliveryWorker {
   return new DeliveryWorker({
     secrets: new WebhookSecretReader({ client: new SecretsManagerClient({ region: 'eu-west-1' }) }),
     poster: new WebhookPoster({ maxAttempts: 2, sleep: async () => undefined, timeoutMs: 2_000 }),
     logger,
-    ...(ledger ? { ledger } : {}),
+    ...(claims ? { claims } : {}),
   });
 }
 
@@ -135,9 +135,9 @@ describe('delivery', () => {
   });
 
   it('posts once when SQS delivers the same job twice, with the ledger', async () => {
-    const ledger = new Ledger({ client: local.client, tableName: await local.createTable() });
+    const claims = new DynamoSignalClaims({ client: local.client, tableName: await local.createTable() });
     const twice = JSON.stringify(job('dedupe', 'slack', 'sig-dup'));
-    const out = await worker(new MemoryLogger(), ledger).handleBatch({
+    const out = await worker(new MemoryLogger(), claims).handleBatch({
       Records: [sqsRecord(twice, 'a'), sqsRecord(twice, 'b')],
     });
     expect([...out.outcomes].sort()).toEqual(['delivered', 'duplicate']);

@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Ledger } from '../../src/aws/ledger/Ledger.js';
+import { dynamoLedgerStores } from '../../src/aws/ledger/dynamoLedgerStores.js';
 import { DeliveryQueue } from '../../src/aws/notify/DeliveryQueue.js';
 import { type DeliveryJob, parseDeliveryJob } from '../../src/aws/notify/deliveryJob.js';
 import { EmailPublisher } from '../../src/aws/notify/EmailPublisher.js';
 import type { RuntimeSettings } from '../../src/core/config/runtimeSettings.js';
+import type { LedgerStores } from '../../src/core/ledger/ledgerPorts.js';
 import type { FunctionLogger, SqsRecord } from '../../src/functions/lambdaEvents.js';
 import { Notifier } from '../../src/functions/notification/Notifier.js';
 import { SignalRouter } from '../../src/functions/router/SignalRouter.js';
@@ -83,7 +84,10 @@ export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/444455556666/vault
 /** Everything a router test looks at. */
 export interface RouterHarness {
   readonly router: SignalRouter;
-  readonly ledger: Ledger;
+  /** The ledger's stores over the harness's table. */
+  readonly ledger: LedgerStores;
+  /** The harness's ledger table. */
+  readonly tableName: string;
   readonly notifier: Notifier;
   readonly logger: MemoryLogger;
   readonly metrics: Record<string, unknown>[];
@@ -124,21 +128,25 @@ export async function routerHarness(
     queued.push(parseDeliveryJob(input.MessageBody ?? ''));
     return { MessageId: `sqs-${queued.length}` };
   });
-  const ledger = new Ledger({
+  const tableName = await local.createTable();
+  const ledger = dynamoLedgerStores({
     client: local.client,
-    tableName: await local.createTable(),
+    tableName,
     ...(options.now ? { now: options.now } : {}),
   });
   const snsClient = new SNSClient({ region: 'eu-west-1' });
   const notifier = new Notifier({
-    ledger,
+    claims: ledger.claims,
     email: new EmailPublisher(snsClient, TOPIC_ARN),
     deliveries: new DeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
   });
   const logger = new MemoryLogger();
   const metrics: Record<string, unknown>[] = [];
   const router = new SignalRouter({
-    ledger,
+    claims: ledger.claims,
+    jobs: ledger.jobs,
+    policies: ledger.policies,
+    unparsed: ledger.unparsed,
     notifier,
     settings: options.settings ?? testSettings(),
     logger,
@@ -150,6 +158,7 @@ export async function routerHarness(
   return {
     router,
     ledger,
+    tableName,
     notifier,
     logger,
     metrics,

@@ -66,7 +66,7 @@ describe('router: duplicates and order', () => {
   it('moves the last good recovery point forward only', async () => {
     const h = await routerHarness(local, { settings: testSettings({ successMessages: true }) });
     await h.router.handleBatch({ Records: [sqsRecord(fixture('eventbridge-backup/backup-job-completed'), 'm-1')] });
-    const [last] = await h.ledger.lastGoodRecoveryPoints();
+    const [last] = await h.ledger.jobs.lastGoodRecoveryPoints();
     expect(last?.resourceArn).toBe('arn:aws:ec2:eu-west-1:111122223333:volume/vol-0a1b2c3d4e5f67890');
     expect(last?.resourceType).toBe('EBS');
   });
@@ -157,7 +157,7 @@ describe('router: malformed input', () => {
     expect(h.emails()[0]?.Subject).toMatch(/Unparsed/i);
     expect(h.archived()[0]?.Message).toBe('{"detail-type": "Backup Job');
     const day = new Date().toISOString().slice(0, 10);
-    const kept = await h.ledger.unparsedOfDay(day);
+    const kept = await h.ledger.unparsed.unparsedOfDay(day);
     expect(kept.map((k) => k.raw)).toEqual(['{"detail-type": "Backup Job']);
     expect(h.metrics.some((m) => m.UnparsedEvents === 1)).toBe(true);
   });
@@ -221,7 +221,7 @@ describe('router: backup policies', () => {
       Records: [sqsRecord(fixture('cloudtrail/organizations-deletepolicy-denied'), 'm-2')],
     });
     expect(h.emails()).toHaveLength(2);
-    expect((await h.ledger.knownPolicy('p-7x2k9m4q1z'))?.deletedAtMs).toBeUndefined();
+    expect((await h.ledger.policies.knownPolicy('p-7x2k9m4q1z'))?.deletedAtMs).toBeUndefined();
     const out = await h.router.handleBatch({
       Records: [sqsRecord(fixture('cloudtrail/organizations-deletepolicy'), 'm-3')],
     });
@@ -245,7 +245,7 @@ describe('router: backup policies', () => {
   it('lists the day’s policy changes for the digest', async () => {
     const h = await routerHarness(local);
     await h.router.handleBatch({ Records: [sqsRecord(create(), 'm-1'), sqsRecord(update(), 'm-2')] });
-    const changes = await h.ledger.policyChangesOfDay('2026-11-20');
+    const changes = await h.ledger.policies.policyChangesOfDay('2026-11-20');
     expect(changes.map((c) => c.operation)).toEqual(['CreatePolicy', 'UpdatePolicy']);
   });
 });
@@ -259,7 +259,7 @@ describe('router: routing', () => {
     expect(out.report.outcomes.suppressed).toBe(1);
     expect(h.emails()).toEqual([]);
     expect(h.metrics.some((m) => m.CompletedJobs === 1)).toBe(true);
-    expect(await h.ledger.jobsOfDay('2026-11-20')).toHaveLength(1);
+    expect(await h.ledger.jobs.jobsOfDay('2026-11-20')).toHaveLength(1);
   });
 
   it('puts the Slack rendering on the delivery queue with the channel’s secret', async () => {

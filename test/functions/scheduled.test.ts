@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigestSender } from '../../src/functions/scheduled/DigestSender.js';
 import { RpoChecker } from '../../src/functions/scheduled/RpoChecker.js';
+import { DEFAULT_RUN_LEASE_MS, scheduledRun } from '../../src/functions/scheduled/runExclusively.js';
 import { type LocalLedgerTable, startLocalLedgerTable } from '../aws/ledger/localLedgerTable.js';
 import { fixture, MemoryLogger, type RouterHarness, routerHarness, sqsRecord, testSettings } from './harness.js';
 
@@ -40,7 +41,7 @@ describe('daily digest', () => {
     now += 60_000;
     // The fixtures happened on 2026-11-20, the garbage at 01:00 the next day; the digest goes out a minute later.
     const sender = new DigestSender({
-      ledger: h.ledger,
+      ...h.ledger,
       notifier: h.notifier,
       settings: testSettings(),
       logger: new MemoryLogger(),
@@ -68,7 +69,7 @@ describe('daily digest', () => {
     const h = await routerHarness(local);
     const settings = testSettings();
     const sender = new DigestSender({
-      ledger: h.ledger,
+      ...h.ledger,
       notifier: h.notifier,
       settings: { ...settings, digest: { ...settings.digest, enabled: false } },
       logger: new MemoryLogger(),
@@ -87,7 +88,7 @@ describe('hourly RPO check', () => {
     const h = await routerHarness(local, { now: () => now });
     await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
-      ledger: h.ledger,
+      ...h.ledger,
       notifier: h.notifier,
       settings: testSettings(),
       logger: new MemoryLogger(),
@@ -111,7 +112,7 @@ describe('hourly RPO check', () => {
     const h = await routerHarness(local, { now: () => now });
     await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
-      ledger: h.ledger,
+      ...h.ledger,
       notifier: h.notifier,
       settings: testSettings(),
       logger: new MemoryLogger(),
@@ -140,7 +141,7 @@ describe('hourly RPO check', () => {
     const h = await routerHarness(local, { now: () => now });
     await route(h, ['eventbridge-backup/backup-job-completed']);
     const checker = new RpoChecker({
-      ledger: h.ledger,
+      ...h.ledger,
       notifier: h.notifier,
       settings: testSettings(),
       logger: new MemoryLogger(),
@@ -151,5 +152,92 @@ describe('hourly RPO check', () => {
     expect(await checker.run()).toMatchObject({ alerted: 1 });
     expect(h.emails()).toHaveLength(1);
     expect(h.deliveries()).toHaveLength(1);
+  });
+});
+
+describe('scheduled runs never overlap (a lease in the ledger, no reserved concurrency)', () => {
+  const goodAt = Date.parse('2026-11-20T02:31:09Z');
+
+  it('lets exactly one of two digest runs started together send the digest; the other skips', async () => {
+    const now = Date.parse('2026-11-21T08:00:00Z');
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-failed']);
+    const logger = new MemoryLogger();
+    const sender = new DigestSender({
+      ...h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger,
+      now: () => now,
+    });
+    const before = h.emails().length;
+    const reports = await Promise.all([sender.run({ runId: 'run-a' }), sender.run({ runId: 'run-b' })]);
+    expect(reports.map((r) => r.status).sort()).toEqual(['sent', 'skipped']);
+    expect(h.emails().length - before).toBe(1);
+    expect(logger.lines.filter((l) => l.message.startsWith('another run holds the lease'))).toHaveLength(1);
+    expect(logger.lines.find((l) => l.message.startsWith('another run holds'))?.fields.lease).toBe('digest:2026-11-21');
+    // The lease was given back: a later run of the same day is no longer skipped.
+    expect((await sender.run({ runId: 'run-c' })).status).toBe('already-sent');
+  });
+
+  it('lets exactly one of two RPO checks started together do the check; the other skips', async () => {
+    const now = goodAt + 25 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    const checker = new RpoChecker({
+      ...h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    const reports = await Promise.all([checker.run({ runId: 'run-a' }), checker.run({ runId: 'run-b' })]);
+    expect(reports.map((r) => r.status).sort()).toEqual(['checked', 'skipped']);
+    expect(reports.find((r) => r.status === 'checked')).toMatchObject({ pastRpo: 1, alerted: 1 });
+    expect(h.emails()).toHaveLength(1);
+  });
+
+  it('skips while a run that died holds the lease, and takes it over once its time ran out', async () => {
+    let now = goodAt + 25 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    expect(await h.ledger.leases.acquire('rpo-check', 'crashed-run', 6 * 60_000)).toBe(true);
+    const checker = new RpoChecker({
+      ...h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    expect((await checker.run({ runId: 'next' })).status).toBe('skipped');
+    expect(h.emails()).toHaveLength(0);
+    now += 7 * 60_000;
+    expect(await checker.run({ runId: 'later' })).toMatchObject({ status: 'checked', alerted: 1 });
+  });
+
+  it('gives the lease back when a run fails, so the retry is not skipped', async () => {
+    const now = goodAt + 25 * HOUR;
+    const h = await routerHarness(local, { now: () => now });
+    await route(h, ['eventbridge-backup/backup-job-completed']);
+    const checker = new RpoChecker({
+      ...h.ledger,
+      notifier: h.notifier,
+      settings: testSettings(),
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    h.failPublishes(1);
+    await expect(checker.run({ runId: 'first' })).rejects.toThrow(/RPO alerts/);
+    expect(await checker.run({ runId: 'retry' })).toMatchObject({ status: 'checked', alerted: 1 });
+  });
+});
+
+describe('scheduledRun', () => {
+  it('holds the lease with the request id for the remaining time and a minute', () => {
+    expect(scheduledRun({ awsRequestId: 'req-1', getRemainingTimeInMillis: () => 299_000 })).toEqual({
+      runId: 'req-1',
+      leaseMs: 359_000,
+    });
+    expect(scheduledRun(undefined)).toEqual({ leaseMs: DEFAULT_RUN_LEASE_MS });
   });
 });

@@ -14,6 +14,7 @@
  * | last good recovery point| `LASTGOOD`             | `RES#<resource arn>`               |
  * | policy: latest known    | `POLICY#<policy id>`   | `LATEST`                           |
  * | policy: content version | `POLICY#<policy id>`   | `V#<time>#<signal id>`             |
+ * | run lease               | `LEASE#<name>`         | `LEASE`                            |
  *
  * DynamoDB limits a partition key to 2,048 bytes and a sort key to 1,024; ids and ARNs come from events
  * and may be longer (or not well-formed UTF-16). Each such part goes through `keyPart`, which keeps real
@@ -114,6 +115,11 @@ export const POLICY_VERSION_PREFIX = 'V#';
 /** One content version of a policy, sorted by time. */
 export function policyVersionKey(policyId: string, timeIso: string, signalId: string): LedgerKey {
   return { pk: policyPartition(policyId), sk: `${POLICY_VERSION_PREFIX}${timeIso}#${signalId}` };
+}
+
+/** The lease that keeps runs of one scheduled job (`digest:<yyyy-mm-dd>`, `rpo-check`) from overlapping. */
+export function runLeaseKey(name: string): LedgerKey {
+  return { pk: `LEASE#${keyPart(name)}`, sk: 'LEASE' };
 }
 
 /** The resource ARN carried in a `RES#…` sort key (items written before `resourceArn` was stored). */

@@ -5,23 +5,23 @@
  * timeout and, after the queue's maxReceiveCount, moves it to the dead-letter queue. Nothing is dropped, and a
  * job that cannot even be read goes the same way so people can look at it.
  *
- * With a ledger, each job is claimed first and closed after a successful post, so a message SQS delivers
+ * With the ledger's claims, each job is claimed first and closed after a successful post, so a message SQS delivers
  * twice (at-least-once) posts once.
  */
-import type { Ledger } from '../../aws/ledger/Ledger.js';
 import { type DeliveryJob, parseDeliveryJob } from '../../aws/notify/deliveryJob.js';
 import { WebhookDeliveryError } from '../../aws/notify/NotifyError.js';
 import type { WebhookPoster } from '../../aws/notify/WebhookPoster.js';
 import type { WebhookSecretReader } from '../../aws/notify/WebhookSecretReader.js';
-import { describeError } from '../describeError.js';
+import type { SignalClaims } from '../../core/ledger/ledgerPorts.js';
 import type { FunctionLogger, SqsBatchResponse, SqsEvent, SqsRecord } from '../lambdaEvents.js';
+import { processSqsBatch, RecordFailedError } from '../sqsBatch.js';
 
 export interface DeliveryWorkerDeps {
   readonly secrets: WebhookSecretReader;
   readonly poster: WebhookPoster;
   readonly logger: FunctionLogger;
   /** De-duplicates deliveries when set. */
-  readonly ledger?: Ledger;
+  readonly claims?: SignalClaims;
   /** Jobs posted at the same time. @default 4 */
   readonly concurrency?: number;
 }
@@ -39,38 +39,28 @@ export class DeliveryWorker {
    * instead of the invocation timing out.
    */
   async handleBatch(event: SqsEvent, deadlineMs?: number): Promise<SqsBatchResponse & { outcomes: DeliveryOutcome[] }> {
-    const outcomes: DeliveryOutcome[] = new Array(event.Records.length);
-    const failures: { itemIdentifier: string }[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < event.Records.length) {
-        const index = next++;
-        const record = event.Records[index]!;
-        const outcome = await this.handleRecord(record, deadlineMs);
-        outcomes[index] = outcome;
-        if (outcome === 'failed') failures.push({ itemIdentifier: record.messageId });
-      }
-    };
-    const lanes = Math.max(1, Math.min(this.deps.concurrency ?? 4, event.Records.length));
-    await Promise.all(Array.from({ length: lanes }, worker));
-    return { batchItemFailures: failures, outcomes };
+    const { batchItemFailures, results } = await processSqsBatch(
+      event.Records,
+      (record) => this.deliver(record, deadlineMs),
+      {
+        logger: this.deps.logger,
+        concurrency: this.deps.concurrency ?? 4,
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      },
+    );
+    const outcomes = results.map((result) => (result.status === 'done' ? result.value : 'failed'));
+    return { batchItemFailures, outcomes };
   }
 
-  /** Delivers one record; never throws. */
-  async handleRecord(record: SqsRecord, deadlineMs?: number): Promise<DeliveryOutcome> {
+  /** Delivers one record; throws RecordFailedError (with what to log) when it must go back to the queue. */
+  private async deliver(record: SqsRecord, deadlineMs?: number): Promise<'delivered' | 'duplicate'> {
     const { logger } = this.deps;
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let job: DeliveryJob;
     try {
       job = parseDeliveryJob(record.body);
     } catch (error) {
       // Kept by failing it: after maxReceiveCount it rests in the dead-letter queue for people to read.
-      logger.error('delivery job unreadable; it will go to the dead-letter queue', {
-        messageId: record.messageId,
-        receiveCount,
-        error: describeError(error),
-      });
-      return 'failed';
+      throw new RecordFailedError('delivery job unreadable; it will go to the dead-letter queue', {}, { cause: error });
     }
     const log = {
       messageId: record.messageId,
@@ -78,12 +68,12 @@ export class DeliveryWorker {
       channel: job.channel.name,
       channelType: job.channel.type,
       summary: job.summary,
-      receiveCount,
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
     };
     const deliveryId = `delivery#${job.notificationId}#${job.channel.type}:${job.channel.name}`;
     try {
-      if (this.deps.ledger) {
-        const claim = await this.deps.ledger.claim(deliveryId, record.messageId);
+      if (this.deps.claims) {
+        const claim = await this.deps.claims.claim(deliveryId, record.messageId);
         if (claim.status === 'duplicate') {
           logger.info('delivery already done or in progress elsewhere; dropped', log);
           return 'duplicate';
@@ -96,19 +86,19 @@ export class DeliveryWorker {
         ...(target.headers ? { headers: target.headers } : {}),
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       });
-      await this.deps.ledger?.markDone(deliveryId, 'delivered');
+      await this.deps.claims?.markDone(deliveryId, 'delivered');
       logger.info('delivered', { ...log, status: result.status, attempts: result.attempts });
       return 'delivered';
     } catch (error) {
       const fields = {
         ...log,
-        error: describeError(error),
         ...(error instanceof WebhookDeliveryError
           ? { status: error.status, attempts: error.attempts, retryable: error.retryable }
           : {}),
       };
-      logger.error('delivery failed; SQS will redeliver it, then dead-letter it', fields);
-      return 'failed';
+      throw new RecordFailedError('delivery failed; SQS will redeliver it, then dead-letter it', fields, {
+        cause: error,
+      });
     }
   }
 }

@@ -3,10 +3,10 @@
  * on the delivery queue. Each channel is marked in the ledger as soon as it went out, and the notification is
  * marked done only after all did, so a retried record sends exactly the channels that are still missing.
  */
-import type { Ledger } from '../../aws/ledger/Ledger.js';
 import type { DeliveryQueue } from '../../aws/notify/DeliveryQueue.js';
 import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
 import type { ChannelRef } from '../../core/config/runtimeSettings.js';
+import type { SignalClaims } from '../../core/ledger/ledgerPorts.js';
 import type { Rendering } from '../../core/render/renderSignal.js';
 import { FunctionError } from '../FunctionError.js';
 
@@ -37,7 +37,7 @@ export function channelKey(channel: ChannelRef): string {
 }
 
 export interface NotifierDeps {
-  readonly ledger: Ledger;
+  readonly claims: SignalClaims;
   readonly email: EmailPublisher;
   readonly deliveries: DeliveryQueue;
 }
@@ -83,14 +83,14 @@ export class Notifier {
       }
       // The last channel's mark and the closing of the notification are one write when all went well.
       if (index === pending.length - 1 && failed.length === 0) {
-        await this.deps.ledger.markDone(notificationId, 'notified', key);
+        await this.deps.claims.markDone(notificationId, 'notified', key);
         return { sent: [...sent, key], skipped };
       }
-      await this.deps.ledger.markChannelSent(notificationId, key);
+      await this.deps.claims.markChannelSent(notificationId, key);
       sent.push(key);
     }
     if (failed.length > 0) throw new ChannelDeliveryError(failed, errors);
-    await this.deps.ledger.markDone(notificationId, 'notified');
+    await this.deps.claims.markDone(notificationId, 'notified');
     return { sent, skipped };
   }
 

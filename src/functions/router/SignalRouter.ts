@@ -7,25 +7,28 @@
  * as it goes out and the claim is closed last. A record that fails anywhere is reported in
  * `batchItemFailures`; its retry (same SQS message id) resumes the claim and sends only the missing channels.
  */
-import type { Ledger } from '../../aws/ledger/Ledger.js';
 import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
 import type { RuntimeSettings } from '../../core/config/runtimeSettings.js';
 import { selectChannels } from '../../core/config/selectChannels.js';
 import { isOtherPolicyType } from '../../core/ledger/ledgerFacts.js';
+import type { JobHistory, PolicyVersions, SignalClaims, UnparsedInputs } from '../../core/ledger/ledgerPorts.js';
 import { emfRecord } from '../../core/metrics/emfRecords.js';
 import { normalizeInput } from '../../core/normalize/normalizeInput.js';
 import { renderSignal } from '../../core/render/renderSignal.js';
 import type { Signal } from '../../core/signal.js';
-import { describeError } from '../describeError.js';
 import type { FunctionLogger, SqsBatchResponse, SqsEvent, SqsRecord } from '../lambdaEvents.js';
 import type { Notifier } from '../notification/Notifier.js';
+import { processSqsBatch } from '../sqsBatch.js';
 import { recordInput } from './recordInput.js';
 
 /** What happened to one signal. */
 export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored';
 
 export interface SignalRouterDeps {
-  readonly ledger: Ledger;
+  readonly claims: SignalClaims;
+  readonly jobs: Pick<JobHistory, 'recordJob' | 'recordGoodRecoveryPoint'>;
+  readonly policies: Pick<PolicyVersions, 'isBackupPolicy' | 'previousPolicyContent' | 'recordPolicyChange'>;
+  readonly unparsed: Pick<UnparsedInputs, 'keepUnparsed'>;
   readonly notifier: Notifier;
   readonly settings: RuntimeSettings;
   readonly logger: FunctionLogger;
@@ -60,23 +63,17 @@ export class SignalRouter {
   async handleBatch(event: SqsEvent): Promise<SqsBatchResponse & { report: BatchReport }> {
     const outcomes: Record<RouteOutcome, number> = { notified: 0, duplicate: 0, stale: 0, suppressed: 0, ignored: 0 };
     let signals = 0;
-    const failures: { itemIdentifier: string }[] = [];
-    await Promise.all(
-      event.Records.map(async (record) => {
-        try {
-          const results = await this.handleRecord(record);
-          signals += results.length;
-          for (const outcome of results) outcomes[outcome]++;
-        } catch (error) {
-          failures.push({ itemIdentifier: record.messageId });
-          this.deps.logger.error('record failed; SQS will redeliver it', {
-            messageId: record.messageId,
-            receiveCount: record.attributes?.ApproximateReceiveCount,
-            error: describeError(error),
-          });
-        }
-      }),
+    // Every record at once: signals about one policy still take their turn (inOrder).
+    const { batchItemFailures: failures, results } = await processSqsBatch(
+      event.Records,
+      (record) => this.handleRecord(record),
+      { logger: this.deps.logger },
     );
+    for (const result of results) {
+      if (result.status !== 'done') continue;
+      signals += result.value.length;
+      for (const outcome of result.value) outcomes[outcome]++;
+    }
     const report = { records: event.Records.length, signals, failedRecords: failures.length, outcomes };
     this.deps.logger.info('batch routed', { ...report });
     return { batchItemFailures: failures, report };
@@ -95,8 +92,8 @@ export class SignalRouter {
 
   /** Routes one signal on behalf of `claimant` (the SQS message id). */
   async routeSignal(signal: Signal, claimant: string): Promise<RouteOutcome> {
-    const { ledger, logger } = this.deps;
-    const claim = await ledger.claim(signal.id, claimant);
+    const { claims, jobs, policies, unparsed, logger } = this.deps;
+    const claim = await claims.claim(signal.id, claimant);
     if (claim.status === 'duplicate') {
       logger.debug('duplicate signal dropped', { signalId: signal.id });
       return 'duplicate';
@@ -106,23 +103,23 @@ export class SignalRouter {
     let previousPolicyContent: string | undefined;
     let stale = false;
     if (signal.kind === 'unparsed') {
-      await ledger.keepUnparsed(signal, claim.firstSeenAtMs);
+      await unparsed.keepUnparsed(signal, claim.firstSeenAtMs);
       logger.warn('input not understood: kept and alerted', { ...log, reason: signal.reason, source: signal.source });
     } else if (signal.kind === 'policy-change') {
-      if (isOtherPolicyType(signal) || !(await ledger.isBackupPolicy(signal))) {
+      if (isOtherPolicyType(signal) || !(await policies.isBackupPolicy(signal))) {
         logger.info('policy change ignored: not a backup policy', {
           ...log,
           policyId: signal.policy?.id,
           policyType: signal.policy?.type ?? 'unknown (no type sent and the id was never seen as a backup policy)',
         });
-        await ledger.markDone(signal.id, 'ignored');
+        await claims.markDone(signal.id, 'ignored');
         return 'ignored';
       }
-      previousPolicyContent = await ledger.previousPolicyContent(signal);
-      await ledger.recordPolicyChange(signal);
+      previousPolicyContent = await policies.previousPolicyContent(signal);
+      await policies.recordPolicyChange(signal);
     } else {
-      stale = (await ledger.recordJob(signal)).stale;
-      if (!stale) await ledger.recordGoodRecoveryPoint(signal);
+      stale = (await jobs.recordJob(signal)).stale;
+      if (!stale) await jobs.recordGoodRecoveryPoint(signal);
     }
 
     if (claim.status === 'new') {
@@ -130,7 +127,7 @@ export class SignalRouter {
     }
     if (stale) {
       logger.info('out-of-order signal recorded, not notified: the ledger holds a later state', log);
-      await ledger.markDone(signal.id, 'stale');
+      await claims.markDone(signal.id, 'stale');
       return 'stale';
     }
 
@@ -139,13 +136,13 @@ export class SignalRouter {
         subject: `Vaultpilot kept an unparsed input: ${signal.reason ?? 'not recognized'}`,
         text: rawText(signal.raw),
       });
-      await ledger.markChannelSent(signal.id, UNPARSED_ARCHIVE_KEY);
+      await claims.markChannelSent(signal.id, UNPARSED_ARCHIVE_KEY);
     }
 
     const channels = selectChannels(signal, this.deps.settings);
     if (channels.length === 0) {
       logger.debug('no channel wants this signal', log);
-      await ledger.markDone(signal.id, 'suppressed');
+      await claims.markDone(signal.id, 'suppressed');
       return 'suppressed';
     }
     const rendering = renderSignal(signal, previousPolicyContent !== undefined ? { previousPolicyContent } : {});

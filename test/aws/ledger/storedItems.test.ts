@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger } from '../../../src/aws/ledger/Ledger.js';
+import { dynamoLedgerStores } from '../../../src/aws/ledger/dynamoLedgerStores.js';
 import { type LocalLedgerTable, startLocalLedgerTable } from './localLedgerTable.js';
 import { makeSignal } from './makeSignal.js';
 
@@ -26,12 +26,16 @@ async function storedItems(tableName: string): Promise<Record<string, unknown>[]
 describe('the ledger’s stored items', () => {
   it('keeps every item type in the format deployed tables hold', async () => {
     const tableName = await local.createTable();
-    const ledger = new Ledger({ client: local.client, tableName, now: () => NOW });
-    await ledger.claim('sig-1', 'msg-a');
-    await ledger.markChannelSent('sig-1', 'email:ops');
-    await ledger.markDone('sig-1', 'notified', 'slack:ops');
-    await ledger.recordJob(makeSignal({ id: 'j:FAILED', statusMessage: 'Access denied' }));
-    await ledger.recordGoodRecoveryPoint(
+    const { claims, jobs, policies, unparsed } = dynamoLedgerStores({
+      client: local.client,
+      tableName,
+      now: () => NOW,
+    });
+    await claims.claim('sig-1', 'msg-a');
+    await claims.markChannelSent('sig-1', 'email:ops');
+    await claims.markDone('sig-1', 'notified', 'slack:ops');
+    await jobs.recordJob(makeSignal({ id: 'j:FAILED', statusMessage: 'Access denied' }));
+    await jobs.recordGoodRecoveryPoint(
       makeSignal({ id: 'j2:OK', jobId: 'job-2', outcome: 'succeeded', state: 'COMPLETED', recoveryPointArn: 'rp-2' }),
     );
     const policy = {
@@ -44,7 +48,7 @@ describe('the ledger’s stored items', () => {
       actor: 'arn:aws:iam::999988887777:role/admin',
       account: '999988887777',
     };
-    await ledger.recordPolicyChange(
+    await policies.recordPolicyChange(
       makeSignal({
         ...policy,
         id: 'p:create',
@@ -53,7 +57,7 @@ describe('the ledger’s stored items', () => {
         policy: { id: 'p-1', name: 'daily', type: 'BACKUP_POLICY', operation: 'CreatePolicy', content: '{"v":1}' },
       }),
     );
-    await ledger.recordPolicyChange(
+    await policies.recordPolicyChange(
       makeSignal({
         ...policy,
         id: 'p:delete',
@@ -62,7 +66,7 @@ describe('the ledger’s stored items', () => {
         policy: { id: 'p-1', operation: 'DeletePolicy' },
       }),
     );
-    await ledger.keepUnparsed(
+    await unparsed.keepUnparsed(
       makeSignal({
         id: 'u:1',
         kind: 'unparsed',
