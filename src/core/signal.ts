@@ -22,6 +22,20 @@ export const SIGNAL_KINDS = [
 ] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
+/**
+ * The kinds that are jobs: they carry a job id and a lifecycle (created, running, then one terminal outcome).
+ * The one list the ledger's job history, the metrics and the routing of progress messages use.
+ */
+export const JOB_KINDS = ['backup-job', 'copy-job', 'restore-job', 'scan'] as const satisfies readonly SignalKind[];
+export type JobKind = (typeof JOB_KINDS)[number];
+
+const JOB_KIND_SET: ReadonlySet<SignalKind> = new Set(JOB_KINDS);
+
+/** Whether signals of `kind` are about a job. */
+export function isJobKind(kind: SignalKind): kind is JobKind {
+  return JOB_KIND_SET.has(kind);
+}
+
 /** What happened. A small closed vocabulary shared by every kind. */
 export const OUTCOMES = [
   'succeeded',

@@ -2,15 +2,13 @@
  * Who hears about a signal: the routing decision the router makes for every signal, from the
  * runtime settings alone.
  */
-import type { Outcome, Signal, SignalKind } from '../signal.js';
+import { isJobKind, type Outcome, type Signal, type SignalKind } from '../signal.js';
 import type { ChannelRef, RuntimeRoute, RuntimeSettings } from './runtimeSettings.js';
 
 /** Good news: sent only when `notifications.successMessages` is on. */
 const SUCCESS_OUTCOMES: ReadonlySet<Outcome> = new Set(['succeeded', 'ok']);
 /** Work in progress: sent only when `notifications.progressMessages` is on. */
 const PROGRESS_OUTCOMES: ReadonlySet<Outcome> = new Set(['pending', 'running', 'started']);
-/** Kinds whose `created` outcome is the start of a job, not the creation of something that lasts. */
-const JOB_KINDS: ReadonlySet<SignalKind> = new Set(['backup-job', 'copy-job', 'restore-job', 'scan']);
 /**
  * Kinds that are about the organization's safety, not one vault's routine: they are delivered even for
  * vaults outside `watchedVaults`, because an attacker deletes recovery points where nobody watches.
@@ -22,7 +20,8 @@ export function routineCategory(signal: Signal): 'success' | 'progress' | undefi
   if (signal.kind === 'unparsed') return undefined;
   if (SUCCESS_OUTCOMES.has(signal.outcome)) return 'success';
   if (PROGRESS_OUTCOMES.has(signal.outcome)) return 'progress';
-  if (signal.outcome === 'created' && JOB_KINDS.has(signal.kind)) return 'progress';
+  // A job's `created` is its start, not the creation of something that lasts.
+  if (signal.outcome === 'created' && isJobKind(signal.kind)) return 'progress';
   return undefined;
 }
 

@@ -37,7 +37,10 @@ export const METRIC_NAMESPACE = 'Vaultpilot';
  * Dimension sets listed with each; an empty set means the org-wide total.
  */
 export const METRICS = {
-  /** Terminal backup/copy/restore jobs. Dimensions: [], [Outcome], [Kind, Outcome], [Account], [ResourceType]. */
+  /**
+   * Terminal backup, copy, restore and scan jobs (JOB_KINDS in src/core/signal.ts).
+   * Dimensions: [], [Outcome], [Kind, Outcome], [Account], [ResourceType].
+   */
   jobs: 'Jobs',
   /** Jobs that failed, expired, were aborted or partial. Same dimension sets as `jobs` without Outcome. */
   failedJobs: 'FailedJobs',

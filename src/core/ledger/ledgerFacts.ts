@@ -3,10 +3,7 @@
  * along the job it is, so late-arriving older events can be recognised), whether it proves a good recovery
  * point, and what it says about an Organizations policy.
  */
-import type { Outcome, Signal, SignalKind } from '../signal.js';
-
-/** Kinds whose signals carry a job id and a job lifecycle. */
-const JOB_KINDS: ReadonlySet<SignalKind> = new Set(['backup-job', 'copy-job', 'restore-job', 'scan']);
+import { isJobKind, type Outcome, type Signal, type SignalKind } from '../signal.js';
 
 /** Outcomes that end a job. */
 export const TERMINAL_OUTCOMES: ReadonlySet<Outcome> = new Set([
@@ -72,7 +69,7 @@ export interface JobFact {
 
 /** The job transition a signal reports, if it is about a job. */
 export function jobFact(signal: Signal, nowMs: number): JobFact | undefined {
-  if (!JOB_KINDS.has(signal.kind) || !signal.jobId) return undefined;
+  if (!isJobKind(signal.kind) || !signal.jobId) return undefined;
   return {
     kind: signal.kind,
     jobId: signal.jobId,

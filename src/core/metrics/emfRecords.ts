@@ -5,7 +5,7 @@
  */
 import { METRIC_DIMENSIONS, METRICS } from '../deployment/contract.js';
 import { FAILED_OUTCOMES, GOOD_OUTCOMES, TERMINAL_OUTCOMES } from '../ledger/ledgerFacts.js';
-import type { Signal, SignalKind } from '../signal.js';
+import { isJobKind, type Signal, type SignalKind } from '../signal.js';
 
 /** One EMF metric directive: these metrics are published under each of these dimension sets. */
 export interface EmfDirective {
@@ -19,8 +19,6 @@ export interface EmfRecord {
   readonly _aws: { readonly Timestamp: number; readonly CloudWatchMetrics: EmfDirective[] };
   readonly [member: string]: unknown;
 }
-
-const JOB_KINDS: ReadonlySet<SignalKind> = new Set(['backup-job', 'copy-job', 'restore-job']);
 
 const D = METRIC_DIMENSIONS;
 
@@ -44,7 +42,11 @@ export function emfRecord(signal: Signal, namespace: string, timestampMs: number
   ];
   const counts: Record<string, number> = { [METRICS.signals]: 1 };
 
-  const isTerminalJob = JOB_KINDS.has(signal.kind) && TERMINAL_OUTCOMES.has(signal.outcome);
+  // Scan jobs count as jobs, as in the ledger and the digest: they have the same lifecycle, a failed scan is a
+  // failed job like any other (FailedJobs, and the failure rate FailedJobs / Jobs), and the Kind dimension
+  // ([Kind, Outcome], FailedJobs [Kind]) tells them apart from backups. A scan that found threats ends the job
+  // (Jobs, Outcome threats-found) but is no FailedJobs: it is a finding, alerted as a critical signal of its own.
+  const isTerminalJob = isJobKind(signal.kind) && TERMINAL_OUTCOMES.has(signal.outcome);
   if (isTerminalJob) {
     counts[METRICS.jobs] = 1;
     directives.push({

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeSettings } from '../../../src/core/config/runtimeSettings.js';
 import { isWatched, routineCategory, selectChannels } from '../../../src/core/config/selectChannels.js';
-import { OUTCOMES, SEVERITIES, SIGNAL_KINDS, type Signal } from '../../../src/core/signal.js';
+import { JOB_KINDS, OUTCOMES, SEVERITIES, SIGNAL_KINDS, type Signal } from '../../../src/core/signal.js';
 
 function signal(overrides: Partial<Signal> = {}): Signal {
   return {
@@ -160,6 +160,10 @@ describe('selectChannels', () => {
 });
 
 describe('routineCategory', () => {
+  it.each(JOB_KINDS)('takes the creation of a %s as progress: the job started', (kind) => {
+    expect(routineCategory(signal({ kind, outcome: 'created', severity: 'info' }))).toBe('progress');
+  });
+
   it('classifies success, progress and everything else', () => {
     expect(routineCategory(signal({ outcome: 'succeeded' }))).toBe('success');
     expect(routineCategory(signal({ outcome: 'pending' }))).toBe('progress');

@@ -9,6 +9,7 @@ import {
   utcDay,
 } from '../../../src/core/ledger/ledgerFacts.js';
 import { dayJobKey, lastGoodKey, policyVersionKey, resourceArnOfSortKey } from '../../../src/core/ledger/ledgerKeys.js';
+import { JOB_KINDS } from '../../../src/core/signal.js';
 import { makeSignal } from '../../aws/ledger/makeSignal.js';
 
 describe('lifecycleRank', () => {
@@ -35,6 +36,10 @@ describe('signalTimeMs', () => {
 });
 
 describe('jobFact', () => {
+  it.each(JOB_KINDS)('records a %s transition as a job', (kind) => {
+    expect(jobFact(makeSignal({ kind }), 0)?.kind).toBe(kind);
+  });
+
   it('describes a job transition with its rank and whether it ends the job', () => {
     expect(jobFact(makeSignal(), 0)).toMatchObject({ kind: 'backup-job', jobId: 'job-1', terminal: true, rank: 3 });
     expect(jobFact(makeSignal({ outcome: 'running' }), 0)).toMatchObject({ terminal: false, rank: 2 });

@@ -6,6 +6,7 @@ import {
   lastGoodKey,
   policyVersionKey,
   resourceJobKey,
+  runLeaseKey,
 } from '../../../src/core/ledger/ledgerKeys.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -38,5 +39,12 @@ describe('keyPart', () => {
       expect(bytes(key.pk)).toBeLessThanOrEqual(2_048);
       expect(bytes(key.sk)).toBeLessThanOrEqual(1_024);
     }
+  });
+});
+
+describe('runLeaseKey', () => {
+  it('keeps one lease item per name in a partition of its own', () => {
+    expect(runLeaseKey('rpo-check')).toEqual({ pk: 'LEASE#rpo-check', sk: 'LEASE' });
+    expect(runLeaseKey('digest:2026-11-21')).toEqual({ pk: 'LEASE#digest:2026-11-21', sk: 'LEASE' });
   });
 });

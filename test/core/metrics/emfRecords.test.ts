@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMESPACE } from '../../../src/core/deployment/contract.js';
 import { type EmfRecord, emfRecord } from '../../../src/core/metrics/emfRecords.js';
+import { JOB_KINDS } from '../../../src/core/signal.js';
 import { makeSignal } from '../../aws/ledger/makeSignal.js';
 
 /** The metrics a record publishes, as `Name [dims]` strings, checking every dimension key has a value. */
@@ -41,6 +42,18 @@ describe('emfRecord', () => {
       Account: '111122223333',
       ResourceType: 'EBS',
     });
+  });
+
+  it.each(JOB_KINDS)('counts a %s that ended as a job, like the ledger and the digest do', (kind) => {
+    const names = published(emfRecord(makeSignal({ kind, outcome: 'failed' }), 'Ns', 0));
+    expect(names).toContain('Jobs [Kind,Outcome]');
+    expect(names).toContain('FailedJobs [Kind]');
+  });
+
+  it('counts a scan that found threats as a job, but not as a failed one', () => {
+    const names = published(emfRecord(makeSignal({ kind: 'scan', outcome: 'threats-found' }), 'Ns', 0));
+    expect(names).toContain('Jobs [Kind,Outcome]');
+    expect(names.some((n) => n.startsWith('FailedJobs') || n.startsWith('CompletedJobs'))).toBe(false);
   });
 
   it('counts a completed-with-issues job as completed, not failed', () => {
