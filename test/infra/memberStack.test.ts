@@ -107,12 +107,24 @@ describe('MemberStack', () => {
     }
   });
 
-  it('gives each watched vault a freshness alarm that treats missing data as breaching, with a tolerance', () => {
+  it('alarms on a vault listed without accounts or Regions only where it exists, through the custom resource', () => {
     const byName = new Map(alarms().map((a) => [a.Properties.AlarmName as string, a]));
-    const freshness = byName.get(`${ALARM_NAME_PREFIX}vault-no-completed-backup-prod-vault`);
+    expect(byName.has(`${ALARM_NAME_PREFIX}vault-no-completed-backup-prod-vault`)).toBe(false);
+    member.hasResourceProperties('Custom::VaultpilotFreshnessAlarms', {
+      Vaults: [{ Vault: 'prod-vault', Alarm: `${ALARM_NAME_PREFIX}vault-no-completed-backup-prod-vault` }],
+      Hours: 26,
+      ToleranceHours: 6,
+    });
+  });
+
+  it('gives a vault listed for some accounts or Regions a static freshness alarm, missing data breaching, with a tolerance', () => {
+    const byName = new Map(alarms().map((a) => [a.Properties.AlarmName as string, a]));
+    const freshness = byName.get(`${ALARM_NAME_PREFIX}vault-no-completed-backup-audit-vault`);
     expect(freshness?.Properties).toMatchObject({
+      AlarmDescription: 'No backup job completed in vault audit-vault for 32 hours (26 h and 6 h of tolerance)',
       MetricName: 'NumberOfBackupJobsCompleted',
       Namespace: 'AWS/Backup',
+      Dimensions: [{ Name: 'BackupVaultName', Value: 'audit-vault' }],
       Statistic: 'Sum',
       Period: 3600,
       // 26 hours configured and 6 of tolerance (the default): a drifting daily plan does not flap.
@@ -122,7 +134,7 @@ describe('MemberStack', () => {
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
-    expect(freshness?.Condition).toBeUndefined();
+    expect(freshness?.Condition).toBeDefined();
   });
 
   it('limits a vault listed for some accounts and Regions to those, with a template condition', () => {

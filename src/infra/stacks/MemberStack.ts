@@ -21,6 +21,12 @@ import type { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
 import { MEMBER_FORWARDED_RULES } from '../../core/eventPatterns.js';
 import { ForwardToCentralBus } from '../constructs/ForwardToCentralBus.js';
+import {
+  FRESHNESS_ALARM_NAME_PREFIX,
+  type FreshnessAlarmVault,
+  freshnessAlarmDescription,
+  VaultFreshnessAlarms,
+} from '../constructs/VaultFreshnessAlarms.js';
 import { VAULT_NOTIFICATIONS_HANDLER_SOURCE } from '../constructs/vaultNotificationsHandler.js';
 import { InfraError } from '../InfraError.js';
 import { VAULT_NOTIFICATIONS_ROLE_PREFIX, VAULT_TOPIC_NAME } from './CentralStack.js';
@@ -104,8 +110,10 @@ export class MemberStack extends Stack {
     }
 
     const freshnessHours = props.freshnessHours ?? 24;
-    const freshnessWindow = freshnessHours + (props.freshnessToleranceHours ?? 6);
+    const freshnessTolerance = props.freshnessToleranceHours ?? 6;
+    const freshnessWindow = freshnessHours + freshnessTolerance;
     const seen = new Map<string, number>();
+    const unscoped: FreshnessAlarmVault[] = [];
     (props.watchedVaults ?? []).forEach((vault, index) => {
       // The same vault may be listed again for other accounts or Regions: later entries get a number, so
       // construct ids and alarm names stay unique (the first keeps the name it always had).
@@ -113,6 +121,12 @@ export class MemberStack extends Stack {
       seen.set(vault.name, repeat + 1);
       const suffix = repeat === 0 ? vault.name : `${vault.name}-${repeat + 1}`;
       const condition = this.scopeCondition(vault, index);
+      // Listed without accounts or Regions: where the vault does not exist a static alarm would sit in ALARM
+      // (missing data is breaching), so the function alarms only where it finds the vault.
+      if (!condition) {
+        unscoped.push({ vaultName: vault.name, alarmName: `${FRESHNESS_ALARM_NAME_PREFIX}${suffix}` });
+        return;
+      }
       const metric = (metricName: string, period: Duration) =>
         new cloudwatch.Metric({
           namespace: 'AWS/Backup',
@@ -124,8 +138,8 @@ export class MemberStack extends Stack {
       // Hourly buckets and a tolerance: a daily job finishing at 02:10 one day and 02:50 the next leaves 24
       // empty buckets, which a 24-of-24 alarm would report although nothing is late.
       const freshness = new cloudwatch.Alarm(this, `VaultFreshness-${suffix}`, {
-        alarmName: `${ALARM_NAME_PREFIX}vault-no-completed-backup-${suffix}`,
-        alarmDescription: `No backup job completed in vault ${vault.name} for ${freshnessWindow} hours (${freshnessHours} h and ${freshnessWindow - freshnessHours} h of tolerance)`,
+        alarmName: `${FRESHNESS_ALARM_NAME_PREFIX}${suffix}`,
+        alarmDescription: freshnessAlarmDescription(vault.name, freshnessHours, freshnessTolerance),
         metric: metric('NumberOfBackupJobsCompleted', Duration.hours(1)),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -134,8 +148,16 @@ export class MemberStack extends Stack {
         // No data means nothing completed: that is exactly what this alarm is about.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      if (condition) (freshness.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
+      (freshness.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = condition;
     });
+    if (unscoped.length > 0) {
+      new VaultFreshnessAlarms(this, 'UnscopedVaultFreshness', {
+        vaults: unscoped,
+        hours: freshnessHours,
+        toleranceHours: freshnessTolerance,
+        deadLetterQueue: forwarding.undelivered,
+      });
+    }
 
     if ((props.notificationVaults ?? []).length > 0) this.vaultNotifications(props, forwarding.undelivered);
   }
