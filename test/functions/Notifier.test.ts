@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDeliveryJob } from '../../src/aws/notify/deliveryJob.js';
+import { CHANNEL_TYPES, channelTypeModule } from '../../src/core/config/channelTypes.js';
 import type { ChannelRef } from '../../src/core/config/runtimeSettings.js';
 import { ChannelDeliveryError, channelKey } from '../../src/functions/notification/Notifier.js';
 import { type LocalLedgerTable, startLocalLedgerTable } from '../aws/ledger/localLedgerTable.js';
@@ -58,5 +60,27 @@ describe('Notifier.deliver', () => {
     expect(bodies).toEqual({ slack: content.slack, webhook: content.webhook });
     expect(h.emails()[0]).toMatchObject({ Subject: content.subject, Message: 'text' });
     expect(channelKey(channels[1]!)).toBe('slack:ops-slack');
+  });
+});
+
+describe('Notifier and the channel types', () => {
+  it.each(CHANNEL_TYPES)('sends a %s channel through its module’s transport, with its module’s body', async (type) => {
+    const h = await routerHarness(local);
+    const module = channelTypeModule(type);
+    const channel: ChannelRef =
+      module.transport === 'webhook' ? { name: 'only', type, secret: 'vaultpilot/hook' } : { name: 'only', type };
+    await h.notifier.deliver(`n-${type}`, content, [channel], new Set());
+    if (module.transport === 'email') {
+      expect(h.emails()).toEqual([expect.objectContaining({ Subject: content.subject, Message: content.text })]);
+      expect(h.deliveries()).toEqual([]);
+    } else {
+      expect(h.emails()).toEqual([]);
+      const [job] = h.deliveries();
+      // What the delivery function reads back, through the same validation.
+      expect(parseDeliveryJob(JSON.stringify(job))).toMatchObject({
+        channel: { name: 'only', type, secret: 'vaultpilot/hook' },
+        body: module.body(content),
+      });
+    }
   });
 });

@@ -4,9 +4,7 @@
  * (replays from the dead-letter queue).
  */
 import * as z from 'zod';
-
-export const WEBHOOK_CHANNEL_TYPES = ['slack', 'teams', 'webhook'] as const;
-export type WebhookChannelType = (typeof WEBHOOK_CHANNEL_TYPES)[number];
+import { WEBHOOK_CHANNEL_TYPES } from '../../core/config/channelTypes.js';
 
 export const DeliveryJobSchema = z.object({
   version: z.literal(1),

@@ -15,6 +15,13 @@ import {
   VAULT_NOTIFICATION_EVENTS,
   type VaultNotificationEvent,
 } from './awsNames.js';
+import {
+  CHANNEL_TYPES,
+  channelTypeModule,
+  type EmailChannelType,
+  isWebhookChannelType,
+  type WebhookChannelType,
+} from './channelTypes.js';
 
 /** The current (and only) version of the configuration format. */
 export const CONFIG_VERSION = 1;
@@ -135,19 +142,24 @@ const WatchedVaultSchema = z
   .strict()
   .describe('A vault whose events are watched.');
 
-const EmailChannelSchema = z
-  .object({
-    name: channelName.describe('A name for this channel, used by `routes` and `defaultChannel`.'),
-    type: z.literal('email').describe('Email through an SNS topic in the central account.'),
-    addresses: z
-      .array(z.email({ error: 'is not an email address' }))
-      .min(1, { error: 'list at least one address' })
-      .describe('Recipients. Each gets an SNS subscription confirmation mail and must confirm it once.'),
-  })
-  .strict()
-  .describe('Email recipients.');
+/** An email channel type's configuration: its recipients. */
+function emailChannelSchema<T extends EmailChannelType>(type: T) {
+  return z
+    .object({
+      name: channelName.describe('A name for this channel, used by `routes` and `defaultChannel`.'),
+      type: z.literal(type).describe(channelTypeModule(type).description),
+      addresses: z
+        .array(z.email({ error: 'is not an email address' }))
+        .min(1, { error: 'list at least one address' })
+        .describe('Recipients. Each gets an SNS subscription confirmation mail and must confirm it once.'),
+    })
+    .strict()
+    .describe('Email recipients.');
+}
 
-function webhookChannel(type: 'slack' | 'teams' | 'webhook', what: string) {
+/** A webhook channel type's configuration: the secret that holds its URL. */
+function webhookChannelSchema<T extends WebhookChannelType>(type: T) {
+  const what = channelTypeModule(type).description;
   return z
     .object({
       name: channelName.describe('A name for this channel, used by `routes` and `defaultChannel`.'),
@@ -158,17 +170,25 @@ function webhookChannel(type: 'slack' | 'teams' | 'webhook', what: string) {
     .describe(what);
 }
 
+type ChannelConfigSchema =
+  | ReturnType<typeof emailChannelSchema<EmailChannelType>>
+  | ReturnType<typeof webhookChannelSchema<WebhookChannelType>>;
+
+/** One member per channel type (CHANNEL_TYPES), shaped by how its messages leave. */
 const ChannelSchema = z
-  .discriminatedUnion('type', [
-    EmailChannelSchema,
-    webhookChannel('slack', 'A Slack incoming webhook.'),
-    webhookChannel('teams', 'A Microsoft Teams incoming webhook (Workflows or connector URL).'),
-    webhookChannel(
-      'webhook',
-      'A generic HTTPS webhook that receives the signal as JSON. The secret holds the URL, or JSON `{"url": …, "headers": {…}}`.',
-    ),
-  ])
-  .describe('Where messages go: `email`, `slack`, `teams` or `webhook`.');
+  .discriminatedUnion(
+    'type',
+    CHANNEL_TYPES.map((type) =>
+      isWebhookChannelType(type) ? webhookChannelSchema(type) : emailChannelSchema(type),
+    ) as [ChannelConfigSchema, ...ChannelConfigSchema[]],
+  )
+  .describe(`Where messages go: ${listOfTypes(CHANNEL_TYPES)}.`);
+
+/** `a`, `b` or `c`. */
+function listOfTypes(types: readonly string[]): string {
+  const quoted = types.map((t) => `\`${t}\``);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
 
 const RouteSchema = z
   .object({

@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import { SEVERITIES, SIGNAL_KINDS } from '../signal.js';
 import { RuntimeSettingsError, RuntimeSettingsTooLargeError } from './ConfigError.js';
+import { CHANNEL_TYPES } from './channelTypes.js';
 import type { VaultpilotConfig } from './configSchema.js';
 
 /** Lambda's limit for the environment variables of one function, keys and values together. */
@@ -19,7 +20,7 @@ export const RUNTIME_SETTINGS_MAX_BYTES = 3072;
 const ChannelRefSchema = z
   .object({
     name: z.string().min(1),
-    type: z.enum(['email', 'slack', 'teams', 'webhook']),
+    type: z.enum(CHANNEL_TYPES),
     /** Secrets Manager secret name or ARN holding the webhook URL; absent for email. */
     secret: z.string().min(1).optional(),
   })
@@ -105,7 +106,7 @@ export function toRuntimeSettings(config: VaultpilotConfig): RuntimeSettings {
     centralRegion: config.central.region,
     eventBusName: config.central.eventBusName,
     channels: n.channels.map((c) =>
-      c.type === 'email' ? { name: c.name, type: c.type } : { name: c.name, type: c.type, secret: c.secret },
+      'secret' in c ? { name: c.name, type: c.type, secret: c.secret } : { name: c.name, type: c.type },
     ),
     defaultChannel: n.defaultChannel,
     routes: n.routes.map((r) => ({

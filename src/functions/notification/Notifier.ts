@@ -1,17 +1,19 @@
 /**
- * Sends one rendered notification to its channels: email through the SNS topic, Slack/Teams/webhooks as jobs
- * on the delivery queue. Each channel is marked in the ledger as soon as it went out, and the notification is
- * marked done only after all did, so a retried record sends exactly the channels that are still missing.
+ * Sends one rendered notification to its channels, each the way its channel type's module says: email through
+ * the SNS topic, Slack/Teams/webhooks as jobs on the delivery queue. Each channel is marked in the ledger as
+ * soon as it went out, and the notification is marked done only after all did, so a retried record sends
+ * exactly the channels that are still missing.
  */
 import type { DeliveryQueue } from '../../aws/notify/DeliveryQueue.js';
 import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
+import { type ChannelContent, channelTypeModule } from '../../core/config/channelTypes.js';
 import type { ChannelRef } from '../../core/config/runtimeSettings.js';
 import type { SignalClaims } from '../../core/ledger/ledgerPorts.js';
 import type { Rendering } from '../../core/render/renderSignal.js';
 import { FunctionError } from '../FunctionError.js';
 
 /** What a notification says, in every format (a rendered signal, a digest, an RPO alert). */
-export interface NotificationContent {
+export interface NotificationContent extends ChannelContent {
   readonly subject: string;
   readonly text: string;
   readonly slack: Rendering['slack'];
@@ -94,21 +96,22 @@ export class Notifier {
     return { sent, skipped };
   }
 
+  /** Sends through the channel type's transport (its module in src/core/config/channels says which). */
   private async sendTo(notificationId: string, content: NotificationContent, channel: ChannelRef): Promise<void> {
-    if (channel.type === 'email') {
+    const type = channelTypeModule(channel.type);
+    if (type.transport === 'email') {
       await this.deps.email.publish({ subject: content.subject, text: content.text, channel: channel.name });
       return;
     }
     if (!channel.secret) {
       throw new FunctionError(`channel ${channel.name} (${channel.type}) names no secret holding its URL`);
     }
-    const body = channel.type === 'slack' ? content.slack : channel.type === 'teams' ? content.teams : content.webhook;
     await this.deps.deliveries.send({
       version: 1,
       notificationId,
-      channel: { name: channel.name, type: channel.type, secret: channel.secret },
+      channel: { name: channel.name, type: type.type, secret: channel.secret },
       summary: content.subject,
-      body,
+      body: type.body(content),
     });
   }
 }
