@@ -1,10 +1,11 @@
 /** Errors of the container entry points; each becomes an exit code at the process edge. */
+import { WORKER_EXIT_CODES } from '../core/deployment/contract.js';
 
 /** Base class of worker errors. */
 export class WorkerError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = WORKER_EXIT_CODES.failed,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -18,6 +19,6 @@ export class WorkerConfigError extends WorkerError {
     readonly problems: readonly string[],
     options?: ErrorOptions,
   ) {
-    super(`invalid job configuration: ${problems.join('; ')}`, 2, options);
+    super(`invalid job configuration: ${problems.join('; ')}`, WORKER_EXIT_CODES.badConfiguration, options);
   }
 }

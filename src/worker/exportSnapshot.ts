@@ -1,6 +1,8 @@
 /**
  * Container entry point: exports one EBS snapshot into a block archive, the same engine the CLI runs.
- * Configured by environment (AWS Batch / Fargate / Step Functions container overrides) or arguments:
+ * Configured by environment (AWS Batch / Fargate / Step Functions container overrides) or arguments; the
+ * variables, their defaults and the exit codes are WORKER_ENV, WORKER_DEFAULTS and WORKER_EXIT_CODES in
+ * src/core/deployment/contract.ts (listed for operators in docs/archiving.md):
  *
  *   VAULTPILOT_SNAPSHOT_ID     snap-…                 (or first argument)
  *   VAULTPILOT_DESTINATION     s3://bucket/prefix or a directory (or second argument)
@@ -10,24 +12,32 @@
  *   VAULTPILOT_MODE            export (default) | merge (the final step of a sharded export)
  *   VAULTPILOT_COMPRESSION_LEVEL, VAULTPILOT_READ_CONCURRENCY, VAULTPILOT_EBS_ENDPOINT, VAULTPILOT_S3_ENDPOINT
  *
- * Prints one JSON line with the result. Exit codes: 0 done, 1 failed, 2 bad configuration, 143 stopped
- * (SIGTERM from Batch/ECS); a stopped or failed export never leaves a manifest.
+ * Locations are parsed and opened by the same code as the CLI's (src/core/archive/archiveLocation.ts,
+ * src/aws/archive/openArchiveLocation.ts). Prints one JSON line with the result. Exit codes: 0 done,
+ * 1 failed, 2 bad configuration, 143 stopped (SIGTERM from Batch/ECS); a stopped or failed export never
+ * leaves a manifest.
  */
 import { pathToFileURL } from 'node:url';
+import { type ArchiveStore, type BlockSource, exportArchive, mergeShards } from '../archive/index.js';
 import {
-  type ArchiveStore,
-  type BlockSource,
-  exportArchive,
-  LocalDirectoryStore,
-  mergeShards,
-} from '../archive/index.js';
+  awsAccessFromEnv,
+  canonicalArchiveLocation,
+  openArchiveStore,
+  openBlockSource,
+} from '../aws/archive/openArchiveLocation.js';
+import { ArchiveLocationError, parseSnapshotId } from '../core/archive/archiveLocation.js';
+import { COMPRESSION_LEVEL, READ_CONCURRENCY, SHARD_COUNT } from '../core/archive/archiveSettings.js';
+import { type NumberSpec, parseNumber } from '../core/archive/parseNumber.js';
+import { WORKER_DEFAULTS, WORKER_ENV, WORKER_EXIT_CODES } from '../core/deployment/contract.js';
 import { WorkerConfigError, WorkerError } from './WorkerError.js';
 
 /** What one run of the worker does. */
 export interface ExportJob {
   readonly mode: 'export' | 'merge';
   readonly snapshotId?: string;
+  /** Canonical: `s3://bucket/prefix` or an absolute directory. */
   readonly destination: string;
+  /** Canonical like `destination`; recorded so in the manifest's `parent.location`. */
   readonly parent?: string;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly level: number;
@@ -35,94 +45,114 @@ export interface ExportJob {
   readonly ebsEndpoint?: string;
   readonly s3Endpoint?: string;
   readonly region?: string;
+  /** Static keys from the environment, when it holds them; else the SDK's default chain. */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
 }
 
-function integer(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  problems: string[],
-  range: [number, number],
-): number {
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[], spec: NumberSpec): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-    problems.push(`${name}=${text} must be an integer from ${range[0]} to ${range[1]}`);
+  const parsed = parseNumber(text, { ...spec, integer: true });
+  if (!parsed.ok) {
+    problems.push(`${name}=${text} ${parsed.problem}`);
     return fallback;
   }
-  return value;
+  return parsed.value;
 }
 
-/** Reads the job from the environment and arguments; names every missing or wrong setting at once. */
-export function readExportJob(env: NodeJS.ProcessEnv, args: readonly string[]): ExportJob {
-  const problems: string[] = [];
-  const mode = env.VAULTPILOT_MODE ?? 'export';
-  if (mode !== 'export' && mode !== 'merge') problems.push(`VAULTPILOT_MODE=${mode} must be export or merge`);
-  const positional = mode === 'merge' ? [undefined, args[0]] : [args[0], args[1]];
-  const snapshotId = env.VAULTPILOT_SNAPSHOT_ID || positional[0];
-  const destination = env.VAULTPILOT_DESTINATION || positional[1];
-  if (mode === 'export') {
-    if (!snapshotId) problems.push('VAULTPILOT_SNAPSHOT_ID is missing (the snap-… to export)');
-    else if (!/^snap-[0-9a-zA-Z]+$/.test(snapshotId))
-      problems.push(`VAULTPILOT_SNAPSHOT_ID=${snapshotId} is not a snap-… id`);
+/** The canonical form of an archive location named by `name`, or undefined with the problem recorded. */
+function archiveLocation(name: string, text: string, cwd: string, problems: string[]): string | undefined {
+  try {
+    return canonicalArchiveLocation(text, cwd);
+  } catch (error) {
+    if (!(error instanceof ArchiveLocationError)) throw error;
+    problems.push(`${name}: ${error.message}`);
+    return undefined;
   }
-  if (!destination) problems.push('VAULTPILOT_DESTINATION is missing (s3://bucket/prefix or a directory)');
-  const count = integer(env, 'VAULTPILOT_SHARD_COUNT', 1, problems, [1, 10_000]);
-  let shard: ExportJob['shard'];
-  if (count > 1 && mode === 'export') {
-    const indexName = env.VAULTPILOT_SHARD_INDEX !== undefined ? 'VAULTPILOT_SHARD_INDEX' : 'AWS_BATCH_JOB_ARRAY_INDEX';
-    if (env[indexName] === undefined) {
-      problems.push('VAULTPILOT_SHARD_COUNT > 1 needs VAULTPILOT_SHARD_INDEX or AWS_BATCH_JOB_ARRAY_INDEX');
-    } else {
-      shard = { index: integer(env, indexName, 0, problems, [0, count - 1]), count };
+}
+
+/**
+ * Reads the job from the environment and arguments; names every missing or wrong setting at once. Relative
+ * directories are resolved against `cwd`.
+ */
+export function readExportJob(env: NodeJS.ProcessEnv, args: readonly string[], cwd = process.cwd()): ExportJob {
+  const problems: string[] = [];
+  const E = WORKER_ENV;
+  const mode = env[E.mode] || WORKER_DEFAULTS.mode;
+  if (mode !== 'export' && mode !== 'merge') problems.push(`${E.mode}=${mode} must be export or merge`);
+  const positional = mode === 'merge' ? [undefined, args[0]] : [args[0], args[1]];
+  const snapshotText = env[E.snapshotId] || positional[0];
+  const destinationText = env[E.destination] || positional[1];
+  let snapshotId: string | undefined;
+  if (mode === 'export') {
+    if (!snapshotText) problems.push(`${E.snapshotId} is missing (the snap-… to export)`);
+    else {
+      snapshotId = parseSnapshotId(snapshotText);
+      if (!snapshotId) problems.push(`${E.snapshotId}=${snapshotText} is not a snap-… id`);
     }
   }
-  const level = integer(env, 'VAULTPILOT_COMPRESSION_LEVEL', 3, problems, [1, 19]);
-  const readConcurrency = integer(env, 'VAULTPILOT_READ_CONCURRENCY', 16, problems, [1, 1024]);
+  let destination: string | undefined;
+  if (!destinationText) problems.push(`${E.destination} is missing (s3://bucket/prefix or a directory)`);
+  else destination = archiveLocation(E.destination, destinationText, cwd, problems);
+  const parentText = env[E.parent];
+  const parent = parentText ? archiveLocation(E.parent, parentText, cwd, problems) : undefined;
+  const count = integer(env, E.shardCount, WORKER_DEFAULTS.shardCount, problems, SHARD_COUNT);
+  let shard: ExportJob['shard'];
+  if (count > 1 && mode === 'export') {
+    const indexName = env[E.shardIndex] !== undefined ? E.shardIndex : E.batchArrayIndex;
+    if (env[indexName] === undefined) {
+      problems.push(`${E.shardCount} > 1 needs ${E.shardIndex} or ${E.batchArrayIndex}`);
+    } else {
+      shard = { index: integer(env, indexName, 0, problems, { min: 0, max: count - 1 }), count };
+    }
+  }
+  const level = integer(env, E.compressionLevel, WORKER_DEFAULTS.compressionLevel, problems, COMPRESSION_LEVEL);
+  const readConcurrency = integer(env, E.readConcurrency, WORKER_DEFAULTS.readConcurrency, problems, READ_CONCURRENCY);
   if (problems.length > 0) throw new WorkerConfigError(problems);
+  const access = awsAccessFromEnv(env);
+  const ebsEndpoint = env[E.ebsEndpoint] || access.ebsEndpoint;
+  const s3Endpoint = env[E.s3Endpoint] || access.s3Endpoint;
   return {
     mode: mode as ExportJob['mode'],
     ...(snapshotId && mode === 'export' ? { snapshotId } : {}),
     destination: destination!,
-    ...(env.VAULTPILOT_PARENT ? { parent: env.VAULTPILOT_PARENT } : {}),
+    ...(parent ? { parent } : {}),
     ...(shard ? { shard } : {}),
     level,
     readConcurrency,
-    ...(env.VAULTPILOT_EBS_ENDPOINT ? { ebsEndpoint: env.VAULTPILOT_EBS_ENDPOINT } : {}),
-    ...(env.VAULTPILOT_S3_ENDPOINT ? { s3Endpoint: env.VAULTPILOT_S3_ENDPOINT } : {}),
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(ebsEndpoint ? { ebsEndpoint } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(access.region ? { region: access.region } : {}),
+    ...(access.credentials ? { credentials: access.credentials } : {}),
   };
 }
 
 /** How the worker reaches snapshots and stores; tests pass their own. */
 export interface WorkerDeps {
   readonly openSource: (job: ExportJob) => Promise<BlockSource>;
+  /** Opens a canonical archive location (the job's destination or parent). */
   readonly openStore: (location: string, job: ExportJob) => Promise<ArchiveStore>;
 }
 
-/** The production wiring: EBS direct APIs, S3 or a local directory. */
+function accessOf(job: ExportJob) {
+  return {
+    // Locations in a job are canonical (absolute), so the directory they would resolve against does not matter.
+    cwd: '/',
+    ...(job.region ? { region: job.region } : {}),
+    ...(job.ebsEndpoint ? { ebsEndpoint: job.ebsEndpoint } : {}),
+    ...(job.s3Endpoint ? { s3Endpoint: job.s3Endpoint } : {}),
+    ...(job.credentials ? { credentials: job.credentials } : {}),
+  };
+}
+
+/** The production wiring: the shared opener (EBS direct APIs, S3 or a local directory). */
 export const defaultDeps: WorkerDeps = {
-  openSource: async (job) => {
-    const { createEbsClient } = await import('../aws/ebs/createEbsClient.js');
-    const { EbsSnapshotSource } = await import('../aws/ebs/EbsSnapshotSource.js');
-    const client = createEbsClient({ endpoint: job.ebsEndpoint, region: job.region });
-    return new EbsSnapshotSource({ client, snapshotId: job.snapshotId! });
-  },
-  openStore: async (location, job) => {
-    if (!location.startsWith('s3://')) return new LocalDirectoryStore(location);
-    const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(location);
-    if (!match) throw new WorkerConfigError([`${location}: write S3 locations as s3://bucket/prefix`]);
-    const { createS3Client } = await import('../aws/s3/createS3Client.js');
-    const { S3ArchiveStore } = await import('../aws/s3/S3ArchiveStore.js');
-    const client = createS3Client({
-      endpoint: job.s3Endpoint,
-      region: job.region,
-      forcePathStyle: job.s3Endpoint !== undefined,
-    });
-    const prefix = (match[2] ?? '').replace(/\/+$/, '');
-    return new S3ArchiveStore({ client, bucket: match[1]!, prefix: prefix ? `${prefix}/` : '' });
-  },
+  openSource: (job) => openBlockSource({ kind: 'ebs-snapshot', snapshotId: job.snapshotId! }, accessOf(job)),
+  openStore: (location, job) => openArchiveStore(location, accessOf(job)),
 };
 
 /** Runs one job and returns its JSON summary. */
@@ -161,22 +191,30 @@ export async function runExportJob(
 }
 
 /** Process edge: reads the job, stops cleanly on SIGTERM/SIGINT, prints the summary, returns the exit code. */
-export async function main(env: NodeJS.ProcessEnv = process.env, args = process.argv.slice(2)): Promise<number> {
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  args = process.argv.slice(2),
+  cwd = process.cwd(),
+): Promise<number> {
   const controller = new AbortController();
   let stoppedBy: string | undefined;
   const stop = (name: NodeJS.Signals) => {
     stoppedBy = name;
-    controller.abort(new WorkerError(`stopped by ${name}`, 143));
+    controller.abort(new WorkerError(`stopped by ${name}`, WORKER_EXIT_CODES.stopped));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {
-    const summary = await runExportJob(readExportJob(env, args), defaultDeps, controller.signal);
+    const summary = await runExportJob(readExportJob(env, args, cwd), defaultDeps, controller.signal);
     process.stdout.write(`${JSON.stringify({ ok: true, ...summary })}\n`);
-    return 0;
+    return WORKER_EXIT_CODES.ok;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const code = stoppedBy ? 143 : error instanceof WorkerError ? error.exitCode : 1;
+    const code = stoppedBy
+      ? WORKER_EXIT_CODES.stopped
+      : error instanceof WorkerError
+        ? error.exitCode
+        : WORKER_EXIT_CODES.failed;
     process.stdout.write(`${JSON.stringify({ ok: false, error: stoppedBy ? `stopped by ${stoppedBy}` : message })}\n`);
     return code;
   } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EbsStandIn, startEbsStandIn } from '../../sandbox/ebs/startEbsStandIn.js';
 import { FileRestoreTarget, LocalDirectoryStore, restoreArchive, verifyArchive } from '../../src/archive/index.js';
+import { WORKER_DEFAULTS, WORKER_ENV } from '../../src/core/deployment/contract.js';
 import { defaultDeps, readExportJob, runExportJob } from '../../src/worker/exportSnapshot.js';
 import { WorkerConfigError } from '../../src/worker/WorkerError.js';
 
@@ -25,12 +26,30 @@ describe('readExportJob', () => {
       snapshotId: 'snap-0123456789abcdef0',
       shard: { index: 5, count: 8 },
       level: 6,
-      readConcurrency: 16,
+      readConcurrency: WORKER_DEFAULTS.readConcurrency,
     });
+  });
+
+  it('defaults to the contract: export mode, one shard, level 3, 16 blocks read in parallel', () => {
+    expect(WORKER_DEFAULTS).toMatchObject({ mode: 'export', shardCount: 1, compressionLevel: 3, readConcurrency: 16 });
+    const job = readExportJob({ [WORKER_ENV.snapshotId]: 'snap-1', [WORKER_ENV.destination]: '/tmp/x' }, []);
+    expect(job).toEqual({ mode: 'export', snapshotId: 'snap-1', destination: '/tmp/x', level: 3, readConcurrency: 16 });
+  });
+
+  it('refuses settings that Number() would coerce', () => {
+    for (const text of ['12abc', '0x10', '1e1', ' ']) {
+      expect(() => readExportJob({ VAULTPILOT_READ_CONCURRENCY: text }, ['snap-1', '/tmp/x'])).toThrow(
+        `VAULTPILOT_READ_CONCURRENCY=${text} must be an integer from 1 to 1024`,
+      );
+    }
   });
 
   it('takes the snapshot and destination from arguments when the environment has none', () => {
     expect(readExportJob({}, ['snap-1', '/tmp/x'])).toMatchObject({ snapshotId: 'snap-1', destination: '/tmp/x' });
+    expect(readExportJob({}, ['ebs://snap-1', 'rel'], '/work')).toMatchObject({
+      snapshotId: 'snap-1',
+      destination: '/work/rel',
+    });
   });
 
   it('names every missing or wrong setting at once', () => {
@@ -60,7 +79,9 @@ describe('readExportJob', () => {
 describe('runExportJob', () => {
   let work: string;
   let image: string;
+  let next: string;
   let ebs: EbsStandIn;
+  const keys = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'vp-worker-'));
@@ -68,12 +89,20 @@ describe('runExportJob', () => {
     const bytes = Buffer.alloc(40 * 524_288);
     for (const block of [0, 1, 7, 20, 21, 39]) randomBytes(524_288).copy(bytes, block * 524_288);
     writeFileSync(image, bytes);
+    next = join(work, 'next.img');
+    const changed = Buffer.from(bytes);
+    randomBytes(524_288).copy(changed, 9 * 524_288);
+    writeFileSync(next, changed);
     ebs = await startEbsStandIn({
-      snapshots: [{ snapshotId: 'snap-00000000000000b1', imagePath: image }],
+      snapshots: [
+        { snapshotId: 'snap-00000000000000b1', imagePath: image },
+        { snapshotId: 'snap-00000000000000b2', imagePath: next, parentSnapshotId: 'snap-00000000000000b1' },
+      ],
       faults: { latencyMs: 1 },
     });
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    // Credentials reach the SDK from the job's environment, not from process.env.
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
   });
 
   afterAll(async () => {
@@ -88,7 +117,7 @@ describe('runExportJob', () => {
       VAULTPILOT_DESTINATION: destination,
       VAULTPILOT_SHARD_COUNT: '3',
       VAULTPILOT_EBS_ENDPOINT: ebs.endpoint,
-      AWS_REGION: 'us-east-1',
+      ...keys,
     };
     for (const index of ['0', '1', '2']) {
       const summary = await runExportJob(readExportJob({ ...base, AWS_BATCH_JOB_ARRAY_INDEX: index }, []), defaultDeps);
@@ -104,5 +133,19 @@ describe('runExportJob', () => {
         .subarray(0, 40 * 524_288)
         .equals(readFileSync(image)),
     ).toBe(true);
+  });
+
+  it('records a relative parent resolved against its working directory', async () => {
+    const env = { VAULTPILOT_EBS_ENDPOINT: ebs.endpoint, ...keys };
+    const full = readExportJob({ ...env, VAULTPILOT_SNAPSHOT_ID: 'snap-00000000000000b1' }, ['', 'full'], work);
+    await runExportJob(full, defaultDeps);
+    const child = readExportJob(
+      { ...env, VAULTPILOT_SNAPSHOT_ID: 'snap-00000000000000b2', VAULTPILOT_PARENT: './full/' },
+      ['', 'child'],
+      work,
+    );
+    expect(await runExportJob(child, defaultDeps)).toMatchObject({ dataBlocks: 1 });
+    const manifest = JSON.parse(readFileSync(join(work, 'child', 'manifest.json'), 'utf8'));
+    expect(manifest.parent.location).toBe(join(work, 'full'));
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The names shared by the CDK app (src/infra) and the Lambda handlers (src/functions): handler entry
- * files, environment variables, metric names and ledger keys. Infra never imports handlers; both sides
- * import this file instead, so a renamed variable breaks the type check, not a deployment.
+ * The names shared by the CDK app (src/infra) and the Lambda handlers (src/functions) and container workers
+ * (src/worker): entry files, environment variables, defaults, exit codes, metric names and ledger keys. Infra
+ * never imports handlers or workers; both sides import this file instead, so a renamed variable breaks the type
+ * check, not a deployment.
  */
+import { COMPRESSION_LEVEL, READ_CONCURRENCY, SHARD_COUNT } from '../archive/archiveSettings.js';
 
 /** Lambda entry files, relative to the package root. Each exports `handler`. */
 export const HANDLER_ENTRIES = {
@@ -27,6 +29,60 @@ export const ENV = {
   settings: 'VAULTPILOT_SETTINGS',
   /** CloudWatch metric namespace for EMF output. */
   metricNamespace: 'VAULTPILOT_METRIC_NAMESPACE',
+} as const;
+
+/** Container entry files (AWS Batch / Fargate), relative to the package root; compiled under `dist/`. */
+export const WORKER_ENTRIES = {
+  /** Exports one EBS snapshot (or one shard of it) into a block archive, or merges the shards. */
+  exportSnapshot: 'src/worker/exportSnapshot.ts',
+} as const;
+export type WorkerName = keyof typeof WORKER_ENTRIES;
+
+/** Environment variables the snapshot-export worker reads (docs/archiving.md lists them for operators). */
+export const WORKER_ENV = {
+  /** `snap-…` to export (or the first argument). */
+  snapshotId: 'VAULTPILOT_SNAPSHOT_ID',
+  /** `s3://bucket/prefix` or a directory (or the second argument; the first in merge mode). */
+  destination: 'VAULTPILOT_DESTINATION',
+  /** Archive the export is incremental to (optional). */
+  parent: 'VAULTPILOT_PARENT',
+  /** Number of shards; > 1 splits the export. */
+  shardCount: 'VAULTPILOT_SHARD_COUNT',
+  /** This shard (0-based); AWS Batch array jobs set `batchArrayIndex` instead. */
+  shardIndex: 'VAULTPILOT_SHARD_INDEX',
+  /** Set by AWS Batch in each child of an array job. */
+  batchArrayIndex: 'AWS_BATCH_JOB_ARRAY_INDEX',
+  /** `export` or `merge` (the final step of a sharded export). */
+  mode: 'VAULTPILOT_MODE',
+  /** zstd level. */
+  compressionLevel: 'VAULTPILOT_COMPRESSION_LEVEL',
+  /** Blocks read in parallel. */
+  readConcurrency: 'VAULTPILOT_READ_CONCURRENCY',
+  /** Endpoint of the EBS direct APIs (tests, stand-ins). */
+  ebsEndpoint: 'VAULTPILOT_EBS_ENDPOINT',
+  /** Endpoint of an S3-compatible store (buckets are then addressed by path). */
+  s3Endpoint: 'VAULTPILOT_S3_ENDPOINT',
+} as const;
+
+/** Defaults and ranges of the snapshot-export worker's settings: the same ranges the CLI accepts. */
+export const WORKER_DEFAULTS = {
+  mode: 'export',
+  shardCount: SHARD_COUNT.default,
+  maxShardCount: SHARD_COUNT.max,
+  compressionLevel: COMPRESSION_LEVEL.default,
+  compressionLevelRange: [COMPRESSION_LEVEL.min, COMPRESSION_LEVEL.max],
+  readConcurrency: READ_CONCURRENCY.ebs,
+  readConcurrencyRange: [READ_CONCURRENCY.min, READ_CONCURRENCY.max],
+} as const;
+
+/** Exit codes of the workers; a stopped or failed export never leaves a manifest. */
+export const WORKER_EXIT_CODES = {
+  ok: 0,
+  failed: 1,
+  /** The environment or arguments are missing or wrong (every problem named); nothing was started. */
+  badConfiguration: 2,
+  /** Stopped by SIGTERM (Batch/ECS stopping the task) or SIGINT; nothing committed. */
+  stopped: 143,
 } as const;
 
 /** CloudWatch namespace of the router's org-wide metrics. */
