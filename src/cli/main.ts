@@ -1,12 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { type CliContext, CliError, processContext } from './CliContext.js';
 import { registerCommands } from './commands/index.js';
+import { EXIT } from './exitCodes.js';
+import { packageVersion } from './packageRoot.js';
+
+/** Commander's ways of ending without an error: help asked for, version printed. */
+const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /** Builds the `vaultpilot` program bound to a context. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('vaultpilot')
     .description('Vaultpilot: AWS Backup across an AWS Organization — alarms, monitoring, archives.')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
@@ -25,8 +30,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      return error.exitCode;
+      // Commander has printed its message. --help and --version end here with 0; every other way is bad usage.
+      return NOT_ERRORS.has(error.code) || error.exitCode === 0 ? error.exitCode : EXIT.usage;
     }
     if (error instanceof CliError) {
       ctx.stderr.write(`vaultpilot: ${error.message}\n`);
@@ -34,6 +39,6 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     ctx.stderr.write(`vaultpilot: unexpected error: ${message}\n`);
-    return 70;
+    return EXIT.unexpected;
   }
 }

@@ -13,3 +13,10 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/** The `version` of the installed vaultpilot package's package.json (what `vaultpilot --version` prints). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  if (typeof manifest.version !== 'string') throw new Error('the vaultpilot package.json has no version');
+  return manifest.version;
+}

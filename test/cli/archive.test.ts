@@ -26,10 +26,10 @@ beforeAll(() => {
   fillTree(join(work, 'tree'), 3);
   image = join(work, 'disk.img');
   makeExt4(image, join(work, 'tree'), 40);
-  // The SDK reads credentials and Region from the environment.
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  process.env.AWS_REGION ??= 'us-east-1';
+  // Credentials and Region reach the SDK from the harness's env (CliContext.env), not from process.env.
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_SECRET_ACCESS_KEY;
+  delete process.env.AWS_REGION;
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -110,12 +110,30 @@ describe('vaultpilot archive with EBS snapshots (stand-in)', () => {
 
   afterAll(() => ebs.close());
 
+  it('reaches the EBS endpoint named by AWS_ENDPOINT_URL_EBS in the command environment', async () => {
+    const env = {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_EBS: ebs.endpoint,
+    };
+    const { code, stdout } = await runCli(['archive', 'ebs://snap-0000000000000001', 'from-env', '--json'], {
+      cwd: work,
+      env,
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).source).toEqual({ kind: 'ebs-snapshot', id: 'snap-0000000000000001' });
+  });
+
   it('archives a snapshot and its incremental child, then restores the chain to a file and to a new snapshot', async () => {
     const e = ['--endpoint', ebs.endpoint];
     expect((await run('archive', 'ebs://snap-0000000000000001', 'ebs1', ...e)).code).toBe(0);
-    const child = await run('archive', 'ebs://snap-0000000000000002', 'ebs2', '--parent', 'ebs1', '--json', ...e);
+    // A relative parent is recorded resolved, so the chain restores from any working directory.
+    const child = await run('archive', 'ebs://snap-0000000000000002', 'ebs2', '--parent', './ebs1/', '--json', ...e);
     expect(child.code).toBe(0);
     expect(JSON.parse(child.out)).toMatchObject({ dataBlocks: 2, parent: join(work, 'ebs1') });
+    const manifest = JSON.parse(readFileSync(join(work, 'ebs2', 'manifest.json'), 'utf8'));
+    expect(manifest.parent.location).toBe(join(work, 'ebs1'));
 
     expect((await run('restore', 'ebs2', 'ebs-day2.img')).code).toBe(0);
     const restored = readFileSync(join(work, 'ebs-day2.img'));

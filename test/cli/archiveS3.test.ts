@@ -29,7 +29,8 @@ async function keys(prefix: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  Object.assign(process.env, credentials);
+  // Credentials and Region reach the SDK from the harness's env (CliContext.env), not from process.env.
+  for (const name of Object.keys(credentials)) delete process.env[name];
   work = mkdtempSync(join(tmpdir(), 'vp-cli-s3-'));
   fillTree(join(work, 'tree'), 4);
   image = join(work, 'disk.img');
@@ -69,6 +70,17 @@ describe('vaultpilot archive to an S3-compatible store', () => {
     const out = join(work, 'from-s3.img');
     expect((await run('restore', 's3://vaultpilot-archive/vol-1/day1', out, ...e)).code).toBe(0);
     expect(readFileSync(out).equals(readFileSync(image))).toBe(true);
+  });
+
+  it('reaches the store named by AWS_ENDPOINT_URL_S3 in the command environment, addressing buckets by path', async () => {
+    const env = { ...credentials, AWS_ENDPOINT_URL_S3: s3.endpoint };
+    const archived = await runCli(['archive', 'disk.img', 's3://vaultpilot-archive/from-env', '--json'], {
+      cwd: work,
+      env,
+    });
+    expect(archived).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(archived.stdout).archive).toBe('s3://vaultpilot-archive/from-env/');
+    expect(await keys('from-env/')).toContain('from-env/manifest.json');
   });
 
   it('names a damaged segment object in S3', async () => {

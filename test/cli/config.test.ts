@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/CliContext.js';
 import { schemaReferenceFor } from '../../src/cli/commands/init.js';
-import { loadConfigForCommand } from '../../src/cli/commands/validate.js';
+import { loadConfigForCommand } from '../../src/cli/loadConfig.js';
 import { parseConfig } from '../../src/core/config/parseConfig.js';
 import { type CliRun, runCli, testContext } from './runCli.js';
 

@@ -1,11 +1,13 @@
 /** `vaultpilot inspect <archive>`: what an archive holds, from its manifest alone (nothing else is read). */
 import type { Command } from 'commander';
 import { ArchiveReader } from '../../archive/index.js';
+import { type LocationOptions, openStore } from '../archiveLocations.js';
 import type { CliContext } from '../CliContext.js';
+import { addEndpointOptions, addJsonOption } from '../options.js';
 import { formatBytes } from '../progressBar.js';
-import { addEndpointOptions, type EndpointOptions, openStore, runInterruptible } from './archive.js';
+import { runInterruptible } from '../runInterruptible.js';
 
-interface InspectOptions extends EndpointOptions {
+interface InspectOptions extends LocationOptions {
   readonly segments?: boolean;
   readonly json?: boolean;
 }
@@ -16,8 +18,8 @@ export function registerInspectCommand(program: Command, ctx: CliContext): void 
     .command('inspect')
     .description('Show an archive manifest: source, size, parent, block counts, compression and segments.')
     .argument('<archive>', 'a directory or s3://bucket/prefix')
-    .option('--segments', 'list every segment')
-    .option('--json', 'print the manifest as JSON');
+    .option('--segments', 'list every segment');
+  addJsonOption(command, 'print the manifest as JSON');
   addEndpointOptions(command).action(async (archive: string, options: InspectOptions) => {
     const store = await openStore(archive, options, ctx);
     const reader = await runInterruptible((signal) => ArchiveReader.open(store, { signal }));

@@ -1,13 +1,16 @@
 /** `vaultpilot restore <archive> <target>`: restores an archive (and its chain) to a file, device or new snapshot. */
 import type { Command } from 'commander';
 import { restoreArchive } from '../../archive/index.js';
+import { WRITE_CONCURRENCY } from '../../core/archive/archiveSettings.js';
+import { type LocationOptions, openStore, openTarget } from '../archiveLocations.js';
 import type { CliContext } from '../CliContext.js';
+import { addEndpointOptions, addJsonOption, addNumberOption, addThreadsOption } from '../options.js';
 import { formatBytes, ProgressBar } from '../progressBar.js';
-import { addEndpointOptions, type EndpointOptions, openStore, openTarget, runInterruptible } from './archive.js';
+import { runInterruptible } from '../runInterruptible.js';
 
-interface RestoreOptions extends EndpointOptions {
-  readonly concurrency?: string;
-  readonly threads?: string;
+interface RestoreOptions extends LocationOptions {
+  readonly concurrency: number;
+  readonly threads?: number;
   readonly json?: boolean;
 }
 
@@ -20,10 +23,15 @@ export function registerRestoreCommand(program: Command, ctx: CliContext): void 
         'Incremental archives are restored with their parents, base first.',
     )
     .argument('<archive>', 'a directory or s3://bucket/prefix holding manifest.json')
-    .argument('<target>', 'an image file, a block device, or ebs://new')
-    .option('--concurrency <n>', 'blocks written in parallel', '16')
-    .option('--threads <n>', 'decompression threads (default: one per core)')
-    .option('--json', 'print a JSON summary on stdout');
+    .argument('<target>', 'an image file, a block device, or ebs://new');
+  addNumberOption(
+    command,
+    '--concurrency <n>',
+    `blocks written in parallel (${WRITE_CONCURRENCY.min}–${WRITE_CONCURRENCY.max})`,
+    WRITE_CONCURRENCY,
+  );
+  addThreadsOption(command, 'decompression');
+  addJsonOption(command);
   addEndpointOptions(command).action(async (archive: string, target: string, options: RestoreOptions) => {
     const started = Date.now();
     const store = await openStore(archive, options, ctx);
@@ -33,8 +41,8 @@ export function registerRestoreCommand(program: Command, ctx: CliContext): void 
         store,
         openStore: (location) => openStore(location, options, ctx),
         target: (position) => openTarget(target, options, ctx, position > 0),
-        writeConcurrency: Math.max(1, Number(options.concurrency ?? 16) || 16),
-        threads: options.threads ? Math.max(1, Number(options.threads) || 1) : undefined,
+        writeConcurrency: options.concurrency,
+        threads: options.threads,
         signal,
         onProgress: (p) => bar.update(p),
       }),

@@ -9,8 +9,8 @@ import { buildApp, STACK_NAMES } from '../../infra/app.js';
 import { InfraError } from '../../infra/InfraError.js';
 import { checkTemplateSizes, INLINE_TEMPLATE_LIMIT_BYTES, type TemplateSize } from '../../infra/templateSizes.js';
 import { type CliContext, CliError } from '../CliContext.js';
+import { loadConfigForCommand } from '../loadConfig.js';
 import { packageRoot } from '../packageRoot.js';
-import { loadConfigForCommand } from './validate.js';
 
 export interface SynthOptions {
   readonly config: string;

@@ -2,6 +2,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { EbsFaultOptions, ImageSnapshotSpec } from '../../../sandbox/ebs/startEbsStandIn.js';
 import { type CliContext, CliError } from '../CliContext.js';
+import { addNumberOption } from '../options.js';
+
+const PORT = { min: 0, max: 65_535, default: 0 } as const;
+const MILLISECONDS = { min: 0, max: 3_600_000 } as const;
+const PROBABILITY = { integer: false, min: 0, max: 1, default: 0 } as const;
 
 /** Hooks for running the sandbox commands in-process (tests): how to wait until the servers should stop. */
 export interface SandboxCommandOptions {
@@ -32,27 +37,46 @@ export function registerSandboxCommand(program: Command, ctx: CliContext, option
     .command('sandbox')
     .description('Run local stand-ins for AWS APIs (EBS direct APIs, S3) until Ctrl-C.');
 
-  sandbox
+  const ebsCommand = sandbox
     .command('ebs')
     .description('serve image files as EBS snapshots through the EBS direct APIs (the real SDK works against it)')
     .option('--image <id=path>', 'register an image file as a snapshot (repeatable)', collect, [])
     .option('--parent <id=parentId>', 'make a registered snapshot the child of another (repeatable)', collect, [])
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0: any free port)', integer, 0)
-    .option('--latency-ms <ms>', 'delay added to every answer', integer, 0)
-    .option('--rate-limit <n>', 'block requests per second allowed per snapshot (EBS: 1000)', integer)
-    .option('--error-rate <p>', 'chance of a 500/503 answer', probability, 0)
-    .option('--storm-rate <p>', 'chance that a request starts a storm of 20 throttled answers', probability, 0)
-    .option('--slow-rate <p>', 'chance that an answer is held back --slow-ms', probability, 0)
-    .option('--slow-ms <ms>', 'how long a slow answer is held back', integer, 5000)
-    .option('--empty-page-rate <p>', 'chance that a list page comes back empty with a NextToken', probability, 0)
-    .option('--seed <n>', 'seed of the fault dice', integer, 1)
-    .option(
-      '--completion-delay-ms <ms>',
-      'how long a written snapshot stays pending after CompleteSnapshot',
-      integer,
-      0,
-    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1');
+  addNumberOption(ebsCommand, '--port <n>', 'port to listen on (0: any free port)', PORT);
+  addNumberOption(ebsCommand, '--latency-ms <ms>', 'delay added to every answer', { ...MILLISECONDS, default: 0 });
+  addNumberOption(ebsCommand, '--rate-limit <n>', 'block requests per second allowed per snapshot (EBS: 1000)', {
+    min: 1,
+  });
+  addNumberOption(ebsCommand, '--error-rate <p>', 'chance of a 500/503 answer', PROBABILITY);
+  addNumberOption(
+    ebsCommand,
+    '--storm-rate <p>',
+    'chance that a request starts a storm of 20 throttled answers',
+    PROBABILITY,
+  );
+  addNumberOption(ebsCommand, '--slow-rate <p>', 'chance that an answer is held back --slow-ms', PROBABILITY);
+  addNumberOption(ebsCommand, '--slow-ms <ms>', 'how long a slow answer is held back', {
+    ...MILLISECONDS,
+    default: 5000,
+  });
+  addNumberOption(
+    ebsCommand,
+    '--empty-page-rate <p>',
+    'chance that a list page comes back empty with a NextToken',
+    PROBABILITY,
+  );
+  addNumberOption(ebsCommand, '--seed <n>', 'seed of the fault dice', { min: 0, default: 1 });
+  addNumberOption(
+    ebsCommand,
+    '--completion-delay-ms <ms>',
+    'how long a written snapshot stays pending after CompleteSnapshot',
+    {
+      ...MILLISECONDS,
+      default: 0,
+    },
+  );
+  ebsCommand
     .addHelpText(
       'after',
       `
@@ -129,37 +153,37 @@ Example:
       }
     });
 
-  sandbox
+  const s3Command = sandbox
     .command('s3')
     .description('run an S3-compatible server (s3rver) with the given buckets')
     .option('--bucket <name>', 'create this bucket (repeatable)', collect, [])
-    .option('--dir <path>', 'keep objects in this directory (default: a temporary one, removed on exit)')
-    .option('--port <n>', 'port to listen on (0: any free port)', integer, 0)
-    .action(async (opts: { bucket: string[]; dir?: string; port: number }) => {
-      const buckets = opts.bucket.length > 0 ? opts.bucket : ['vaultpilot-archive'];
-      // Loaded on demand: s3rver is a development dependency, and other commands should not pay for it.
-      const { startS3StandIn } = await import('../../../sandbox/s3/startS3StandIn.js').catch((error: unknown) => {
-        throw new CliError('the S3 stand-in needs the development dependency s3rver (npm install)', 1, {
-          cause: error,
-        });
+    .option('--dir <path>', 'keep objects in this directory (default: a temporary one, removed on exit)');
+  addNumberOption(s3Command, '--port <n>', 'port to listen on (0: any free port)', PORT);
+  s3Command.action(async (opts: { bucket: string[]; dir?: string; port: number }) => {
+    const buckets = opts.bucket.length > 0 ? opts.bucket : ['vaultpilot-archive'];
+    // Loaded on demand: s3rver is a development dependency, and other commands should not pay for it.
+    const { startS3StandIn } = await import('../../../sandbox/s3/startS3StandIn.js').catch((error: unknown) => {
+      throw new CliError('the S3 stand-in needs the development dependency s3rver (npm install)', 1, {
+        cause: error,
       });
-      const s3 = await startS3StandIn({
-        buckets,
-        port: opts.port,
-        ...(opts.dir === undefined ? {} : { directory: resolve(ctx.cwd, opts.dir) }),
-      });
-      try {
-        ctx.stdout.write(
-          `S3 stand-in listening on ${s3.endpoint} with bucket(s) ${buckets.join(', ')}\n` +
-            'Use path-style addressing (forcePathStyle: true), region us-east-1, any credentials.\n' +
-            `env: AWS_ENDPOINT_URL_S3=${s3.endpoint}\nPress Ctrl-C to stop.\n`,
-        );
-        await untilStopped();
-        ctx.stdout.write('stopped.\n');
-      } finally {
-        await s3.close();
-      }
     });
+    const s3 = await startS3StandIn({
+      buckets,
+      port: opts.port,
+      ...(opts.dir === undefined ? {} : { directory: resolve(ctx.cwd, opts.dir) }),
+    });
+    try {
+      ctx.stdout.write(
+        `S3 stand-in listening on ${s3.endpoint} with bucket(s) ${buckets.join(', ')}\n` +
+          'Use path-style addressing (forcePathStyle: true), region us-east-1, any credentials.\n' +
+          `env: AWS_ENDPOINT_URL_S3=${s3.endpoint}\nPress Ctrl-C to stop.\n`,
+      );
+      await untilStopped();
+      ctx.stdout.write('stopped.\n');
+    } finally {
+      await s3.close();
+    }
+  });
 }
 
 function untilSignal(): Promise<void> {
@@ -201,16 +225,4 @@ function splitPair(text: string, option: string): [string, string] {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`expected a whole number ≥ 0, got '${value}'`, 2);
-  return n;
-}
-
-function probability(value: string): number {
-  const p = Number(value);
-  if (!(p >= 0 && p <= 1)) throw new CliError(`expected a probability from 0 to 1, got '${value}'`, 2);
-  return p;
 }

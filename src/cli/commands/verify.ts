@@ -1,12 +1,15 @@
 /** `vaultpilot verify <archive>`: re-reads an archive and names every corrupt segment, block or manifest field. */
 import type { Command } from 'commander';
 import { verifyArchive } from '../../archive/index.js';
+import { type LocationOptions, openStore } from '../archiveLocations.js';
 import type { CliContext } from '../CliContext.js';
+import { EXIT } from '../exitCodes.js';
+import { addEndpointOptions, addJsonOption, addThreadsOption } from '../options.js';
 import { formatBytes, ProgressBar } from '../progressBar.js';
-import { addEndpointOptions, type EndpointOptions, EXIT, openStore, runInterruptible } from './archive.js';
+import { runInterruptible } from '../runInterruptible.js';
 
-interface VerifyOptions extends EndpointOptions {
-  readonly threads?: string;
+interface VerifyOptions extends LocationOptions {
+  readonly threads?: number;
   readonly json?: boolean;
 }
 
@@ -17,16 +20,16 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     .description(
       'Check every segment, index and block digest of an archive and its LINEAR checksum (exit 3 if corrupt).',
     )
-    .argument('<archive>', 'a directory or s3://bucket/prefix')
-    .option('--threads <n>', 'decompression threads (default: one per core)')
-    .option('--json', 'print the report as JSON on stdout');
+    .argument('<archive>', 'a directory or s3://bucket/prefix');
+  addThreadsOption(command, 'decompression');
+  addJsonOption(command, 'print the report as JSON on stdout');
   addEndpointOptions(command).action(async (archive: string, options: VerifyOptions) => {
     const store = await openStore(archive, options, ctx);
     const bar = new ProgressBar(ctx.stderr, 'verify', ctx.interactive && !options.json);
     const report = await runInterruptible((signal) =>
       verifyArchive(store, {
         signal,
-        threads: options.threads ? Math.max(1, Number(options.threads) || 1) : undefined,
+        threads: options.threads,
         onProgress: (p) => bar.update(p),
       }),
     ).finally(() => bar.finish());
