@@ -60,12 +60,13 @@ let lastTable = '';
 async function freshRouter(): Promise<SignalRouter> {
   const name = await local.createTable(`bench-${++tables}`);
   lastTable = name;
-  const { claims, jobs, policies, unparsed } = dynamoLedgerStores({ client, tableName: name });
+  const { claims, jobs, policies, unparsed, sources } = dynamoLedgerStores({ client, tableName: name });
   return new SignalRouter({
     claims,
     jobs,
     policies,
     unparsed,
+    sources,
     notifier: new Notifier({
       claims,
       email: new EmailPublisher(instantAws as unknown as SNSClient, 'arn:aws:sns:eu-west-1:444455556666:t'),

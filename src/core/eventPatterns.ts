@@ -5,6 +5,7 @@
  */
 import { ALARM_NAME_PREFIX } from './deployment/contract.js';
 import type { EventPattern } from './eventPatternMatch.js';
+import { SOURCE_HEARTBEAT_PATTERN } from './heartbeat/sourceHeartbeat.js';
 import { BACKUP_TAMPER_CALLS, ORGANIZATIONS_POLICY_CALLS } from './watchedApiCalls.js';
 
 /** The `aws.backup` detail-types the router turns into signals. */
@@ -132,6 +133,13 @@ export const VAULTPILOT_ALARM_EVENTS: RulePattern = {
   },
 };
 
+/** Heartbeats of the forwarding stacks, as they arrive on the central bus (see heartbeat/sourceHeartbeat.ts). */
+export const SOURCE_HEARTBEAT_EVENTS: RulePattern = {
+  name: 'sourceHeartbeats',
+  description: 'Heartbeats of the member and management forwarding rules',
+  pattern: SOURCE_HEARTBEAT_PATTERN,
+};
+
 /** What a member account forwards from its default bus to the central bus (every configured region). */
 export const MEMBER_FORWARDED_RULES: readonly RulePattern[] = [
   BACKUP_EVENTS,
@@ -153,6 +161,7 @@ export const CENTRAL_BUS_RULES: readonly RulePattern[] = [
   ORGANIZATIONS_POLICY_EVENTS,
   ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
   VAULTPILOT_ALARM_EVENTS,
+  SOURCE_HEARTBEAT_EVENTS,
 ];
 
 /** What the central account's own default bus sends to the router (its own backups and alarms). */

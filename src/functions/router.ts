@@ -22,6 +22,7 @@ export function routerFromEnvironment(environment: FunctionEnvironment = new Fun
     jobs: ledger.jobs,
     policies: ledger.policies,
     unparsed: ledger.unparsed,
+    sources: ledger.sources,
     notifier,
     settings: environment.settings,
     logger,

@@ -126,7 +126,8 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     settingsJson,
     projectRoot,
     digestSchedule: config.digest.enabled ? digestSchedule(config.digest) : undefined,
-    rpoCheckSchedule: config.rpo.enabled ? RPO_CHECK_SCHEDULE : undefined,
+    // Always: the same hourly run checks for silent sources, also when RPO checks are off (it then skips them).
+    rpoCheckSchedule: RPO_CHECK_SCHEDULE,
   });
   const management = new ManagementStack(app, STACK_NAMES.management, {
     env: { account: config.organization.managementAccount, region: ORGANIZATIONS_EVENTS_REGION },

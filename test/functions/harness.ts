@@ -147,6 +147,7 @@ export async function routerHarness(
     jobs: ledger.jobs,
     policies: ledger.policies,
     unparsed: ledger.unparsed,
+    sources: ledger.sources,
     notifier,
     settings: options.settings ?? testSettings(),
     logger,

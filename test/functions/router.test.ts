@@ -81,6 +81,46 @@ function largestFailedJob(): Record<string, unknown> {
   return event;
 }
 
+describe('router: source heartbeats', () => {
+  const beat = (minute: number) => ({
+    version: '0',
+    id: `beat-${minute}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '333333333333',
+    time: new Date(Date.parse('2026-12-03T10:00:00Z') + minute * 60_000).toISOString(),
+    region: 'eu-central-1',
+    resources: ['arn:aws:events:eu-central-1:333333333333:rule/vaultpilot-heartbeat'],
+    detail: {},
+  });
+
+  it('records a heartbeat without notifying anyone or calling it unparsed', async () => {
+    const h = await routerHarness(local);
+    const out = await h.router.handleBatch({ Records: [sqsRecord(beat(0), 'm-1'), sqsRecord(beat(15), 'm-2')] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(out.report.outcomes.heartbeat).toBe(2);
+    expect(h.emails()).toEqual([]);
+    expect(h.archived()).toEqual([]);
+    const [source] = await h.ledger.sources.sources();
+    expect(source).toMatchObject({ account: '333333333333', region: 'eu-central-1' });
+    expect(source?.lastHeardMs).toBe(Date.parse('2026-12-03T10:15:00Z'));
+  });
+
+  it('says so once when a source that was reported silent is heard again', async () => {
+    const h = await routerHarness(local);
+    await h.router.handleBatch({ Records: [sqsRecord(beat(0), 'm-1')] });
+    await h.ledger.sources.markSilent({
+      account: '333333333333',
+      region: 'eu-central-1',
+      lastHeardMs: Date.parse('2026-12-03T10:00:00Z'),
+    });
+    await h.router.handleBatch({ Records: [sqsRecord(beat(180), 'm-2')] });
+    await h.router.handleBatch({ Records: [sqsRecord(beat(195), 'm-3')] });
+    expect(h.emails()).toHaveLength(0); // info: not routed to email by the test settings
+    expect(h.logger.lines.filter((l) => l.message === 'a silent source is heard again')).toHaveLength(1);
+  });
+});
+
 describe('router: oversized records', () => {
   it('routes a 256 KB event among healthy ones, its message saying what was shortened', async () => {
     const h = await routerHarness(local);
@@ -228,7 +268,7 @@ describe('router: backup policies', () => {
     expect(out.report.outcomes.notified).toBe(1);
   });
 
-  it('ignores, with a log line, a DeletePolicy of an id never seen and another policy type', async () => {
+  it('reports a DeletePolicy of an id never seen, in case it was a backup policy, and ignores another policy type', async () => {
     const h = await routerHarness(local);
     const out = await h.router.handleBatch({
       Records: [
@@ -236,10 +276,11 @@ describe('router: backup policies', () => {
         sqsRecord(fixture('cloudtrail/organizations-createpolicy-scp'), 'm-2'),
       ],
     });
-    expect(out.report.outcomes.ignored).toBe(2);
-    expect(h.emails()).toEqual([]);
-    expect(h.metrics.some((m) => m.PolicyChanges === 1)).toBe(false);
-    expect(h.logger.lines.filter((l) => l.message.startsWith('policy change ignored'))).toHaveLength(2);
+    expect(out.report.outcomes).toMatchObject({ notified: 1, ignored: 1 });
+    expect(h.emails()).toHaveLength(1);
+    expect(h.emails()[0]?.Message).toMatch(/Policy type: +not known to Vaultpilot/);
+    expect(h.logger.lines.filter((l) => l.message.startsWith('policy change ignored'))).toHaveLength(1);
+    expect(h.logger.lines.some((l) => l.message.startsWith('policy of unknown type deleted'))).toBe(true);
   });
 
   it('lists the day’s policy changes for the digest', async () => {

@@ -331,6 +331,7 @@ describe('CentralStack logical ids', () => {
       .filter(([, r]) => types.has(r.Type))
       .map(([id, r]) => `${id} ${r.Type}`)
       .sort();
-    expect(actual).toEqual(expected);
+    // New resources may be added; none of those deployed before may change its logical id.
+    expect(expected.filter((line) => !actual.includes(line))).toEqual([]);
   });
 });

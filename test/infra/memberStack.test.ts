@@ -46,8 +46,11 @@ describe('MemberStack', () => {
   });
 
   it('forwards backup events, tamper calls and Vaultpilot alarm changes to the central bus', () => {
-    const rules = Object.values(member.findResources('AWS::Events::Rule'));
-    expect(rules.map((r) => r.Properties.EventPattern)).toEqual(MEMBER_FORWARDED_RULES.map((r) => r.pattern));
+    const rules = Object.values(member.findResources('AWS::Events::Rule')).filter((r) =>
+      JSON.stringify(r.Properties.Targets).includes(CENTRAL_BUS_ARN),
+    );
+    const forwarding = rules.filter((r) => r.Properties.EventPattern);
+    expect(forwarding.map((r) => r.Properties.EventPattern)).toEqual(MEMBER_FORWARDED_RULES.map((r) => r.pattern));
     const role = Object.keys(member.findResources('AWS::IAM::Role'))[0];
     for (const rule of rules) {
       expect(rule.Properties.EventBusName).toBeUndefined();
@@ -65,6 +68,17 @@ describe('MemberStack', () => {
         Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: CENTRAL_BUS_ARN }],
       },
     });
+  });
+
+  it('sends a heartbeat every 15 minutes over the forwarding path itself (same bus, role, dead letters)', () => {
+    const rules = Object.values(member.findResources('AWS::Events::Rule'));
+    const heartbeat = rules.find((r) => r.Properties.Name === 'vaultpilot-heartbeat');
+    expect(heartbeat?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    const forward = rules.find((r) => JSON.stringify(r.Properties.EventPattern ?? '').includes('aws.backup'));
+    const targetOf = (r: typeof heartbeat) => ((r?.Properties.Targets ?? []) as Record<string, unknown>[])[0];
+    expect(targetOf(heartbeat)?.Arn).toBe(CENTRAL_BUS_ARN);
+    expect(targetOf(heartbeat)?.RoleArn).toEqual(targetOf(forward)?.RoleArn);
+    expect(targetOf(heartbeat)?.DeadLetterConfig).toEqual(targetOf(forward)?.DeadLetterConfig);
   });
 
   it('creates the EffectivePolicyValidation rule only where Organizations delivers it: us-east-1', () => {
@@ -301,7 +315,7 @@ describe('ManagementStack', () => {
   });
 
   it('forwards policy changes by API name, without a policy-type filter that would miss DeletePolicy', () => {
-    const rules = Object.values(management.findResources('AWS::Events::Rule'));
+    const rules = Object.values(management.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
     expect(rules.map((r) => r.Properties.EventPattern)).toEqual(MANAGEMENT_FORWARDED_RULES.map((r) => r.pattern));
     const pattern = JSON.stringify(rules[0]?.Properties.EventPattern);
     expect(pattern).toContain('"DeletePolicy"');

@@ -180,9 +180,10 @@ describe('DigestStack', () => {
     for (const statement of invoke) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
   });
 
-  it('creates no digest or RPO check when the configuration turns them off', () => {
+  it('creates no digest when the configuration turns it off, but keeps the hourly check for silent sources', () => {
     const template = minimal.template(minimal.digest);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(0);
-    expect(schedules(template)).toHaveLength(0);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(1);
+    expect(schedules(template)).toHaveLength(1);
+    expect(JSON.stringify(schedules(template)[0]?.Properties.Description)).toContain('RPO');
   });
 });

@@ -141,6 +141,7 @@ describe('security of the synthesized templates', () => {
       [
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:vaultpilot-vault-no-completed-backup-*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:*:vaultpilot-vault-notifications]',
         'AwsSolutions::AwsSolutions-L1',
         'AwsSolutions::AwsSolutions-SQS3',

@@ -4,6 +4,7 @@ import { DynamoJobHistory } from './DynamoJobHistory.js';
 import { DynamoPolicyVersions } from './DynamoPolicyVersions.js';
 import { DynamoRunLeases } from './DynamoRunLeases.js';
 import { DynamoSignalClaims, type SignalClaimsOptions } from './DynamoSignalClaims.js';
+import { DynamoSourceHeartbeats } from './DynamoSourceHeartbeats.js';
 import { DynamoUnparsedInputs } from './DynamoUnparsedInputs.js';
 
 /** The ledger's stores, sharing one table, client, retention and clock. */
@@ -14,5 +15,6 @@ export function dynamoLedgerStores(options: SignalClaimsOptions): LedgerStores {
     policies: new DynamoPolicyVersions(options),
     unparsed: new DynamoUnparsedInputs(options),
     leases: new DynamoRunLeases(options),
+    sources: new DynamoSourceHeartbeats(options),
   };
 }

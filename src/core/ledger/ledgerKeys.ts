@@ -14,6 +14,7 @@
  * | last good recovery point| `LASTGOOD`             | `RES#<resource arn>`               |
  * | policy: latest known    | `POLICY#<policy id>`   | `LATEST`                           |
  * | policy: content version | `POLICY#<policy id>`   | `V#<time>#<signal id>`             |
+ * | source: last heartbeat  | `SOURCES`              | `SRC#<account>#<region>`           |
  * | run lease               | `LEASE#<name>`         | `LEASE`                            |
  *
  * DynamoDB limits a partition key to 2,048 bytes and a sort key to 1,024; ids and ARNs come from events
@@ -120,6 +121,14 @@ export function policyVersionKey(policyId: string, timeIso: string, signalId: st
 /** The lease that keeps runs of one scheduled job (`digest:<yyyy-mm-dd>`, `rpo-check`) from overlapping. */
 export function runLeaseKey(name: string): LedgerKey {
   return { pk: `LEASE#${keyPart(name)}`, sk: 'LEASE' };
+}
+
+/** The partition that holds one item per forwarding source (account × Region), read whole by the source check. */
+export const SOURCES_PARTITION = 'SOURCES';
+
+/** When one account × Region was last heard from (its heartbeat), and since when it was reported silent. */
+export function sourceKey(account: string, region: string): LedgerKey {
+  return { pk: SOURCES_PARTITION, sk: `SRC#${keyPart(account)}#${keyPart(region)}` };
 }
 
 /** The resource ARN carried in a `RES#…` sort key (items written before `resourceArn` was stored). */

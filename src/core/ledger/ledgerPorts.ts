@@ -5,6 +5,7 @@
  */
 import type { DigestJob, DigestPolicyChange } from '../digest/buildDigest.js';
 import type { LastGoodObservation } from '../digest/findRpoBreaches.js';
+import type { SourceHeartbeat, SourceRecord } from '../heartbeat/sourceHeartbeat.js';
 import type { Signal } from '../signal.js';
 
 /** The answer to a claim: send it, resume it (some channels already went out), or drop it as a duplicate. */
@@ -110,6 +111,25 @@ export interface RunLeases {
   release(name: string, holder: string): Promise<boolean>;
 }
 
+/** A forwarding source as the ledger holds it: its last heartbeat, and since when it was reported silent. */
+export interface KnownSource extends SourceRecord {
+  /** The last heartbeat before the silence that was reported; absent while the source is heard. */
+  readonly silentSinceMs?: number;
+}
+
+/** When each account × Region was last heard from (see core/heartbeat/sourceHeartbeat.ts). */
+export interface SourceHeartbeats {
+  /**
+   * Records a heartbeat (an older one than the ledger holds changes nothing). Returns the source as it was
+   * before: its `silentSinceMs` says the source had been reported silent and is now heard again.
+   */
+  recordHeartbeat(beat: SourceHeartbeat): Promise<KnownSource | undefined>;
+  /** Every source ever heard from. */
+  sources(): Promise<KnownSource[]>;
+  /** Records that the silence after `lastHeardMs` was reported; false if a heartbeat came meanwhile. */
+  markSilent(source: SourceRecord): Promise<boolean>;
+}
+
 /** Every store of the ledger, for the code that builds the functions. */
 export interface LedgerStores {
   readonly claims: SignalClaims;
@@ -117,4 +137,5 @@ export interface LedgerStores {
   readonly policies: PolicyVersions;
   readonly unparsed: UnparsedInputs;
   readonly leases: RunLeases;
+  readonly sources: SourceHeartbeats;
 }

@@ -10,8 +10,19 @@
 import type { EmailPublisher } from '../../aws/notify/EmailPublisher.js';
 import type { RuntimeSettings } from '../../core/config/runtimeSettings.js';
 import { selectChannels } from '../../core/config/selectChannels.js';
+import {
+  type SourceHeartbeat,
+  sourceHeardAgainSignal,
+  sourceHeartbeatOf,
+} from '../../core/heartbeat/sourceHeartbeat.js';
 import { isOtherPolicyType } from '../../core/ledger/ledgerFacts.js';
-import type { JobHistory, PolicyVersions, SignalClaims, UnparsedInputs } from '../../core/ledger/ledgerPorts.js';
+import type {
+  JobHistory,
+  PolicyVersions,
+  SignalClaims,
+  SourceHeartbeats,
+  UnparsedInputs,
+} from '../../core/ledger/ledgerPorts.js';
 import { emfRecord } from '../../core/metrics/emfRecords.js';
 import { normalizeInput } from '../../core/normalize/normalizeInput.js';
 import { renderSignal } from '../../core/render/renderSignal.js';
@@ -22,13 +33,17 @@ import { processSqsBatch } from '../sqsBatch.js';
 import { recordInput } from './recordInput.js';
 
 /** What happened to one signal. */
-export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored';
+export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored' | 'heartbeat';
 
 export interface SignalRouterDeps {
   readonly claims: SignalClaims;
   readonly jobs: Pick<JobHistory, 'recordJob' | 'recordGoodRecoveryPoint'>;
-  readonly policies: Pick<PolicyVersions, 'isBackupPolicy' | 'previousPolicyContent' | 'recordPolicyChange'>;
+  readonly policies: Pick<
+    PolicyVersions,
+    'isBackupPolicy' | 'knownPolicy' | 'previousPolicyContent' | 'recordPolicyChange'
+  >;
   readonly unparsed: Pick<UnparsedInputs, 'keepUnparsed'>;
+  readonly sources: Pick<SourceHeartbeats, 'recordHeartbeat'>;
   readonly notifier: Notifier;
   readonly settings: RuntimeSettings;
   readonly logger: FunctionLogger;
@@ -61,7 +76,14 @@ export class SignalRouter {
 
   /** Handles a batch; failed records are returned for SQS to redeliver, the rest are done. */
   async handleBatch(event: SqsEvent): Promise<SqsBatchResponse & { report: BatchReport }> {
-    const outcomes: Record<RouteOutcome, number> = { notified: 0, duplicate: 0, stale: 0, suppressed: 0, ignored: 0 };
+    const outcomes: Record<RouteOutcome, number> = {
+      notified: 0,
+      duplicate: 0,
+      stale: 0,
+      suppressed: 0,
+      ignored: 0,
+      heartbeat: 0,
+    };
     let signals = 0;
     // Every record at once: signals about one policy still take their turn (inOrder).
     const { batchItemFailures: failures, results } = await processSqsBatch(
@@ -82,7 +104,10 @@ export class SignalRouter {
   /** Routes every signal of one record; throws if any signal could not be handled. */
   async handleRecord(record: SqsRecord): Promise<RouteOutcome[]> {
     // The body alone: the envelope carries receipt handles that change per delivery, and unparsed ids hash the input.
-    const signals = normalizeInput(recordInput(record.body));
+    const input = recordInput(record.body);
+    const beat = sourceHeartbeatOf(input);
+    if (beat) return this.recordHeartbeat(beat, record.messageId);
+    const signals = normalizeInput(input);
     const results: RouteOutcome[] = [];
     for (const signal of signals) {
       results.push(await this.inOrder(orderingKey(signal), () => this.routeSignal(signal, record.messageId)));
@@ -90,8 +115,23 @@ export class SignalRouter {
     return results;
   }
 
+  /**
+   * Records when a forwarding source was heard from. No notification, unless the source had been reported
+   * silent: then the notice that it is heard again goes out like any other signal.
+   */
+  private async recordHeartbeat(beat: SourceHeartbeat, claimant: string): Promise<RouteOutcome[]> {
+    const before = await this.deps.sources.recordHeartbeat(beat);
+    if (before?.silentSinceMs === undefined) return ['heartbeat'];
+    this.deps.logger.info('a silent source is heard again', { account: beat.account, region: beat.region });
+    return [
+      'heartbeat',
+      await this.routeSignal(sourceHeardAgainSignal(before, before.silentSinceMs, beat.atMs), claimant),
+    ];
+  }
+
   /** Routes one signal on behalf of `claimant` (the SQS message id). */
-  async routeSignal(signal: Signal, claimant: string): Promise<RouteOutcome> {
+  async routeSignal(routed: Signal, claimant: string): Promise<RouteOutcome> {
+    let signal = routed;
     const { claims, jobs, policies, unparsed, logger } = this.deps;
     const claim = await claims.claim(signal.id, claimant);
     if (claim.status === 'duplicate') {
@@ -106,17 +146,25 @@ export class SignalRouter {
       await unparsed.keepUnparsed(signal, claim.firstSeenAtMs);
       logger.warn('input not understood: kept and alerted', { ...log, reason: signal.reason, source: signal.source });
     } else if (signal.kind === 'policy-change') {
-      if (isOtherPolicyType(signal) || !(await policies.isBackupPolicy(signal))) {
+      const verdict = await this.backupPolicyVerdict(signal);
+      if (verdict === 'other') {
         logger.info('policy change ignored: not a backup policy', {
           ...log,
           policyId: signal.policy?.id,
-          policyType: signal.policy?.type ?? 'unknown (no type sent and the id was never seen as a backup policy)',
+          policyType: signal.policy?.type ?? (await policies.knownPolicy(signal.policy?.id ?? ''))?.type,
         });
         await claims.markDone(signal.id, 'ignored');
         return 'ignored';
       }
-      previousPolicyContent = await policies.previousPolicyContent(signal);
-      await policies.recordPolicyChange(signal);
+      if (verdict === 'in-doubt') {
+        // A deletion or detachment of a policy whose type nobody told Vaultpilot: reported, in case it was a
+        // backup policy (no deletion of a backup policy may go unreported).
+        logger.warn('policy of unknown type deleted or detached: reported in case it is a backup policy', log);
+        signal = inDoubt(signal);
+      } else {
+        previousPolicyContent = await policies.previousPolicyContent(signal);
+        await policies.recordPolicyChange(signal);
+      }
     } else {
       stale = (await jobs.recordJob(signal)).stale;
       if (!stale) await jobs.recordGoodRecoveryPoint(signal);
@@ -151,6 +199,21 @@ export class SignalRouter {
     return 'notified';
   }
 
+  /**
+   * Whether a policy signal is about a backup policy: by the type it carries, else by what the ledger knows
+   * of the id (from earlier events and the organization's policy inventory). A deletion or detachment of an id
+   * the ledger never saw is `in-doubt`; anything else not known as a backup policy is `other`.
+   */
+  private async backupPolicyVerdict(signal: Signal): Promise<'backup' | 'other' | 'in-doubt'> {
+    if (isOtherPolicyType(signal)) return 'other';
+    if (await this.deps.policies.isBackupPolicy(signal)) return 'backup';
+    const id = signal.policy?.id;
+    const known = id ? await this.deps.policies.knownPolicy(id) : undefined;
+    if (known?.type) return 'other';
+    const operation = signal.policy?.operation ?? signal.eventType;
+    return IN_DOUBT_OPERATIONS.has(operation) ? 'in-doubt' : 'other';
+  }
+
   private async inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
     if (key === undefined) return work();
     const previous = this.chains.get(key) ?? Promise.resolve();
@@ -166,6 +229,22 @@ export class SignalRouter {
 }
 
 const UNPARSED_ARCHIVE_KEY = 'archive:unparsed';
+
+/** Calls that remove protection even when their policy's type is unknown: reported rather than ignored. */
+const IN_DOUBT_OPERATIONS: ReadonlySet<string> = new Set(['DeletePolicy', 'DetachPolicy']);
+
+/** The signal of a policy call whose type is unknown, saying so in its details. */
+function inDoubt(signal: Signal): Signal {
+  return {
+    ...signal,
+    details: {
+      ...signal.details,
+      'Policy type':
+        'not known to Vaultpilot: the call carries no type and this policy id was never seen, neither in an ' +
+        'earlier event nor in the policy inventory; reported in case it was a backup policy',
+    },
+  };
+}
 
 /** Signals that must be handled in arrival order share a key: those about one policy. */
 function orderingKey(signal: Signal): string | undefined {

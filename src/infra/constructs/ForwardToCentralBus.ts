@@ -2,10 +2,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
 import type { RulePattern } from '../../core/eventPatterns.js';
+import { HEARTBEAT_INTERVAL_MINUTES, HEARTBEAT_RULE_NAME } from '../../core/heartbeat/sourceHeartbeat.js';
 import { patternRule } from './patternRule.js';
 
 export interface ForwardToCentralBusProps {
@@ -20,7 +22,8 @@ export interface ForwardToCentralBusProps {
 
 /**
  * Default-bus rules that forward matching events to the central bus, with a dead-letter queue for events
- * the central bus refused or could not be reached for (kept 14 days) and an alarm when any land there.
+ * the central bus refused or could not be reached for (kept 14 days) and an alarm when any land there,
+ * and the scheduled heartbeat rule whose events take the same path.
  */
 export class ForwardToCentralBus extends Construct {
   readonly undelivered: sqs.Queue;
@@ -37,10 +40,24 @@ export class ForwardToCentralBus extends Construct {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
     });
-    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: this.undelivered });
+    // One role for every forwarding rule and the heartbeat: a role that is deleted or loses its permission
+    // then silences the heartbeat too, which the central account notices.
+    const role = new iam.Role(this, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'Vaultpilot: forwards matching events and the heartbeat to the central bus',
+    });
+    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: this.undelivered, role });
     for (const rule of props.rules) {
       patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] });
     }
+    // The heartbeat travels the forwarding path itself (same target bus, role and dead-letter queue), so a
+    // broken path shows at the central account as a silent source, not as an account where nothing happens.
+    new events.Rule(this, 'Heartbeat', {
+      ruleName: HEARTBEAT_RULE_NAME,
+      description: `Vaultpilot: a heartbeat to the central bus every ${HEARTBEAT_INTERVAL_MINUTES} minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(HEARTBEAT_INTERVAL_MINUTES)),
+      targets: [toCentral],
+    });
     new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
       alarmName: `${ALARM_NAME_PREFIX}${props.undeliveredAlarmName}`,
       alarmDescription: props.undeliveredAlarmDescription,
