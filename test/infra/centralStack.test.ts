@@ -104,9 +104,16 @@ describe('CentralStack', () => {
     const statements = policy?.Properties.PolicyDocument.Statement as Record<string, unknown>[];
     const fromEvents = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
     expect(fromEvents).toHaveLength(1);
+    // aws:SourceArn, the condition EventBridge documents for SQS targets: rules of this account and Region.
     expect(fromEvents[0]).toMatchObject({
       Action: 'sqs:SendMessage',
-      Condition: { StringEquals: { 'aws:SourceAccount': '222222222222' } },
+      Condition: {
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:222222222222:rule/*']],
+          },
+        },
+      },
     });
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -304,17 +311,44 @@ describe('CentralStack', () => {
     ]);
   });
 
-  it('admits members\u2019 vault-notification topics to the router queue only from the organization', () => {
+  it('admits members\u2019 vault-notification topics to the router queue by the documented aws:SourceArn', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'sns.amazonaws.com' },
-            Condition: Match.objectLike({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }),
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:vaultpilot-vault-notifications']],
+                },
+              },
+            },
           }),
         ]),
       },
     });
+  });
+
+  it('uses on every delivery path into the queues and the key only the condition keys AWS documents for it', () => {
+    const documented = new Set(['aws:SourceArn', 'aws:SourceAccount', 'kms:EncryptionContext:aws:logs:arn']);
+    const used: string[] = [];
+    for (const r of Object.values(resources)) {
+      const document =
+        r.Type === 'AWS::KMS::Key'
+          ? r.Properties.KeyPolicy
+          : r.Type === 'AWS::SQS::QueuePolicy' || r.Type === 'AWS::SNS::TopicPolicy'
+            ? r.Properties.PolicyDocument
+            : undefined;
+      for (const statement of (document as { Statement?: Record<string, unknown>[] })?.Statement ?? []) {
+        if (!JSON.stringify(statement.Principal ?? '').includes('Service')) continue;
+        for (const operator of Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+          used.push(...Object.keys(operator));
+        }
+      }
+    }
+    expect(used.length).toBeGreaterThan(5);
+    expect(used.filter((key) => !documented.has(key))).toEqual([]);
   });
 });
 

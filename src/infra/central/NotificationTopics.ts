@@ -74,7 +74,7 @@ export class NotificationTopics {
    * letting sns.amazonaws.com use the key with no condition at all (its flag that names the topic instead
    * makes a dependency cycle here: the topic is encrypted with that key). So the subscription is made by
    * hand, at the construct path SqsSubscription used (its logical id stays), with the queue admitting only
-   * this topic and the key admitting SNS only for topics of this account and Region.
+   * this topic and the key admitting SNS only on behalf of this account.
    */
   private subscribeUnparsedQueue(stack: Stack, key: kms.IKey): void {
     const sns_ = new iam.ServicePrincipal('sns.amazonaws.com');
@@ -92,10 +92,8 @@ export class NotificationTopics {
         principals: [sns_],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*` },
-        },
+        // The condition the SQS least-privilege guide gives for SNS deliveries into an encrypted queue.
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
     new sns.Subscription(this.unparsedQueue, Names.nodeUniqueId(this.unparsedTopic.node), {

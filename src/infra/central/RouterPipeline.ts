@@ -78,10 +78,9 @@ export class RouterPipeline {
         principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
         actions: ['sqs:SendMessage'],
         resources: [this.queue.queueArn],
-        conditions: {
-          StringEquals: { 'aws:SourceOrgID': props.organizationId },
-          ArnLike: { 'aws:SourceArn': topics },
-        },
+        // aws:SourceArn is what AWS documents for SNS deliveries to a queue (SNS does not document
+        // aws:SourceOrgID there); the topic name is Vaultpilot's, and only the organization's roles may subscribe.
+        conditions: { ArnLike: { 'aws:SourceArn': topics } },
       }),
     );
     // Subscribing as the queue owner needs no confirmation; members assume this role to do so.
@@ -111,10 +110,9 @@ export class RouterPipeline {
         principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceOrgID': props.organizationId },
-          ArnLike: { 'aws:SourceArn': topics },
-        },
+        // Members' topics are in every account of the organization, so the aws:SourceAccount condition AWS shows
+        // for this path cannot be listed; aws:SourceArn (the topic) is used instead — see docs/architecture.md.
+        conditions: { ArnLike: { 'aws:SourceArn': topics } },
       }),
     );
     return role;

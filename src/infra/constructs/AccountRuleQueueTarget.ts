@@ -18,8 +18,8 @@ export interface AccountRuleQueueTargetProps {
 /**
  * An SQS queue as the target of this account's EventBridge rules. CDK's own SqsQueue target drops the
  * `aws:SourceArn` condition for KMS-encrypted queues (to avoid a dependency cycle), which would let any
- * account's rules write to the queue; this target admits EventBridge only on behalf of rules in this
- * account and Region, for the queue, its dead-letter queue and their key.
+ * account's rules write to the queue; this target admits EventBridge to the queue and its dead-letter queue
+ * only on behalf of rules in this account and Region, and lets EventBridge use their key as AWS documents.
  */
 export class AccountRuleQueueTarget implements events.IRuleTarget {
   private admitted = false;
@@ -34,11 +34,12 @@ export class AccountRuleQueueTarget implements events.IRuleTarget {
     const stack = Stack.of(rule);
     if (!this.admitted) {
       this.admitted = true;
-      const conditions = {
-        StringEquals: { 'aws:SourceAccount': stack.account },
+      const events = new iam.ServicePrincipal('events.amazonaws.com');
+      // The condition EventBridge documents for an SQS target: aws:SourceArn, the rule (here any rule of this
+      // account and Region, the central bus's rules included: their ARNs are rule/<bus>/<name>).
+      const fromRulesOfThisAccount = {
         ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/*` },
       };
-      const events = new iam.ServicePrincipal('events.amazonaws.com');
       for (const queue of [this.queue, this.props.deadLetterQueue]) {
         queue.addToResourcePolicy(
           new iam.PolicyStatement({
@@ -46,17 +47,19 @@ export class AccountRuleQueueTarget implements events.IRuleTarget {
             principals: [events],
             actions: ['sqs:SendMessage'],
             resources: [queue.queueArn],
-            conditions,
+            conditions: fromRulesOfThisAccount,
           }),
         );
       }
+      // EventBridge documents the key statement for an encrypted SQS target without conditions, and AWS says
+      // aws:SourceArn / aws:SourceAccount are not passed to KMS for EventBridge's deliveries to encrypted SNS
+      // topics; a condition here could drop every event. The queue policies above decide who may send.
       this.props.key.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: 'AllowRulesOfThisAccountToEncrypt',
+          sid: 'AllowEventBridgeToEncryptForQueues',
           principals: [events],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
-          conditions,
         }),
       );
     }

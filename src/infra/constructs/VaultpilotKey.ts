@@ -44,15 +44,21 @@ export class VaultpilotKey extends Construct {
     }
   }
 
-  /** Lets an AWS service principal use the key for messages it sends from this account (SNS, SQS). */
-  allowServiceFromAccount(service: string, sourceAccount: string, sid: string): void {
+  /**
+   * Lets an AWS service principal use the key for what it sends on behalf of this account, optionally only
+   * for source resources matching `sourceArnLike` (the conditions AWS recommends for encrypted SNS topics).
+   */
+  allowServiceFromAccount(service: string, sourceAccount: string, sid: string, sourceArnLike?: string): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
         principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': sourceAccount } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': sourceAccount },
+          ...(sourceArnLike ? { ArnLike: { 'aws:SourceArn': sourceArnLike } } : {}),
+        },
       }),
     );
   }

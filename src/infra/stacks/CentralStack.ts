@@ -7,7 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
+import { ALARM_NAME_PREFIX, ENV, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
 import { CentralBus } from '../central/CentralBus.js';
 import { DeliveryPipeline } from '../central/DeliveryPipeline.js';
 import { LedgerTable } from '../central/LedgerTable.js';
@@ -80,7 +80,12 @@ export class CentralStack extends Stack {
       description: 'Vaultpilot central data: queues, topics, ledger, logs',
     });
     this.key = keyHolder.key;
-    keyHolder.allowServiceFromAccount('cloudwatch.amazonaws.com', this.account, 'AllowAlarmsToPublishEncrypted');
+    keyHolder.allowServiceFromAccount(
+      'cloudwatch.amazonaws.com',
+      this.account,
+      'AllowAlarmsToPublishEncrypted',
+      `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${ALARM_NAME_PREFIX}*`,
+    );
 
     this.bus = new CentralBus(this, { organizationId: props.organizationId, eventBusName: props.eventBusName }).bus;
     const intake = new RouterPipeline(this, {
