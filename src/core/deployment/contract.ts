@@ -12,6 +12,8 @@ export const HANDLER_ENTRIES = {
   delivery: 'src/functions/delivery.ts',
   digest: 'src/functions/digest.ts',
   rpoCheck: 'src/functions/rpoCheck.ts',
+  /** Management account, us-east-1: lists the organization's policies and sends them to the central bus. */
+  policyInventory: 'src/functions/policyInventory.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
@@ -29,6 +31,15 @@ export const ENV = {
   settings: 'VAULTPILOT_SETTINGS',
   /** CloudWatch metric namespace for EMF output. */
   metricNamespace: 'VAULTPILOT_METRIC_NAMESPACE',
+} as const;
+
+/**
+ * Environment variables of the policy-inventory function (management account). Kept apart from ENV, which
+ * lists what every central function receives.
+ */
+export const INVENTORY_ENV = {
+  /** ARN of the central custom bus (in the central account), where the policy inventory is put. */
+  centralBusArn: 'VAULTPILOT_CENTRAL_BUS_ARN',
 } as const;
 
 /** Container entry files (AWS Batch / Fargate), relative to the package root; compiled under `dist/`. */
