@@ -146,7 +146,7 @@ describe('vaultpilot simulate', () => {
     });
     const { stdout } = await runCli(['simulate', '-f', 'json', file('policies.json', JSON.stringify([older, update]))]);
     const [, second] = jsonLines(stdout);
-    expect(String(second?.text)).toMatch(/- plans\.Legacy/);
+    expect(String(second?.text)).toMatch(/- plan Legacy/);
   });
 
   it('documents its inputs, formats and exit codes in --help', async () => {
