@@ -43,7 +43,26 @@ export const NAG_ACKNOWLEDGEMENTS: Readonly<Record<keyof AcknowledgedStacks, rea
   central: [NODE22_RUNTIME, ...KMS_GRANT_ACTIONS],
   monitoring: [],
   digest: [NODE22_RUNTIME, ...KMS_GRANT_ACTIONS],
-  management: [],
+  management: [
+    {
+      ...NODE22_RUNTIME,
+      reason:
+        'The policy-inventory function runs on nodejs22.x like every Vaultpilot function: the same code is tested on ' +
+        'the Node.js 20/22 development and CI machines; moving to nodejs24.x is a deliberate upgrade of all of them.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'organizations:ListPolicies (the only action on "*") supports no resource-level permissions: the Service ' +
+        'Authorization Reference lists no resource type for it. It is read-only and returns policy names, ids and types.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:policy/o-*/backup_policy/p-*]',
+      reason:
+        'organizations:DescribePolicy is limited to the backup policies of this management account; the organization ' +
+        'and policy ids are not known at synthesis, and every backup policy must be read for the inventory.',
+    },
+  ],
   member: [
     {
       ...NODE22_RUNTIME,
