@@ -42,6 +42,7 @@ members:
   regions: # every Region where AWS Backup runs
     - eu-west-1
     - eu-central-1
+    - us-east-1 # keep it: AWS Organizations reports invalid effective backup policies in us-east-1 only
 
 # Vaults to watch. Leave the list empty to watch every vault in every member account and Region.
 watchedVaults: []
