@@ -148,10 +148,11 @@ export const MEMBER_FORWARDED_RULES: readonly RulePattern[] = [
   VAULTPILOT_ALARM_EVENTS,
 ];
 
-/** What the management account forwards from us-east-1. */
+/** What the management account forwards from us-east-1 (its own Vaultpilot alarms too: the inventory's). */
 export const MANAGEMENT_FORWARDED_RULES: readonly RulePattern[] = [
   ORGANIZATIONS_POLICY_EVENTS,
   ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
+  VAULTPILOT_ALARM_EVENTS,
 ];
 
 /** What the central bus sends to the router: everything members and the management account forward. */

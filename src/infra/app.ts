@@ -96,6 +96,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     env: centralEnv,
     description: 'Vaultpilot central: org bus, router, ledger, notifications',
     organizationId: config.organization.id,
+    managementAccount: config.organization.managementAccount,
     eventBusName: config.central.eventBusName,
     routerQueueName: ROUTER_QUEUE_NAME,
     emailChannels: channels.flatMap((c) => (c.type === 'email' ? [{ channel: c.name, addresses: c.addresses }] : [])),
@@ -133,6 +134,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     env: { account: config.organization.managementAccount, region: ORGANIZATIONS_EVENTS_REGION },
     description: 'Vaultpilot management: forwards Organizations policy changes to the central bus',
     centralBusArn,
+    projectRoot,
   });
 
   const memberProps: MemberStackProps = {

@@ -81,6 +81,116 @@ function largestFailedJob(): Record<string, unknown> {
   return event;
 }
 
+describe('router: the policy inventory', () => {
+  const inventory = (account: string, policies: unknown[]) => ({
+    version: '0',
+    id: `inventory-${account}`,
+    'detail-type': 'Vaultpilot Policy Inventory',
+    source: 'vaultpilot.inventory',
+    account,
+    time: '2026-12-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      version: 1,
+      takenAt: '2026-12-01T00:00:00.000Z',
+      part: 1,
+      parts: 1,
+      complete: true,
+      skippedTypes: [],
+      policies,
+    },
+  });
+  const deletePolicy = () => fixture('cloudtrail/organizations-deletepolicy');
+  const deletedId = () =>
+    String(((deletePolicy().detail as Record<string, unknown>).requestParameters as Record<string, unknown>).policyId);
+
+  it('recognises a DeletePolicy of a backup policy created before Vaultpilot, from the inventory', async () => {
+    const h = await routerHarness(local, { settings: testSettings({ managementAccount: '999988887777' }) });
+    const id = deletedId();
+    const content = JSON.stringify({ plans: { Old: { regions: { '@@assign': ['eu-west-1'] } } } });
+    const out = await h.router.handleBatch({
+      Records: [
+        sqsRecord(
+          inventory('999988887777', [
+            {
+              id,
+              name: 'legacy',
+              type: 'BACKUP_POLICY',
+              arn: `arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/backup_policy/${id}`,
+              awsManaged: false,
+              content,
+            },
+          ]),
+          'm-1',
+        ),
+      ],
+    });
+    expect(out.report.outcomes.inventory).toBe(1);
+    expect(await h.ledger.policies.knownPolicy(id)).toMatchObject({ type: 'BACKUP_POLICY', name: 'legacy' });
+    await h.router.handleBatch({ Records: [sqsRecord(deletePolicy(), 'm-2')] });
+    expect(h.emails()).toHaveLength(1);
+    expect(h.emails()[0]?.Message).not.toContain('not known to Vaultpilot');
+  });
+
+  it('diffs the first UpdatePolicy it sees against the document the inventory recorded', async () => {
+    const h = await routerHarness(local, { settings: testSettings({ managementAccount: '999988887777' }) });
+    const update = fixture('cloudtrail/organizations-updatepolicy');
+    const request = (update.detail as Record<string, unknown>).requestParameters as Record<string, string>;
+    const before = JSON.parse(String(request.content));
+    before.plans.CriticalDaily.regions['@@assign'] = ['eu-west-1'];
+    const policy = {
+      id: request.policyId,
+      name: 'critical-daily',
+      type: 'BACKUP_POLICY',
+      arn: `arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/backup_policy/${request.policyId}`,
+      awsManaged: false,
+      content: JSON.stringify(before),
+    };
+    const early = { ...inventory('999988887777', [policy]) };
+    early.detail = { ...early.detail, takenAt: '2026-11-01T00:00:00.000Z' };
+    await h.router.handleBatch({ Records: [sqsRecord(early, 'm-1')] });
+    await h.router.handleBatch({ Records: [sqsRecord(update, 'm-2')] });
+    const message = h.emails().at(-1)?.Message ?? '';
+    expect(message).not.toContain('no earlier version known');
+    expect(message).toContain('eu-central-1');
+  });
+
+  it('ignores a DeletePolicy of a policy the inventory lists as another type', async () => {
+    const h = await routerHarness(local, { settings: testSettings({ managementAccount: '999988887777' }) });
+    const id = deletedId();
+    await h.router.handleBatch({
+      Records: [
+        sqsRecord(
+          inventory('999988887777', [
+            {
+              id,
+              name: 'deny-all',
+              type: 'SERVICE_CONTROL_POLICY',
+              arn: `arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/${id}`,
+              awsManaged: false,
+            },
+          ]),
+          'm-1',
+        ),
+      ],
+    });
+    const out = await h.router.handleBatch({ Records: [sqsRecord(deletePolicy(), 'm-2')] });
+    expect(out.report.outcomes.ignored).toBe(1);
+    expect(h.emails()).toEqual([]);
+  });
+
+  it('refuses an inventory put by another account of the organization, as unparsed', async () => {
+    const h = await routerHarness(local, { settings: testSettings({ managementAccount: '999988887777' }) });
+    const out = await h.router.handleBatch({
+      Records: [sqsRecord(inventory('123456789012', []), 'm-1')],
+    });
+    expect(out.report.outcomes.inventory).toBe(0);
+    expect(h.archived()).toHaveLength(1);
+    expect(h.logger.lines.some((l) => String(l.fields.reason).includes('not by the management account'))).toBe(true);
+  });
+});
+
 describe('router: source heartbeats', () => {
   const beat = (minute: number) => ({
     version: '0',

@@ -5,6 +5,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAME_PREFIX, ENV, LEDGER_KEYS, METRIC_NAMESPACE } from '../../src/core/deployment/contract.js';
 import { CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../src/core/eventPatterns.js';
+import { policyInventoryEventsFrom } from '../../src/core/inventory/policyInventory.js';
 import { type SynthesizedApp, synthesizeFixtureApp } from './fixtureApp.js';
 
 let built: SynthesizedApp;
@@ -65,7 +66,11 @@ describe('CentralStack', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     const busRules = rules.filter((r) => r.Properties.EventBusName);
     const defaultRules = rules.filter((r) => !r.Properties.EventBusName);
-    expect(busRules.map((r) => r.Properties.EventPattern)).toEqual(CENTRAL_BUS_RULES.map((r) => r.pattern));
+    // …and the management account's policy inventory, from that account only (any member may put events).
+    expect(busRules.map((r) => r.Properties.EventPattern)).toEqual([
+      ...CENTRAL_BUS_RULES.map((r) => r.pattern),
+      policyInventoryEventsFrom('111111111111').pattern,
+    ]);
     // The central Region is eu-west-1: rules for events AWS delivers in us-east-1 only are left off its default bus.
     expect(defaultRules.map((r) => r.Properties.EventPattern)).toEqual(
       CENTRAL_DEFAULT_BUS_RULES.filter((r) => !r.onlyInRegion).map((r) => r.pattern),

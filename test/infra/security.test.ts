@@ -144,7 +144,9 @@ describe('security of the synthesized templates', () => {
       [
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:vaultpilot-vault-no-completed-backup-*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:policy/o-*/backup_policy/p-*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:*:vaultpilot-vault-notifications]',
         'AwsSolutions::AwsSolutions-L1',
         'AwsSolutions::AwsSolutions-SQS3',

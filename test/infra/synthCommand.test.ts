@@ -43,7 +43,7 @@ describe('vaultpilot synth', () => {
     const assets = [
       ...run.stdout.matchAll(/asset +(assembly\/asset\.\w+)\/ \((\w+)\/Function\/Code: code [\d.]+ KiB/g),
     ];
-    expect(assets.map((m) => m[2]).sort()).toEqual(['Delivery', 'Digest', 'Router', 'RpoCheck']);
+    expect(assets.map((m) => m[2]).sort()).toEqual(['Delivery', 'Digest', 'PolicyInventory', 'Router', 'RpoCheck']);
     for (const [, path] of assets) expect(existsSync(join(work, path as string, 'index.mjs'))).toBe(true);
   });
 

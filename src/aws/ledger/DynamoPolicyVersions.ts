@@ -3,6 +3,8 @@
  * before it), what is known of each policy id (to recognise a DeletePolicy, which carries no type), and the
  * day's changes for the digest.
  */
+
+import type { InventoriedPolicy } from '../../core/inventory/policyInventory.js';
 import { BACKUP_POLICY_TYPE, expiresAtSeconds, signalTimeMs, utcDay } from '../../core/ledger/ledgerFacts.js';
 import {
   DAY_PREFIX,
@@ -15,6 +17,10 @@ import {
 import type { DayPolicyChange, KnownPolicy, PolicyVersions } from '../../core/ledger/ledgerPorts.js';
 import type { Signal } from '../../core/signal.js';
 import { compact, type LedgerStoreOptions, LedgerTable } from './LedgerTable.js';
+
+/** Stands where a signal id stands in the sort key of a version the policy inventory recorded. */
+const INVENTORY_VERSION_ID = 'inventory';
+const INVENTORY_WRITE_CONCURRENCY = 10;
 
 /** PolicyVersions over the ledger table (`POLICY#<id>`/`LATEST`, `POLICY#<id>`/`V#…`, `DAY#…`/`POLICY#…`). */
 export class DynamoPolicyVersions implements PolicyVersions {
@@ -133,6 +139,34 @@ export class DynamoPolicyVersions implements PolicyVersions {
         atMs: Number(item.atMs),
       }),
     );
+  }
+
+  /** Idempotent: an inventory delivered twice writes the same items again. */
+  async recordInventory(policies: readonly InventoriedPolicy[], takenAtMs: number): Promise<void> {
+    const takenAtIso = new Date(takenAtMs).toISOString();
+    const record = async (policy: InventoriedPolicy): Promise<void> => {
+      await this.table.update('recordInventory', {
+        Key: policyLatestKey(policy.id),
+        UpdateExpression: 'SET policyType = :type, policyName = :name, inventoriedAtMs = :at',
+        ExpressionAttributeValues: { ':type': policy.type, ':name': policy.name, ':at': takenAtMs },
+      });
+      if (policy.type === BACKUP_POLICY_TYPE && policy.content !== undefined) {
+        // The document as the inventory saw it: the version an UpdatePolicy made after it is diffed against.
+        await this.table.putIf('recordInventory', {
+          Item: {
+            ...policyVersionKey(policy.id, takenAtIso, INVENTORY_VERSION_ID),
+            content: policy.content,
+            atMs: takenAtMs,
+            operation: 'inventory',
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        });
+      }
+    };
+    // A few at a time: an organization may have hundreds of policies, the router has 60 seconds.
+    for (let i = 0; i < policies.length; i += INVENTORY_WRITE_CONCURRENCY) {
+      await Promise.all(policies.slice(i, i + INVENTORY_WRITE_CONCURRENCY).map(record));
+    }
   }
 
   private timeOf(signal: Signal): { atMs: number; atIso: string } {

@@ -106,6 +106,13 @@ export function policyInventoryEventsFrom(managementAccount: string): RulePatter
   return { ...POLICY_INVENTORY_EVENTS, pattern: { ...POLICY_INVENTORY_PATTERN, account: [managementAccount] } };
 }
 
+/** Whether an input claims to be an inventory event (by source and detail-type); parse it to trust it. */
+export function isPolicyInventoryEvent(input: unknown): boolean {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return false;
+  const envelope = input as Record<string, unknown>;
+  return envelope.source === POLICY_INVENTORY_SOURCE && envelope['detail-type'] === POLICY_INVENTORY_DETAIL_TYPE;
+}
+
 /** What `parsePolicyInventoryEvent` found. */
 export type ParsedPolicyInventory =
   | { readonly ok: true; readonly detail: PolicyInventoryDetail; readonly account?: string }

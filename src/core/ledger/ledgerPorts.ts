@@ -6,6 +6,7 @@
 import type { DigestJob, DigestPolicyChange } from '../digest/buildDigest.js';
 import type { LastGoodObservation } from '../digest/findRpoBreaches.js';
 import type { SourceHeartbeat, SourceRecord } from '../heartbeat/sourceHeartbeat.js';
+import type { InventoriedPolicy } from '../inventory/policyInventory.js';
 import type { Signal } from '../signal.js';
 
 /** The answer to a claim: send it, resume it (some channels already went out), or drop it as a duplicate. */
@@ -78,6 +79,11 @@ export interface PolicyVersions {
   recordPolicyChange(signal: Signal): Promise<void>;
   /** The backup-policy changes of one UTC day, oldest first. */
   policyChangesOfDay(day: string): Promise<DayPolicyChange[]>;
+  /**
+   * Records what the organization's policy inventory says: each policy's type and name, and for backup
+   * policies their document as of `takenAtMs` (a version a later UpdatePolicy can be diffed against).
+   */
+  recordInventory(policies: readonly InventoriedPolicy[], takenAtMs: number): Promise<void>;
 }
 
 /** An unparsed input kept for people to look at. */

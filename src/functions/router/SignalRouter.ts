@@ -15,6 +15,7 @@ import {
   sourceHeardAgainSignal,
   sourceHeartbeatOf,
 } from '../../core/heartbeat/sourceHeartbeat.js';
+import { isPolicyInventoryEvent, parsePolicyInventoryEvent } from '../../core/inventory/policyInventory.js';
 import { isOtherPolicyType } from '../../core/ledger/ledgerFacts.js';
 import type {
   JobHistory,
@@ -24,6 +25,7 @@ import type {
   UnparsedInputs,
 } from '../../core/ledger/ledgerPorts.js';
 import { emfRecord } from '../../core/metrics/emfRecords.js';
+import { unparsedSignal } from '../../core/normalize/buildSignal.js';
 import { normalizeInput } from '../../core/normalize/normalizeInput.js';
 import { renderSignal } from '../../core/render/renderSignal.js';
 import type { Signal } from '../../core/signal.js';
@@ -33,14 +35,14 @@ import { processSqsBatch } from '../sqsBatch.js';
 import { recordInput } from './recordInput.js';
 
 /** What happened to one signal. */
-export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored' | 'heartbeat';
+export type RouteOutcome = 'notified' | 'duplicate' | 'stale' | 'suppressed' | 'ignored' | 'heartbeat' | 'inventory';
 
 export interface SignalRouterDeps {
   readonly claims: SignalClaims;
   readonly jobs: Pick<JobHistory, 'recordJob' | 'recordGoodRecoveryPoint'>;
   readonly policies: Pick<
     PolicyVersions,
-    'isBackupPolicy' | 'knownPolicy' | 'previousPolicyContent' | 'recordPolicyChange'
+    'isBackupPolicy' | 'knownPolicy' | 'previousPolicyContent' | 'recordPolicyChange' | 'recordInventory'
   >;
   readonly unparsed: Pick<UnparsedInputs, 'keepUnparsed'>;
   readonly sources: Pick<SourceHeartbeats, 'recordHeartbeat'>;
@@ -83,6 +85,7 @@ export class SignalRouter {
       suppressed: 0,
       ignored: 0,
       heartbeat: 0,
+      inventory: 0,
     };
     let signals = 0;
     // Every record at once: signals about one policy still take their turn (inOrder).
@@ -107,6 +110,7 @@ export class SignalRouter {
     const input = recordInput(record.body);
     const beat = sourceHeartbeatOf(input);
     if (beat) return this.recordHeartbeat(beat, record.messageId);
+    if (isPolicyInventoryEvent(input)) return this.recordInventory(input, record.messageId);
     const signals = normalizeInput(input);
     const results: RouteOutcome[] = [];
     for (const signal of signals) {
@@ -127,6 +131,27 @@ export class SignalRouter {
       'heartbeat',
       await this.routeSignal(sourceHeardAgainSignal(before, before.silentSinceMs, beat.atMs), claimant),
     ];
+  }
+
+  /**
+   * Records a part of the organization's policy inventory (types, names, backup-policy documents), so that a
+   * DeletePolicy of a policy created before Vaultpilot is recognised. Only the management account's
+   * inventories count: any account of the organization may put events on the central bus, and a forged one
+   * could pass a backup policy off as another type. Anything else is reported as unparsed.
+   */
+  private async recordInventory(input: unknown, claimant: string): Promise<RouteOutcome[]> {
+    const parsed = parsePolicyInventoryEvent(input, { expectedAccount: this.deps.settings.managementAccount });
+    if (!parsed.ok) return [await this.routeSignal(unparsedSignal(input, parsed.reason), claimant)];
+    const { detail } = parsed;
+    await this.deps.policies.recordInventory(detail.policies, Date.parse(detail.takenAt));
+    this.deps.logger.info('policy inventory recorded', {
+      takenAt: detail.takenAt,
+      part: detail.part,
+      parts: detail.parts,
+      policies: detail.policies.length,
+      skippedTypes: detail.skippedTypes.map((t) => t.type),
+    });
+    return ['inventory'];
   }
 
   /** Routes one signal on behalf of `claimant` (the SQS message id). */

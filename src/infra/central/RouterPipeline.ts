@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../core/eventPatterns.js';
+import { policyInventoryEventsFrom } from '../../core/inventory/policyInventory.js';
 import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
 import { patternRule } from '../constructs/patternRule.js';
 import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
@@ -25,6 +26,8 @@ export const VAULT_NOTIFICATIONS_ROLE_PREFIX = 'vaultpilot-vault-notifications-'
 export interface RouterPipelineProps {
   readonly key: kms.IKey;
   readonly organizationId: string;
+  /** The Organizations management account: only its policy inventories reach the router. */
+  readonly managementAccount: string;
   /** The central bus, whose rules feed the router (the default bus's rules do too). */
   readonly bus: events.IEventBus;
   /** @default generated */
@@ -62,6 +65,11 @@ export class RouterPipeline {
     for (const rule of CENTRAL_BUS_RULES) {
       patternRule(stack, `Bus-${rule.name}`, { rule, eventBus: props.bus, targets: [target] });
     }
+    patternRule(stack, 'Bus-policyInventory', {
+      rule: policyInventoryEventsFrom(props.managementAccount),
+      eventBus: props.bus,
+      targets: [target],
+    });
     for (const rule of CENTRAL_DEFAULT_BUS_RULES) {
       patternRule(stack, `Default-${rule.name}`, { rule, targets: [target] });
     }

@@ -27,6 +27,8 @@ export {
 export interface CentralStackProps extends StackProps {
   /** Only principals of this organization may put events on the central bus. */
   readonly organizationId: string;
+  /** The Organizations management account, whose policy inventories the router reads. */
+  readonly managementAccount: string;
   /** Name of the custom bus members forward to. */
   readonly eventBusName: string;
   /** Fixed name of the router queue, so member templates can address it by ARN. @default generated */
@@ -91,6 +93,7 @@ export class CentralStack extends Stack {
     const intake = new RouterPipeline(this, {
       key: this.key,
       organizationId: props.organizationId,
+      managementAccount: props.managementAccount,
       bus: this.bus,
       queueName: props.routerQueueName,
       acceptVaultNotifications: props.acceptVaultNotifications,
