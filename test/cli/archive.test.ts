@@ -181,7 +181,7 @@ describe('vaultpilot archive when the EBS stand-in misbehaves', () => {
       seed: 11,
     });
     const archived = await run('archive', 'ebs://snap-00000000000000f1', 'faulty1', '--endpoint', ebs.endpoint);
-    expect(archived).toMatchObject({ code: 0 });
+    expect(archived, archived.err).toMatchObject({ code: 0 });
     expect((await run('verify', 'faulty1')).code).toBe(0);
     expect((await run('restore', 'faulty1', 'faulty1.img')).code).toBe(0);
     expect(
