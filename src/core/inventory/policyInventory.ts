@@ -6,7 +6,7 @@
  * for policies created before Vaultpilot was deployed. One inventory may not fit one event (EventBridge takes
  * entries of at most 256 KB), so it is split into parts that share `takenAt`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPattern } from '../eventPatternMatch.js';
 import type { RulePattern } from '../eventPatterns.js';
 

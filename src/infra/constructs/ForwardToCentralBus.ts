@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -46,18 +46,39 @@ export class ForwardToCentralBus extends Construct {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
       description: 'Vaultpilot: forwards matching events and the heartbeat to the central bus',
     });
-    const toCentral = new targets.EventBus(centralBus, { deadLetterQueue: this.undelivered, role });
+    // The dead-letter queue is set on each rule's target below rather than through the CDK target, which
+    // would add a queue-policy statement naming each rule: a rule that exists only in some Regions (under a
+    // template condition) would then be referenced where it does not exist, and the deployment would fail.
+    const toCentral = new targets.EventBus(centralBus, { role });
+    this.undelivered.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowForwardingRulesOfThisAccount',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.undelivered.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/*` },
+        },
+      }),
+    );
+    const withDeadLetters = (rule: events.Rule | undefined) =>
+      (rule?.node.defaultChild as events.CfnRule | undefined)?.addPropertyOverride(
+        'Targets.0.DeadLetterConfig.Arn',
+        this.undelivered.queueArn,
+      );
     for (const rule of props.rules) {
-      patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] });
+      withDeadLetters(patternRule(this, `Forward-${rule.name}`, { rule, targets: [toCentral] }));
     }
     // The heartbeat travels the forwarding path itself (same target bus, role and dead-letter queue), so a
     // broken path shows at the central account as a silent source, not as an account where nothing happens.
-    new events.Rule(this, 'Heartbeat', {
-      ruleName: HEARTBEAT_RULE_NAME,
-      description: `Vaultpilot: a heartbeat to the central bus every ${HEARTBEAT_INTERVAL_MINUTES} minutes`,
-      schedule: events.Schedule.rate(Duration.minutes(HEARTBEAT_INTERVAL_MINUTES)),
-      targets: [toCentral],
-    });
+    withDeadLetters(
+      new events.Rule(this, 'Heartbeat', {
+        ruleName: HEARTBEAT_RULE_NAME,
+        description: `Vaultpilot: a heartbeat to the central bus every ${HEARTBEAT_INTERVAL_MINUTES} minutes`,
+        schedule: events.Schedule.rate(Duration.minutes(HEARTBEAT_INTERVAL_MINUTES)),
+        targets: [toCentral],
+      }),
+    );
     new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
       alarmName: `${ALARM_NAME_PREFIX}${props.undeliveredAlarmName}`,
       alarmDescription: props.undeliveredAlarmDescription,
