@@ -111,7 +111,10 @@ export const METRICS = {
   jobs: 'Jobs',
   /** Jobs that failed, expired, were aborted or partial. Same dimension sets as `jobs` without Outcome. */
   failedJobs: 'FailedJobs',
-  /** Jobs that succeeded (including completed-with-issues). Dimensions: [], [ResourceType]. */
+  /**
+   * Backup, copy and restore jobs that succeeded (including completed-with-issues); not scans, which protect
+   * nothing (the freshness alarms watch this metric). Dimensions: [], [ResourceType].
+   */
   completedJobs: 'CompletedJobs',
   /** Organizations backup-policy changes. Dimensions: []. */
   policyChanges: 'PolicyChanges',

@@ -62,7 +62,9 @@ export function emfRecord(signal: Signal, namespace: string, timestampMs: number
         Metrics: [{ Name: METRICS.failedJobs, Unit: 'Count' }],
       });
     }
-    if (GOOD_OUTCOMES.has(signal.outcome)) {
+    // CompletedJobs means data got protected: the freshness and completed-volume alarms watch it, so a scan
+    // that completes (it protects nothing) must not keep them quiet while backups have stopped.
+    if (GOOD_OUTCOMES.has(signal.outcome) && signal.kind !== 'scan') {
       counts[METRICS.completedJobs] = 1;
       directives.push({
         Namespace: namespace,

@@ -56,6 +56,12 @@ describe('emfRecord', () => {
     expect(names.some((n) => n.startsWith('FailedJobs') || n.startsWith('CompletedJobs'))).toBe(false);
   });
 
+  it('does not count a completed scan as a completed job: the freshness alarms must see backups stop', () => {
+    const names = published(emfRecord(makeSignal({ kind: 'scan', outcome: 'succeeded' }), 'Ns', 0));
+    expect(names).toContain('Jobs [Kind,Outcome]');
+    expect(names.some((n) => n.startsWith('CompletedJobs'))).toBe(false);
+  });
+
   it('counts a completed-with-issues job as completed, not failed', () => {
     const names = published(emfRecord(makeSignal({ outcome: 'completed-with-issues' }), 'Ns', 0));
     expect(names).toContain('CompletedJobs []');
