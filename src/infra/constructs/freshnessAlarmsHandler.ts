@@ -14,6 +14,8 @@
  * CloudFormation requests (they carry `RequestType`) are answered over HTTPS; an event run that fails
  * throws, so Lambda retries it and then keeps it in the dead-letter queue.
  */
+import { CLOUDFORMATION_RESPONSE_SOURCE } from './cloudFormationResponseSource.js';
+
 export const FRESHNESS_ALARMS_HANDLER_SOURCE = `
 const https = require('node:https');
 const b = require('@aws-sdk/client-backup');
@@ -82,19 +84,7 @@ async function apply(event) {
   const wanted = names(props);
   return reconcile(props, names(event.OldResourceProperties).filter((n) => !wanted.includes(n)));
 }
-function respond(event, body) {
-  const url = new URL(event.ResponseURL);
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: url.hostname, path: url.pathname + url.search, method: 'PUT',
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(text) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
+${CLOUDFORMATION_RESPONSE_SOURCE}
 exports.handler = async (event, context) => {
   if (!event.RequestType) {
     await reconcile(JSON.parse(process.env.SPEC), []);

@@ -12,6 +12,8 @@
  *    central account: a subscription made by the topic owner would wait for a confirmation nobody sends.
  * Deletion never fails, so a stack can always be removed (deleting the topic removes its subscription).
  */
+import { CLOUDFORMATION_RESPONSE_SOURCE } from './cloudFormationResponseSource.js';
+
 export const VAULT_NOTIFICATIONS_HANDLER_SOURCE = `
 const https = require('node:https');
 const b = require('@aws-sdk/client-backup');
@@ -58,19 +60,7 @@ async function apply(event) {
   const subscription = isDelete ? '' : await subscribe(props);
   return { Configured: configured.join(','), Skipped: skipped.join(','), Subscription: subscription };
 }
-function respond(event, body) {
-  const url = new URL(event.ResponseURL);
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: url.hostname, path: url.pathname + url.search, method: 'PUT',
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(text) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
+${CLOUDFORMATION_RESPONSE_SOURCE}
 exports.handler = async (event, context) => {
   let status = 'SUCCESS';
   let reason = '';
