@@ -10,7 +10,12 @@ import { normalizeInput } from '../src/core/normalize/normalizeInput.js';
 import { renderSignal } from '../src/core/render/renderSignal.js';
 
 const { values } = parseArgs({
-  options: { unit: { type: 'string' }, fill: { type: 'string' }, bytes: { type: 'string' } },
+  options: {
+    unit: { type: 'string' },
+    fill: { type: 'string' },
+    bytes: { type: 'string' },
+    policy: { type: 'boolean' },
+  },
 });
 const UNITS: Record<string, string> = {
   ascii: 'a',
@@ -38,6 +43,33 @@ if (unit !== 'none') {
   per = Math.floor((target - size()) / (unitBytes * fields.length));
   fill(per);
   while (size() > target && per > 0) fill(--per);
+}
+if (values.policy) {
+  // An UpdatePolicy whose document (a valid backup policy of many plans) fills the whole event.
+  const update = JSON.parse(
+    readFileSync(
+      new URL('../test/fixtures/events/cloudtrail/organizations-updatepolicy.json', import.meta.url),
+      'utf8',
+    ),
+  ) as { detail: { requestParameters: Record<string, unknown> } };
+  const plan = (i: number) => ({
+    regions: { '@@assign': ['eu-west-1', 'eu-central-1'] },
+    rules: {
+      [`Daily${i}`]: {
+        schedule_expression: { '@@assign': 'cron(0 2 ? * * *)' },
+        target_backup_vault_name: { '@@assign': `vault-${i}` },
+        lifecycle: { delete_after_days: { '@@assign': String(30 + (i % 60)) } },
+      },
+    },
+    selections: {
+      tags: { [`sel${i}`]: { tag_key: { '@@assign': 'backup' }, tag_value: { '@@assign': [`tier-${i}`] } } },
+    },
+  });
+  const plans: Record<string, unknown> = {};
+  for (let i = 0; Buffer.byteLength(JSON.stringify(JSON.stringify({ plans }))) < target - 4_000; i++)
+    plans[`Plan${i}`] = plan(i);
+  update.detail.requestParameters.content = JSON.stringify({ plans });
+  Object.assign(event, update);
 }
 const text = JSON.stringify(event);
 

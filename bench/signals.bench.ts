@@ -92,13 +92,19 @@ const cases: [string, string, string][] = [
   ['256 KB, resourceArn of emoji ZWJ sequences', 'emoji', 'resourceArn'],
   ['256 KB, statusMessage of combining marks', 'combining', 'statusMessage'],
   ['256 KB, lone surrogates in 4 fields', 'lone', 'resourceArn,statusMessage,backupVaultName,backupJobId'],
+  ['256 KB UpdatePolicy, policy of many plans', 'policy', ''],
 ];
 console.log('\none event, parse + normalize + render every format, each case in its own process:');
 console.log('case                                          bytes    first ms  median ms  baseline ms  peak RSS');
 for (const [name, unit, fill] of cases) {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./largeEvent.ts', import.meta.url)), '--unit', unit, '--fill', fill],
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./largeEvent.ts', import.meta.url)),
+      ...(unit === 'policy' ? ['--policy'] : ['--unit', unit, '--fill', fill]),
+    ],
     { encoding: 'utf8' },
   );
   if (child.status !== 0) {
