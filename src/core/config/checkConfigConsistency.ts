@@ -242,6 +242,10 @@ export function checkConfigConsistency(data: unknown): ConsistencyReport {
   }
   errors.push(...duplicates(strings(data, ['vaultNotifications', 'vaults']), (v) => v, 'vault'));
 
+  const actions = checkActions(data, regionNames);
+  errors.push(...actions.errors);
+  warnings.push(...actions.warnings);
+
   // Example values left over from `vaultpilot init`.
   const placeholders: [DocPath, string][] = [
     [['organization', 'id'], STARTER_PLACEHOLDERS.organizationId],
@@ -267,5 +271,118 @@ export function checkConfigConsistency(data: unknown): ConsistencyReport {
     }
   }
 
+  return { errors, warnings };
+}
+
+function integer(data: unknown, path: DocPath): Entry<number> | undefined {
+  const value = field(data, path);
+  return typeof value === 'number' && Number.isInteger(value) ? { value, path } : undefined;
+}
+
+/** Cross-field checks of the `actions:` section: Regions, duplicates, the archive bucket's lifecycle. */
+function checkActions(data: unknown, memberRegions: readonly string[]): ConsistencyReport {
+  const errors: UnplacedProblem[] = [];
+  const warnings: UnplacedProblem[] = [];
+  if (field(data, ['actions']) === undefined) return { errors, warnings };
+
+  const vaults = list(data, ['actions', 'vaults']);
+  for (const vault of vaults) {
+    for (const region of strings(data, [...vault.path, 'regions'])) {
+      if (memberRegions.length > 0 && !memberRegions.includes(region.value)) {
+        errors.push({
+          path: region.path,
+          message: `${region.value} is not one of members.regions, so no recovery point of this vault would ever be seen there`,
+          hint: `add ${region.value} to members.regions or remove it here`,
+        });
+      }
+    }
+  }
+  errors.push(
+    ...duplicates(
+      vaults.filter((v): v is Entry<Record<string, unknown>> => typeof v.value === 'object' && v.value !== null),
+      (v) => JSON.stringify([v.name, v.accounts ?? null, v.regions ?? null]),
+      'vault',
+    ).map((p) => ({ ...p, message: 'this vault repeats an earlier entry of actions.vaults' })),
+  );
+
+  const enabled = field(data, ['actions', 'enabled']) === true;
+  const snapshots = ['automated', 'manual'].some((k) => field(data, ['actions', 'rdsSnapshots', k]) === true);
+  if (enabled && vaults.length === 0 && !snapshots) {
+    errors.push({
+      path: ['actions', 'vaults'],
+      message: 'actions are enabled but there is nothing to act on: no vault is listed and no RDS snapshots are chosen',
+      hint: 'list vaults under actions.vaults, or set actions.rdsSnapshots.automated / manual to true, or set enabled: false',
+    });
+  }
+  const exports = ['RDS', 'Aurora'].some((t) => field(data, ['actions', 'resourceTypes', t, 'export']) === 'parquet');
+  if (enabled && !exports) {
+    warnings.push({
+      path: ['actions', 'resourceTypes'],
+      message: 'actions are enabled but no resource type is exported, so every recovery point is left alone',
+      hint: 'set actions.resourceTypes.RDS.export (or Aurora) to parquet',
+    });
+  }
+  if (enabled && field(data, ['actions', 'deleteRecoveryPointAfterExport']) === true && !exports) {
+    warnings.push({
+      path: ['actions', 'deleteRecoveryPointAfterExport'],
+      message: 'recovery points are deleted only after a verified export, and nothing is exported',
+      hint: 'choose an export under actions.resourceTypes, or remove this setting',
+    });
+  }
+  for (const kind of ['instances', 'clusters'] as const) {
+    errors.push(...duplicates(strings(data, ['actions', 'rdsSnapshots', kind]), (v) => v, kind.slice(0, -1)));
+  }
+
+  // The archive bucket: S3 rejects a lifecycle whose steps are out of order, and Object Lock keeps an object
+  // until its retention ends, whatever the lifecycle says.
+  const bucket = ['actions', 'archiveBucket'];
+  const glacier = integer(data, [...bucket, 'lifecycle', 'glacierAfterDays']);
+  const deep = integer(data, [...bucket, 'lifecycle', 'deepArchiveAfterDays']);
+  const expire = integer(data, [...bucket, 'lifecycle', 'expireAfterDays']);
+  const retention = integer(data, [...bucket, 'objectLock', 'retentionDays']);
+  if (glacier && deep && deep.value <= glacier.value) {
+    errors.push({
+      path: deep.path,
+      message: `exports would move to Deep Archive after ${deep.value} days, not after Glacier (${glacier.value} days)`,
+      hint: `use more than ${glacier.value} days; Glacier Flexible Retrieval bills at least 90 days, so ${glacier.value + 90} is the cheapest`,
+    });
+  }
+  if (expire) {
+    if (expire.value === 0) {
+      errors.push({
+        path: expire.path,
+        message: 'exports would expire the day they are written',
+        hint: 'use at least 1 day, or remove expireAfterDays to keep them',
+      });
+    }
+    for (const [step, name] of [
+      [glacier, 'the move to Glacier'],
+      [deep, 'the move to Deep Archive'],
+    ] as const) {
+      if (step && expire.value <= step.value) {
+        errors.push({
+          path: expire.path,
+          message: `exports would expire after ${expire.value} days, before ${name} (${step.value} days)`,
+          hint: `expire after more than ${step.value} days, or remove that transition`,
+        });
+      }
+    }
+    if (retention && expire.value < retention.value) {
+      errors.push({
+        path: expire.path,
+        message: `exports would expire after ${expire.value} days, but Object Lock keeps them for ${retention.value} days`,
+        hint: `expire after at least ${retention.value} days, or shorten objectLock.retentionDays`,
+      });
+    }
+  }
+  const name = text(data, [...bucket, 'name']);
+  const logs = text(data, [...bucket, 'accessLogBucket']);
+  if (name && logs && name === logs) {
+    errors.push({
+      path: [...bucket, 'accessLogBucket'],
+      message: 'the archive bucket cannot receive its own access logs',
+      hint: 'name a separate bucket: logging into the logged bucket writes a log for every log, without end',
+    });
+  }
   return { errors, warnings };
 }

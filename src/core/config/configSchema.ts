@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import { SEVERITIES, SIGNAL_KINDS } from '../signal.js';
+import { ActionsSchema } from './actionsSchema.js';
 import {
   AWS_REGIONS,
   BACKUP_RESOURCE_TYPES,
@@ -410,6 +411,7 @@ export const VaultpilotConfigSchema = z
     alarms: AlarmsSchema.prefault({}),
     digest: DigestSchema.prefault({}),
     vaultNotifications: VaultNotificationsSchema.prefault({}),
+    actions: ActionsSchema.prefault({}),
   })
   .strict()
   .describe('Vaultpilot configuration: organization-wide AWS Backup alarms and monitoring.');
@@ -423,3 +425,4 @@ export type ChannelType = ChannelConfig['type'];
 export type RouteConfig = VaultpilotConfig['notifications']['routes'][number];
 export type RpoConfig = VaultpilotConfig['rpo'];
 export type WatchedVaultConfig = VaultpilotConfig['watchedVaults'][number];
+export type ActionsConfig = VaultpilotConfig['actions'];

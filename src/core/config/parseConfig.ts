@@ -336,6 +336,9 @@ function typeHint(expected: string, value: unknown, source: string | undefined):
   if (expected === 'boolean' && typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)) {
     return 'write true or false';
   }
+  if (expected === 'boolean' && typeof value === 'string' && /^(true|false)$/i.test(value.trim())) {
+    return `write ${value.trim().toLowerCase()} without quotes: in quotes it is text, and text is never taken for a yes or a no`;
+  }
   if (expected === 'array' && typeof value === 'string') return `write it as a list: [${value}]`;
   return undefined;
 }
@@ -360,7 +363,9 @@ function formatHint(issue: Issue, path: DocPath): { hint?: string } {
     channels: 'channel names are lower-case, e.g. ops-email',
     defaultChannel: 'channel names are lower-case, e.g. ops-email',
   };
-  const hint = field ? examples[field] : undefined;
+  // A vault's name is not a channel's: `vaults[…].name` gets an example of its own.
+  const inVaults = path.some((p) => p === 'vaults' || p === 'watchedVaults');
+  const hint = field === 'name' && inVaults ? 'for example prod-daily' : field ? examples[field] : undefined;
   void issue;
   return hint ? { hint } : {};
 }

@@ -1,0 +1,208 @@
+/**
+ * The `actions:` section of `vaultpilot.config.yaml`: what Vaultpilot does with a recovery point that lands
+ * in a watched vault (for now: export RDS and Aurora snapshots to Parquet in S3), RDS snapshots taken outside
+ * AWS Backup, and the archive bucket. Absent or `enabled: false`: no actions at all.
+ *
+ * Checks across fields (lifecycle order, Regions among the member Regions, …) live in
+ * checkConfigConsistency.ts, so that this schema stays exportable as JSON Schema.
+ */
+import * as z from 'zod';
+import { bucketNameProblem } from '../archive/archiveLocation.js';
+import { AWS_REGIONS } from './awsNames.js';
+
+/** AWS Backup's own rule for vault names. */
+const VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+/** An RDS DB instance or cluster identifier (1–63 letters, digits, hyphens, a letter first), `*` a wildcard. */
+export const RDS_IDENTIFIER_PATTERN = /^[A-Za-z*][A-Za-z0-9*-]{0,62}$/;
+
+/** What to do with recovery points of one resource type. */
+export const EXPORT_FORMATS = ['parquet', 'none'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Object Lock retention modes (S3). */
+export const OBJECT_LOCK_MODES = ['GOVERNANCE', 'COMPLIANCE'] as const;
+
+const bucketName = z
+  .string()
+  .refine((name) => bucketNameProblem(name) === undefined, {
+    error: (issue) =>
+      `is not an S3 bucket name: it ${bucketNameProblem(String(issue.input)) ?? 'breaks the S3 naming rules'}`,
+  })
+  .describe('An S3 general purpose bucket name.');
+
+const days = (what: string) =>
+  z.number().int({ error: 'must be a whole number of days' }).min(0).max(36500).optional().describe(what);
+
+const ActionVaultSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(VAULT_NAME, { error: 'must be 2–50 letters, digits, hyphens or underscores (AWS Backup vault name)' })
+      .describe('The vault name.'),
+    accounts: z
+      .array(z.string().regex(ACCOUNT_ID, { error: 'must be a 12-digit AWS account id' }))
+      .optional()
+      .describe('Only in these accounts. Default: every member account.'),
+    regions: z
+      .array(z.enum(AWS_REGIONS, { error: 'is not an AWS Region name' }))
+      .optional()
+      .describe('Only in these Regions (each must be a member Region). Default: every member Region.'),
+  })
+  .strict()
+  .describe('A vault whose new recovery points (from backup jobs and from copy jobs arriving there) are acted on.');
+
+const exportChoice = (type: string) =>
+  z
+    .object({
+      export: z
+        .enum(EXPORT_FORMATS)
+        .default('none')
+        .describe(
+          `\`parquet\`: export ${type} snapshots to S3 as Parquet (RDS StartExportTask); \`none\`: do nothing.`,
+        ),
+    })
+    .strict()
+    .prefault({})
+    .describe(`What to do with ${type} recovery points and snapshots.`);
+
+const TagFilterSchema = z
+  .object({
+    key: z.string().min(1).max(128).describe('Tag key on the protected resource.'),
+    value: z.string().max(256).optional().describe('Tag value. Default: any value of this key.'),
+  })
+  .strict()
+  .describe('A resource tag.');
+
+const resourcePattern = z
+  .string()
+  .min(1)
+  .max(2048)
+  .describe('A resource ARN or name; `*` matches any run of characters.');
+
+const FiltersSchema = z
+  .object({
+    includeResources: z
+      .array(resourcePattern)
+      .default([])
+      .describe(
+        'Only resources whose ARN or name matches one of these (`*` is a wildcard, e.g. `prod-*`). Default: every resource.',
+      ),
+    excludeResources: z
+      .array(resourcePattern)
+      .default([])
+      .describe('Never resources whose ARN or name matches one of these. Exclusions win over inclusions.'),
+    includeTags: z
+      .array(TagFilterSchema)
+      .default([])
+      .describe(
+        'Only resources carrying one of these tags. Events carry no tags: tag filters apply when the workflow runs ' +
+          '(it reads the tags of the resource), never in `vaultpilot actions plan`.',
+      ),
+    excludeTags: z
+      .array(TagFilterSchema)
+      .default([])
+      .describe('Never resources carrying one of these tags. Applied when the workflow runs, like `includeTags`.'),
+  })
+  .strict()
+  .describe('Which resources are acted on, by id and by tag.');
+
+const RdsSnapshotsSchema = z
+  .object({
+    automated: z
+      .boolean()
+      .default(false)
+      .describe('Export automated RDS snapshots (`rds:…`, RDS-EVENT-0091 and, for clusters, RDS-EVENT-0169).'),
+    manual: z
+      .boolean()
+      .default(false)
+      .describe('Export manual RDS snapshots (RDS-EVENT-0042 and, for clusters, RDS-EVENT-0075).'),
+    instances: z
+      .array(z.string().regex(RDS_IDENTIFIER_PATTERN, { error: 'must be an RDS DB instance identifier' }))
+      .default([])
+      .describe('Only snapshots of these DB instances (`*` is a wildcard). Default: every DB instance.'),
+    clusters: z
+      .array(z.string().regex(RDS_IDENTIFIER_PATTERN, { error: 'must be an RDS DB cluster identifier' }))
+      .default([])
+      .describe('Only snapshots of these DB clusters (`*` is a wildcard). Default: every DB cluster.'),
+  })
+  .strict()
+  .describe(
+    'RDS snapshots taken outside AWS Backup, told by RDS snapshot events. Snapshots AWS Backup makes ' +
+      '(`awsbackup:…`) are left to the vault triggers. They are exported as `resourceTypes` says, never deleted.',
+  );
+
+const ArchiveBucketSchema = z
+  .object({
+    name: bucketName
+      .optional()
+      .describe('Name of the archive bucket. Default: Vaultpilot creates one in the central account.'),
+    lifecycle: z
+      .object({
+        glacierAfterDays: days('Move exports to S3 Glacier Flexible Retrieval this many days after they are written.'),
+        deepArchiveAfterDays: days(
+          'Move exports to S3 Glacier Deep Archive this many days after they are written (after `glacierAfterDays`).',
+        ),
+        expireAfterDays: days(
+          'Delete exports this many days after they are written: after both transitions, and not before the Object Lock retention ends.',
+        ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Lifecycle of the exports in the archive bucket. Default: kept in S3 Standard for ever.'),
+    objectLock: z
+      .object({
+        mode: z
+          .enum(OBJECT_LOCK_MODES)
+          .describe(
+            '`GOVERNANCE`: users with a special permission can shorten or remove the lock; `COMPLIANCE`: nobody can, not even the root user.',
+          ),
+        retentionDays: z
+          .number()
+          .int({ error: 'must be a whole number of days' })
+          .min(1)
+          .max(36500)
+          .describe('Default retention of every export, in days.'),
+      })
+      .strict()
+      .optional()
+      .describe('S3 Object Lock on the archive bucket. Default: no Object Lock.'),
+    accessLogBucket: bucketName
+      .optional()
+      .describe('Bucket that receives the server access logs of the archive bucket. Default: no access logs.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('The S3 bucket the exports are written to.');
+
+/** The `actions:` section. */
+export const ActionsSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Run the actions. Off by default.'),
+    vaults: z
+      .array(ActionVaultSchema)
+      .default([])
+      .describe('Vaults whose new recovery points are acted on. Empty: none (only `rdsSnapshots`).'),
+    resourceTypes: z
+      .object({ RDS: exportChoice('RDS'), Aurora: exportChoice('Aurora') })
+      .strict()
+      .prefault({})
+      .describe(
+        'What to do per AWS Backup resource type. Engines RDS cannot export (Oracle, SQL Server, Db2, Aurora Serverless v1) are reported as not exportable when the workflow runs.',
+      ),
+    filters: FiltersSchema.prefault({}),
+    deleteRecoveryPointAfterExport: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Delete the recovery point once its export is verified. Off by default. Write true or false without quotes.',
+      ),
+    rdsSnapshots: RdsSnapshotsSchema.prefault({}),
+    archiveBucket: ArchiveBucketSchema,
+  })
+  .strict()
+  .describe(
+    'Backup actions: export recovery points that land in watched vaults to an S3 archive, optionally delete them afterwards. Absent: no actions.',
+  );
+
+export type ActionsConfig = z.output<typeof ActionsSchema>;

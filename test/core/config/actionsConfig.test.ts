@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigProblem } from '../../../src/core/config/configProblem.js';
+import { type ConfigResult, parseConfig } from '../../../src/core/config/parseConfig.js';
+
+/** A small valid configuration; each test appends an `actions:` section. */
+const MINIMAL = `organization:
+  id: o-a1b2c3d4e5
+  managementAccount: '111122223333'
+central:
+  account: '444455556666'
+  region: eu-west-1
+members:
+  organizationalUnits: [ou-ab12-cd34ef56]
+  regions: [eu-west-1, us-east-1]
+notifications:
+  defaultChannel: ops
+  channels:
+    - name: ops
+      type: email
+      addresses: [ops@example.com]
+`;
+const FIRST_ACTIONS_LINE = MINIMAL.split('\n').length;
+
+function withActions(actions: string): ConfigResult {
+  return parseConfig(`${MINIMAL}actions:\n${actions}`);
+}
+
+function problemsOf(result: ConfigResult): ConfigProblem[] {
+  if (result.ok) throw new Error('expected the configuration to be invalid');
+  return result.problems;
+}
+
+function problemAt(result: ConfigResult, path: string): ConfigProblem {
+  const problem = problemsOf(result).find((p) => p.path === path);
+  if (!problem) throw new Error(`no problem at ${path}: ${JSON.stringify(problemsOf(result), null, 2)}`);
+  return problem;
+}
+
+describe('the actions section', () => {
+  it('is off when absent: no actions, no deletion', () => {
+    const result = parseConfig(MINIMAL);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.config.actions).toMatchObject({
+      enabled: false,
+      vaults: [],
+      deleteRecoveryPointAfterExport: false,
+      resourceTypes: { RDS: { export: 'none' }, Aurora: { export: 'none' } },
+      rdsSnapshots: { automated: false, manual: false, instances: [], clusters: [] },
+    });
+  });
+
+  it('reads a full section', () => {
+    const result = withActions(`  enabled: true
+  vaults:
+    - name: prod-daily
+    - name: dr_copies
+      accounts: ['555566667777']
+      regions: [us-east-1]
+  resourceTypes:
+    RDS: { export: parquet }
+    Aurora: { export: parquet }
+  filters:
+    includeResources: ['prod-*']
+    excludeResources: ['arn:aws:rds:*:*:db:scratch-*']
+    includeTags: [{ key: backup-export, value: 'yes' }]
+  deleteRecoveryPointAfterExport: true
+  rdsSnapshots: { automated: true, manual: false, instances: [prod-db], clusters: ['orders-*'] }
+  archiveBucket:
+    name: acme-backup-archive
+    lifecycle: { glacierAfterDays: 30, deepArchiveAfterDays: 120, expireAfterDays: 3650 }
+    objectLock: { mode: COMPLIANCE, retentionDays: 365 }
+    accessLogBucket: acme-access-logs
+`);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
+    expect(result.config.actions.deleteRecoveryPointAfterExport).toBe(true);
+    expect(result.config.actions.archiveBucket.objectLock).toEqual({ mode: 'COMPLIANCE', retentionDays: 365 });
+    expect(result.config.actions.vaults[1]).toEqual({
+      name: 'dr_copies',
+      accounts: ['555566667777'],
+      regions: ['us-east-1'],
+    });
+    expect(result.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['deleteRecoveryPointAfterExport', '"false"'],
+    ['deleteRecoveryPointAfterExport', "'true'"],
+    ['enabled', '"false"'],
+  ])('refuses %s: %s (text is never taken for a boolean)', (key, value) => {
+    const problem = problemAt(withActions(`  ${key}: ${value}\n`), `actions.${key}`);
+    expect(problem.message).toMatch(/^must be true or false, not the text/);
+    expect(problem.hint).toMatch(/without quotes/);
+    expect(problem.line).toBe(FIRST_ACTIONS_LINE + 1);
+  });
+
+  it('reports every bad value at once, each at its path and line', () => {
+    const result = withActions(`  enabled: true
+  vaults:
+    - name: "a b"
+      regions: [eu-west-9]
+  resourceTypes:
+    RDS: { export: csv }
+  archiveBucket:
+    name: Bad_Bucket
+    objectLock: { mode: GOV, retentionDays: 0 }
+    accessLogBucket: xn--logs
+  rdsSnapshots: { instances: ['1-db'] }
+  bogus: 1
+`);
+    const at = (path: string) => problemAt(result, path);
+    const line = (n: number) => FIRST_ACTIONS_LINE + 1 + n;
+    expect(at('actions.vaults[0].name')).toMatchObject({
+      message: expect.stringMatching(/AWS Backup vault name/),
+      line: line(2),
+    });
+    expect(at('actions.vaults[0].regions[0]')).toMatchObject({ hint: 'did you mean `eu-west-1`?', line: line(3) });
+    expect(at('actions.resourceTypes.RDS.export')).toMatchObject({ hint: 'one of: parquet, none', line: line(5) });
+    expect(at('actions.archiveBucket.name')).toMatchObject({
+      message: expect.stringMatching(/is not an S3 bucket name: it may hold only lowercase letters/),
+      line: line(7),
+    });
+    expect(at('actions.archiveBucket.objectLock.mode').hint).toBe('one of: GOVERNANCE, COMPLIANCE');
+    expect(at('actions.archiveBucket.objectLock.retentionDays').message).toBe('must be at least 1, not 0');
+    expect(at('actions.archiveBucket.accessLogBucket').message).toMatch(/must not start with xn--/);
+    expect(at('actions.rdsSnapshots.instances[0]').message).toMatch(/RDS DB instance identifier/);
+    expect(at('actions.bogus')).toMatchObject({ message: 'unknown setting `bogus`', line: line(11) });
+  });
+
+  it('wants the Regions of a vault among the member Regions', () => {
+    const problem = problemAt(
+      withActions('  vaults:\n    - name: prod\n      regions: [ap-south-1]\n'),
+      'actions.vaults[0].regions[0]',
+    );
+    expect(problem.message).toMatch(/ap-south-1 is not one of members.regions/);
+    expect(problem.line).toBe(FIRST_ACTIONS_LINE + 3);
+  });
+
+  it('refuses a vault listed twice', () => {
+    const problem = problemAt(withActions('  vaults: [{ name: prod }, { name: prod }]\n'), 'actions.vaults[1]');
+    expect(problem.message).toMatch(/repeats an earlier entry/);
+  });
+
+  it('refuses actions enabled with nothing to act on', () => {
+    const problem = problemAt(withActions('  enabled: true\n'), 'actions.vaults');
+    expect(problem.message).toMatch(/nothing to act on/);
+  });
+
+  it('warns when actions are enabled but nothing is exported', () => {
+    const result = withActions('  enabled: true\n  vaults: [{ name: prod }]\n');
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.warnings.map((w) => w.path)).toContain('actions.resourceTypes');
+  });
+
+  it('keeps the lifecycle in order: Glacier, then Deep Archive, then expiration, not before Object Lock ends', () => {
+    const result = withActions(`  archiveBucket:
+    lifecycle: { glacierAfterDays: 100, deepArchiveAfterDays: 50, expireAfterDays: 60 }
+    objectLock: { mode: GOVERNANCE, retentionDays: 365 }
+`);
+    const problems = problemsOf(result);
+    const deep = problemAt(result, 'actions.archiveBucket.lifecycle.deepArchiveAfterDays');
+    expect(deep.message).toMatch(/Deep Archive after 50 days, not after Glacier \(100 days\)/);
+    expect(deep.hint).toMatch(/190/);
+    const expire = problems.filter((p) => p.path === 'actions.archiveBucket.lifecycle.expireAfterDays');
+    expect(expire.map((p) => p.message)).toEqual([
+      'exports would expire after 60 days, before the move to Glacier (100 days)',
+      'exports would expire after 60 days, but Object Lock keeps them for 365 days',
+    ]);
+    expect(deep.line).toBe(FIRST_ACTIONS_LINE + 2);
+  });
+
+  it('accepts expiration on the last day of the Object Lock retention', () => {
+    const result = withActions(`  archiveBucket:
+    lifecycle: { glacierAfterDays: 0, expireAfterDays: 365 }
+    objectLock: { mode: GOVERNANCE, retentionDays: 365 }
+`);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
+
+  it('refuses an archive bucket that logs into itself', () => {
+    const problem = problemAt(
+      withActions('  archiveBucket: { name: acme-archive, accessLogBucket: acme-archive }\n'),
+      'actions.archiveBucket.accessLogBucket',
+    );
+    expect(problem.message).toBe('the archive bucket cannot receive its own access logs');
+  });
+
+  it('refuses a whole number of days that is not whole', () => {
+    const problem = problemAt(
+      withActions('  archiveBucket: { lifecycle: { glacierAfterDays: 1.5 } }\n'),
+      'actions.archiveBucket.lifecycle.glacierAfterDays',
+    );
+    expect(problem.message).toMatch(/whole number/);
+  });
+});
