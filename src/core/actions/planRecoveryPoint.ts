@@ -1,0 +1,325 @@
+/**
+ * The one place that decides what Vaultpilot does with a signal under the `actions:` configuration: export
+ * an RDS or Aurora snapshot to Parquet (and, if configured, delete the recovery point once the export is
+ * verified), or nothing, always with the reason. Pure; `vaultpilot actions plan` prints it and the workflows
+ * will start from it.
+ *
+ * Triggers: a backup job COMPLETED (EventBridge, vault SNS notification, BackupJobCompleted service event),
+ * a copy job COMPLETED into a watched vault (its destination vault and recovery point), a recovery point
+ * COMPLETED or AVAILABLE, and RDS's own snapshot events for snapshots taken outside AWS Backup.
+ */
+import type { ActionsConfig } from '../config/actionsSchema.js';
+import { databaseOfAutomatedSnapshot } from '../normalize/rdsSnapshotEvents.js';
+import type { Signal } from '../signal.js';
+import { exportS3Prefix } from './archiveKeys.js';
+import { exportTaskIdentifier } from './exportIdentifiers.js';
+
+/** What would run. */
+export type PlannedAction = 'rds-export' | 'none';
+
+/** What Vaultpilot would do with one signal. */
+export interface RecoveryPointPlan {
+  readonly action: PlannedAction;
+  /** Why: what triggered the action, or why nothing is done. */
+  readonly reason: string;
+  /** The trigger, in words (`backup job COMPLETED`, `RDS-EVENT-0091 automated snapshot`, …), when there is one. */
+  readonly trigger?: string;
+  readonly recoveryPointArn?: string;
+  readonly resourceType?: 'RDS' | 'Aurora';
+  readonly vault?: string;
+  readonly account?: string;
+  readonly region?: string;
+  /** The workflow that would run (`rds-export-parquet`). */
+  readonly workflow?: string;
+  readonly exportTaskIdentifier?: string;
+  /** StartExportTask's S3Prefix; RDS writes under `<s3Prefix>/<exportTaskIdentifier>/`. */
+  readonly s3Prefix?: string;
+  /** Whether the recovery point would be deleted after its export is verified. */
+  readonly deleteAfterExport: boolean;
+  /** What only the running workflow can check (engine, tags, the vault of a vault notification). */
+  readonly checkedWhenRun: readonly string[];
+}
+
+/** RDS snapshot events that announce a new snapshot, and what made it. */
+const RDS_SNAPSHOT_TRIGGERS: Readonly<Record<string, { origin: 'automated' | 'manual'; cluster: boolean }>> = {
+  'RDS-EVENT-0091': { origin: 'automated', cluster: false },
+  'RDS-EVENT-0169': { origin: 'automated', cluster: true },
+  'RDS-EVENT-0042': { origin: 'manual', cluster: false },
+  'RDS-EVENT-0075': { origin: 'manual', cluster: true },
+};
+
+const ENGINE_CHECK =
+  'the engine: RDS cannot export Oracle, SQL Server, Db2 or Aurora Serverless v1 (then: not exportable)';
+
+function none(reason: string, extra: Partial<RecoveryPointPlan> = {}): RecoveryPointPlan {
+  return { action: 'none', reason, deleteAfterExport: false, checkedWhenRun: [], ...extra };
+}
+
+/** `*` matches any run of characters; case does not matter (RDS identifiers are case-insensitive). */
+export function matchesPattern(value: string, pattern: string): boolean {
+  const regex = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${regex}$`, 'i').test(value);
+}
+
+function matchesAny(values: readonly (string | undefined)[], patterns: readonly string[]): string | undefined {
+  return patterns.find((p) => values.some((v) => v !== undefined && matchesPattern(v, p)));
+}
+
+interface ArnParts {
+  readonly account: string;
+  readonly region: string;
+  readonly resource: string;
+}
+
+function arnParts(arn: string | undefined): ArnParts | undefined {
+  const parts = arn?.split(':');
+  if (!parts || parts.length < 6 || parts[0] !== 'arn') return undefined;
+  return { account: parts[4] ?? '', region: parts[3] ?? '', resource: parts.slice(5).join(':') };
+}
+
+/** RDS or Aurora, told by the signal's resource type or else by the snapshot ARN. */
+function rdsType(signal: Signal, recoveryPointArn: string): 'RDS' | 'Aurora' | undefined {
+  const type = signal.resource.type;
+  if (type === 'RDS' || type === 'Aurora') return type;
+  if (type) return undefined;
+  const resource = arnParts(recoveryPointArn)?.resource ?? '';
+  if (recoveryPointArn.includes(':rds:') && resource.startsWith('cluster-snapshot:')) return 'Aurora';
+  if (recoveryPointArn.includes(':rds:') && resource.startsWith('snapshot:')) return 'RDS';
+  return undefined;
+}
+
+interface Candidate {
+  readonly trigger: string;
+  readonly recoveryPointArn: string;
+  readonly type: 'RDS' | 'Aurora';
+  readonly account: string | undefined;
+  readonly region: string | undefined;
+  /** The DB instance or cluster, for filters and the key. */
+  readonly resourceName: string | undefined;
+  readonly resourceArn: string | undefined;
+  readonly vault?: string;
+  readonly fromBackup: boolean;
+  readonly time: string | undefined;
+  readonly checkedWhenRun: readonly string[];
+}
+
+/** What Vaultpilot would do with `signal` under `actions` (attempt 1 unless told). */
+export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attempt = 1): RecoveryPointPlan {
+  if (!actions.enabled) return none('actions are off (actions.enabled is false or the section is absent)');
+  const candidate =
+    signal.kind === 'rds-snapshot' ? rdsSnapshotCandidate(signal, actions) : vaultCandidate(signal, actions);
+  if ('reason' in candidate) return candidate;
+
+  const base = {
+    trigger: candidate.trigger,
+    recoveryPointArn: candidate.recoveryPointArn,
+    resourceType: candidate.type,
+    ...(candidate.vault ? { vault: candidate.vault } : {}),
+    ...(candidate.account ? { account: candidate.account } : {}),
+    ...(candidate.region ? { region: candidate.region } : {}),
+  };
+  if (actions.resourceTypes[candidate.type].export === 'none') {
+    return none(`${candidate.trigger}, but actions.resourceTypes.${candidate.type}.export is none`, base);
+  }
+  const names = [candidate.resourceName, candidate.resourceArn];
+  const excluded = matchesAny(names, actions.filters.excludeResources);
+  if (excluded)
+    return none(`${candidate.trigger}, but actions.filters.excludeResources matches it (${excluded})`, base);
+  if (actions.filters.includeResources.length > 0 && !matchesAny(names, actions.filters.includeResources)) {
+    return none(`${candidate.trigger}, but no pattern of actions.filters.includeResources matches it`, base);
+  }
+
+  const checkedWhenRun = [ENGINE_CHECK, ...candidate.checkedWhenRun];
+  if (actions.filters.includeTags.length > 0 || actions.filters.excludeTags.length > 0) {
+    checkedWhenRun.push('the tag filters (events carry no tags)');
+  }
+  const exportId = exportTaskIdentifier(candidate.recoveryPointArn, attempt, candidate.resourceName);
+  const deleteAfterExport = candidate.fromBackup && actions.deleteRecoveryPointAfterExport;
+  return {
+    action: 'rds-export',
+    reason:
+      `${candidate.trigger}: export the ${candidate.type} snapshot to Parquet` +
+      (deleteAfterExport
+        ? ', verify it, then delete the recovery point'
+        : candidate.fromBackup
+          ? ', verify it, keep the recovery point'
+          : ', verify it (snapshots outside AWS Backup are never deleted)'),
+    ...base,
+    workflow: 'rds-export-parquet',
+    exportTaskIdentifier: exportId,
+    s3Prefix: exportS3Prefix({
+      account: candidate.account ?? 'unknown',
+      region: candidate.region ?? 'unknown',
+      resourceType: candidate.type,
+      resourceName: candidate.resourceName ?? 'unknown',
+      time: candidate.time,
+    }),
+    deleteAfterExport,
+    checkedWhenRun,
+  };
+}
+
+/** A recovery point AWS Backup made or copied into a vault, or why there is none to act on. */
+function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | RecoveryPointPlan {
+  let trigger: string;
+  let vault = signal.vault?.name;
+  let account = signal.account;
+  let region = signal.region;
+  switch (signal.kind) {
+    case 'backup-job':
+      if (signal.outcome !== 'succeeded' && signal.outcome !== 'completed-with-issues') {
+        return none(
+          `backup job ${signal.state ?? signal.outcome}: only a COMPLETED job leaves a recovery point to act on`,
+        );
+      }
+      trigger = `backup job COMPLETED (${describeSource(signal)})`;
+      break;
+    case 'copy-job': {
+      if (signal.outcome !== 'succeeded') {
+        return none(
+          `copy job ${signal.state ?? signal.outcome}: only a COMPLETED copy leaves a recovery point to act on`,
+        );
+      }
+      // The copy's own vault is its source; what arrives is in the destination vault.
+      const destination = arnParts(signal.details['Destination vault']);
+      const destinationName = destination?.resource.startsWith('backup-vault:')
+        ? destination.resource.slice('backup-vault:'.length)
+        : undefined;
+      vault = destinationName;
+      account = destination?.account || account;
+      region = destination?.region || region;
+      trigger = `copy job COMPLETED into ${vault ? `vault ${vault}` : 'a vault the event does not name'} (${describeSource(signal)})`;
+      break;
+    }
+    case 'recovery-point':
+      if (signal.outcome !== 'succeeded' || !['COMPLETED', 'AVAILABLE'].includes(signal.state ?? '')) {
+        return none(
+          `recovery point ${signal.state ?? signal.outcome}: only a COMPLETED or AVAILABLE recovery point is acted on`,
+        );
+      }
+      trigger = `recovery point ${signal.state}`;
+      break;
+    default:
+      return none(noActionReason(signal));
+  }
+
+  const recoveryPointArn = signal.recoveryPointArn;
+  if (!recoveryPointArn) return none(`${trigger}, but the event names no recovery point`);
+  const rp = arnParts(recoveryPointArn);
+  account = (rp?.account || account) ?? undefined;
+  region = (rp?.region || region) ?? undefined;
+  const type = rdsType(signal, recoveryPointArn);
+  if (!type) {
+    return none(
+      `${trigger}, but resource type ${signal.resource.type ?? 'unknown'} has no action yet (only RDS and Aurora snapshots are exported)`,
+      { recoveryPointArn },
+    );
+  }
+  if (!recoveryPointArn.includes(':rds:') || !/^(cluster-)?snapshot:/.test(rp?.resource ?? '')) {
+    return none(
+      `${trigger}, but ${recoveryPointArn} is not an RDS snapshot (a continuous backup, say): RDS exports snapshots only`,
+      { recoveryPointArn, resourceType: type },
+    );
+  }
+
+  const entries = actions.vaults.filter(
+    (v) =>
+      (!v.accounts || !account || v.accounts.includes(account)) &&
+      (!v.regions || !region || (v.regions as readonly string[]).includes(region)),
+  );
+  const checkedWhenRun: string[] = [];
+  if (vault) {
+    if (!entries.some((v) => v.name === vault)) {
+      return none(
+        `${trigger}, but vault ${vault}${account ? ` in ${account}` : ''}${region ? ` / ${region}` : ''} is not one of actions.vaults`,
+        { recoveryPointArn, resourceType: type, vault },
+      );
+    }
+  } else {
+    if (entries.length === 0) {
+      return none(`${trigger}, but no entry of actions.vaults covers ${account ?? '?'} / ${region ?? '?'}`, {
+        recoveryPointArn,
+        resourceType: type,
+      });
+    }
+    checkedWhenRun.push('the vault (the event does not name it): the recovery point must be in one of actions.vaults');
+  }
+  return {
+    trigger,
+    recoveryPointArn,
+    type,
+    account,
+    region,
+    resourceName: signal.resource.name,
+    resourceArn: signal.resource.arn,
+    ...(vault ? { vault } : {}),
+    fromBackup: true,
+    time: signal.times.completed ?? signal.times.created ?? signal.times.event,
+    checkedWhenRun,
+  };
+}
+
+/** An RDS snapshot taken outside AWS Backup, or why it is not acted on. */
+function rdsSnapshotCandidate(signal: Signal, actions: ActionsConfig): Candidate | RecoveryPointPlan {
+  const known = RDS_SNAPSHOT_TRIGGERS[signal.eventType];
+  const snapshotId = signal.resource.name ?? '';
+  if (!known) {
+    return none(
+      `RDS event ${signal.eventType} announces no new snapshot (only RDS-EVENT-0091, 0169, 0042 and 0075 start an export)`,
+    );
+  }
+  if (snapshotId.startsWith('awsbackup:')) {
+    return none(`snapshot ${snapshotId} was made by AWS Backup: the triggers of its vault cover it`);
+  }
+  const recoveryPointArn = signal.recoveryPointArn;
+  const what = `${signal.eventType} ${known.origin} ${known.cluster ? 'cluster ' : ''}snapshot ${snapshotId || '(unnamed)'}`;
+  if (!recoveryPointArn) return none(`${what}, but the event names no snapshot ARN`);
+  if (!actions.rdsSnapshots[known.origin]) {
+    return none(`${what}, but actions.rdsSnapshots.${known.origin} is false`, { recoveryPointArn });
+  }
+  const database =
+    known.origin === 'automated' ? (signal.details.Database ?? databaseOfAutomatedSnapshot(snapshotId)) : undefined;
+  const listed = known.cluster ? actions.rdsSnapshots.clusters : actions.rdsSnapshots.instances;
+  const listName = `actions.rdsSnapshots.${known.cluster ? 'clusters' : 'instances'}`;
+  const checkedWhenRun: string[] = [];
+  if (listed.length > 0) {
+    if (database) {
+      if (!matchesAny([database], listed))
+        return none(`${what}, but ${database} is not in ${listName}`, { recoveryPointArn });
+    } else {
+      checkedWhenRun.push(`whether the snapshot's ${known.cluster ? 'cluster' : 'DB instance'} is in ${listName}`);
+    }
+  }
+  const rp = arnParts(recoveryPointArn);
+  return {
+    trigger: what,
+    recoveryPointArn,
+    type: known.cluster ? 'Aurora' : 'RDS',
+    account: (rp?.account || signal.account) ?? undefined,
+    region: (rp?.region || signal.region) ?? undefined,
+    resourceName: database ?? snapshotId,
+    resourceArn: recoveryPointArn,
+    fromBackup: false,
+    time: signal.times.completed ?? signal.times.event,
+    checkedWhenRun,
+  };
+}
+
+function describeSource(signal: Signal): string {
+  switch (signal.source) {
+    case 'backup-vault-sns':
+      return 'vault notification';
+    case 'cloudtrail-service-event':
+      return 'CloudTrail service event';
+    default:
+      return 'EventBridge';
+  }
+}
+
+function noActionReason(signal: Signal): string {
+  if (signal.kind === 'unparsed') return `the input could not be understood: ${signal.reason ?? 'unknown input'}`;
+  return `a ${signal.kind} signal (${signal.eventType}) starts no action: only completed backup and copy jobs, completed recovery points and new RDS snapshots do`;
+}
