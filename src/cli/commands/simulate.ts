@@ -1,5 +1,3 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
 import { type Command, Option } from 'commander';
 import { splitJsonValues } from '../../core/input/splitJsonValues.js';
 import { unparsedSignal } from '../../core/normalize/buildSignal.js';
@@ -8,22 +6,15 @@ import { renderSignal } from '../../core/render/renderSignal.js';
 import type { Signal } from '../../core/signal.js';
 import { SEVERITIES } from '../../core/signal.js';
 import { type CliContext, CliError } from '../CliContext.js';
-import { packageRoot } from '../packageRoot.js';
+import { readEventInputs } from '../readEventInputs.js';
 
 const FORMATS = ['text', 'slack', 'teams', 'json'] as const;
 type Format = (typeof FORMATS)[number];
-const EVENT_FILE = /\.(json|ndjson|jsonl)$/i;
 
 interface SimulateOptions {
   readonly format: Format;
   readonly summary: boolean;
   readonly severity?: string;
-}
-
-/** One input text to read: a file, or standard input. */
-interface InputText {
-  readonly name: string;
-  readonly text: string;
 }
 
 /** `vaultpilot simulate`: shows what Vaultpilot makes of events, without AWS. */
@@ -71,16 +62,7 @@ Examples:
 
 async function simulate(inputs: readonly string[], options: SimulateOptions, ctx: CliContext): Promise<void> {
   const severities = parseSeverities(options.severity);
-  const texts: InputText[] = [];
-  let unreadable = 0;
-  for (const input of await resolveInputs(inputs, ctx)) {
-    try {
-      texts.push(...(await readInput(input, ctx)));
-    } catch (error) {
-      unreadable++;
-      ctx.stderr.write(`vaultpilot simulate: cannot read ${input}: ${describeError(error)}\n`);
-    }
-  }
+  const { texts, unreadable } = await readEventInputs(inputs, ctx, 'simulate');
 
   const signals: Signal[] = [];
   const policyVersions = new Map<string, string>();
@@ -142,45 +124,6 @@ function parseSeverities(value: string | undefined): Set<string> | undefined {
     throw new CliError(`--severity takes ${SEVERITIES.join(', ')}; got "${value}"`, 2);
   }
   return new Set(levels);
-}
-
-async function resolveInputs(inputs: readonly string[], ctx: CliContext): Promise<string[]> {
-  if (inputs.length > 0) return [...inputs];
-  if (ctx.stdinKind === 'pipe' || ctx.stdinKind === 'file') return ['-'];
-  return [join(packageRoot(), 'samples', 'events')];
-}
-
-/** Reads one input: standard input, a file, or every event file in a folder (in name order). */
-async function readInput(input: string, ctx: CliContext): Promise<InputText[]> {
-  if (input === '-') return [{ name: '<stdin>', text: await readStream(ctx.stdin) }];
-  const path = isAbsolute(input) ? input : join(ctx.cwd, input);
-  const files = (await stat(path)).isDirectory() ? await eventFilesIn(path) : [path];
-  if (files.length === 0) throw new Error('the folder holds no .json, .ndjson or .jsonl files');
-  return Promise.all(files.map(async (f) => ({ name: displayName(f, ctx), text: await readFile(f, 'utf8') })));
-}
-
-async function eventFilesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && EVENT_FILE.test(e.name) && !e.name.includes('.expected.'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
-
-function displayName(path: string, ctx: CliContext): string {
-  const rel = relative(ctx.cwd, path);
-  return rel.startsWith('..') ? path : rel;
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function describeError(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') return 'no such file or folder';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function jsonLine(signal: Signal, subject: string, text: string, input: string): Record<string, unknown> {
