@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../CliContext.js';
+import { registerActionsCommand } from './actions.js';
 import { registerArchiveCommand } from './archive.js';
 import { registerInitCommand } from './init.js';
 import { registerInspectCommand } from './inspect.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerInitCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerSynthCommand(program, ctx);
+  registerActionsCommand(program, ctx);
   registerArchiveCommand(program, ctx);
   registerRestoreCommand(program, ctx);
   registerVerifyCommand(program, ctx);

@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './runCli.js';
+
+const root = join(import.meta.dirname, '../..');
+const fixtures = join(root, 'test/fixtures/events');
+const example = join(root, 'examples/vaultpilot.config.yaml');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vaultpilot-actions-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+describe('vaultpilot actions plan', () => {
+  it('prints one JSON object per event with the fields the issue names, input as file:line', async () => {
+    const ndjson = [
+      readFileSync(join(fixtures, 'rds-sns/automated-created.json'), 'utf8'),
+      readFileSync(join(fixtures, 'eventbridge-backup/backup-job-failed.json'), 'utf8'),
+    ]
+      .map((t) => JSON.stringify(JSON.parse(t)))
+      .join('\n');
+    writeFileSync(join(dir, 'events.ndjson'), `${ndjson}\n`);
+    const run = await runCli(['actions', 'plan', '--json', '--config', example, 'events.ndjson'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const [exported, nothing] = jsonLines(run.stdout);
+    for (const line of [exported, nothing]) {
+      expect(Object.keys(line!)).toEqual(
+        expect.arrayContaining([
+          'input',
+          'action',
+          'reason',
+          'recoveryPointArn',
+          'exportTaskIdentifier',
+          's3Prefix',
+          'deleteAfterExport',
+        ]),
+      );
+      expect(typeof line!.deleteAfterExport).toBe('boolean');
+    }
+    expect(exported).toMatchObject({
+      input: 'events.ndjson:1',
+      action: 'rds-export',
+      recoveryPointArn: 'arn:aws:rds:eu-west-1:111122223333:snapshot:rds:prod-db-2026-11-20-02-10',
+      exportTaskIdentifier: expect.stringMatching(/^vp-prod-db-[0-9a-f]{12}-1$/),
+      s3Prefix: 'exports/account=111122223333/region=eu-west-1/type=rds/resource=prod-db/date=2026-11-20',
+      deleteAfterExport: false,
+    });
+    expect(nothing).toMatchObject({
+      input: 'events.ndjson:2',
+      action: 'none',
+      reason: expect.stringMatching(/backup job FAILED/),
+      exportTaskIdentifier: null,
+      deleteAfterExport: false,
+    });
+    expect(run.stderr).toBe('2 events: 1 export planned, 1 nothing to do\n');
+  });
+
+  it('prints a readable block per event and a summary', async () => {
+    const run = await runCli([
+      'actions',
+      'plan',
+      '--config',
+      example,
+      join(fixtures, 'eventbridge-backup/recovery-point-completed.json'),
+      join(fixtures, 'rds-sns/awsbackup-local-copy-finished.json'),
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /── rds-export · recovery-point · Recovery Point State Change · .*recovery-point-completed\.json:1/,
+    );
+    expect(run.stdout).toMatch(/export task id: {2}vp-orders-aurora-[0-9a-f]{12}-1/);
+    expect(run.stdout).toMatch(/then delete: {5}yes, after the export is verified/);
+    expect(run.stdout).toMatch(/checked when the workflow runs: the engine/);
+    expect(run.stdout).toMatch(/── none · rds-snapshot · RDS-EVENT-0197 .*\n {3}nothing to do: /);
+    expect(run.stdout).toMatch(/2 events: 1 export planned, 1 nothing to do\n$/);
+  });
+
+  it('handles every event of the corpus, each with an action or a reason', async () => {
+    const run = await runCli(['actions', 'plan', '--json', '--config', example, fixtures]);
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    expect(lines.length).toBeGreaterThan(200);
+    for (const line of lines) {
+      expect(line.input).toMatch(/^[^:]+\.json:\d+$/);
+      expect(['rds-export', 'none']).toContain(line.action);
+      expect(String(line.reason).length).toBeGreaterThan(10);
+    }
+    expect(lines.filter((l) => l.action === 'rds-export').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reads standard input', async () => {
+    const run = await runCli(['actions', 'plan', '--json', '--config', example], {
+      stdin: readFileSync(join(fixtures, 'rds-sns/manual-created.json'), 'utf8'),
+    });
+    expect(jsonLines(run.stdout)[0]).toMatchObject({ input: '<stdin>:1', action: 'rds-export' });
+  });
+
+  it('exits 1 with a clear error when there is no configuration file', async () => {
+    const run = await runCli(['actions', 'plan', join(fixtures, 'rds-sns/manual-created.json')], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/vaultpilot\.config\.yaml — file not found \(run `vaultpilot init`/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 1 on an invalid configuration, naming the problem by file:line', async () => {
+    const text = readFileSync(example, 'utf8').replace(
+      'deleteRecoveryPointAfterExport: true',
+      'deleteRecoveryPointAfterExport: "false"',
+    );
+    writeFileSync(join(dir, 'bad.yaml'), text);
+    const run = await runCli(
+      ['actions', 'plan', '--config', 'bad.yaml', join(fixtures, 'rds-sns/manual-created.json')],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /bad\.yaml:\d+:\d+ actions\.deleteRecoveryPointAfterExport — must be true or false, not the text "false"/,
+    );
+  });
+
+  it('exits 1 when an input cannot be read, and still plans the others', async () => {
+    const run = await runCli(
+      ['actions', 'plan', '--config', example, 'missing.json', join(fixtures, 'rds-sns/manual-created.json')],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/vaultpilot actions plan: cannot read missing\.json: no such file or folder/);
+    expect(run.stdout).toMatch(/1 event: 1 export planned, 0 nothing to do, 1 input could not be read/);
+  });
+
+  it('plans nothing when the configuration has no actions section', async () => {
+    const text = readFileSync(example, 'utf8').split('\n# Backup actions:')[0]!;
+    writeFileSync(join(dir, 'no-actions.yaml'), text);
+    const run = await runCli(
+      ['actions', 'plan', '--config', 'no-actions.yaml', join(fixtures, 'rds-sns/manual-created.json')],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/nothing to do: actions are off/);
+    expect(run.stdout).toMatch(/\(actions are off in this configuration\)/);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const run = await runCli(['actions', 'plan', '--bogus']);
+    expect(run.code).toBe(2);
+  });
+});
