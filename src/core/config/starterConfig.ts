@@ -111,5 +111,27 @@ digest:
 vaultNotifications:
   enabled: false
   vaults: []
+
+# Backup actions (off while this section stays commented out): export RDS and Aurora recovery points that
+# land in these vaults to Parquet in an S3 archive. Preview with \`vaultpilot actions plan\`; see docs/actions.md.
+# actions:
+#   enabled: true
+#   vaults:
+#     - name: prod-backups # recovery points from backup jobs here, and from copy jobs arriving here
+#   resourceTypes:
+#     RDS: { export: parquet } # or none
+#     Aurora: { export: parquet }
+#   filters:
+#     excludeResources: ['scratch-*'] # ARNs or names, * is a wildcard
+#     includeTags: [] # checked when the workflow runs: events carry no tags
+#   deleteRecoveryPointAfterExport: false # true deletes a recovery point once its export is verified
+#   rdsSnapshots: # RDS snapshots taken outside AWS Backup
+#     automated: false
+#     manual: false
+#   archiveBucket:
+#     # name: my-backup-archive # default: Vaultpilot creates one
+#     lifecycle: { glacierAfterDays: 30, deepArchiveAfterDays: 180, expireAfterDays: 3650 }
+#     # objectLock: { mode: GOVERNANCE, retentionDays: 365 }
+#     # accessLogBucket: my-access-logs
 `;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigProblem } from '../../../src/core/config/configProblem.js';
 import { type ConfigResult, parseConfig } from '../../../src/core/config/parseConfig.js';
+import { renderStarterConfig } from '../../../src/core/config/starterConfig.js';
 
 /** A small valid configuration; each test appends an `actions:` section. */
 const MINIMAL = `organization:
@@ -190,5 +191,21 @@ describe('the actions section', () => {
       'actions.archiveBucket.lifecycle.glacierAfterDays',
     );
     expect(problem.message).toMatch(/whole number/);
+  });
+
+  it('is a commented-out example in the starter that validates once uncommented', () => {
+    const starter = renderStarterConfig('schema.json');
+    const start = starter.indexOf('# actions:');
+    expect(start).toBeGreaterThan(0);
+    const starterResult = parseConfig(starter);
+    expect(starterResult.ok && starterResult.config.actions.enabled).toBe(false);
+    const uncommented = parseConfig(starter.slice(0, start) + starter.slice(start).replace(/^# /gm, ''));
+    if (!uncommented.ok) throw new Error(JSON.stringify(uncommented.problems, null, 2));
+    expect(uncommented.config.actions).toMatchObject({
+      enabled: true,
+      vaults: [{ name: 'prod-backups' }],
+      resourceTypes: { RDS: { export: 'parquet' }, Aurora: { export: 'parquet' } },
+      deleteRecoveryPointAfterExport: false,
+    });
   });
 });
