@@ -321,5 +321,6 @@ function describeSource(signal: Signal): string {
 
 function noActionReason(signal: Signal): string {
   if (signal.kind === 'unparsed') return `the input could not be understood: ${signal.reason ?? 'unknown input'}`;
-  return `a ${signal.kind} signal (${signal.eventType}) starts no action: only completed backup and copy jobs, completed recovery points and new RDS snapshots do`;
+  const article = /^[aeiou]/.test(signal.kind) ? 'an' : 'a';
+  return `${article} ${signal.kind} signal (${signal.eventType}) starts no action: only completed backup and copy jobs, completed recovery points and new RDS snapshots do`;
 }
