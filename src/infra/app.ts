@@ -12,6 +12,7 @@ import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
+import { ActionsStack } from './stacks/ActionsStack.js';
 import { CentralStack, VAULT_TOPIC_SUBSCRIBER_ROLE_NAME } from './stacks/CentralStack.js';
 import { DigestStack } from './stacks/DigestStack.js';
 import { ManagementStack, ORGANIZATIONS_EVENTS_REGION } from './stacks/ManagementStack.js';
@@ -22,6 +23,8 @@ import { MonitoringStack } from './stacks/MonitoringStack.js';
 /** Stack names: what `cdk deploy <name>` and the synthesized template files are called. */
 export const STACK_NAMES = {
   central: 'Vaultpilot-Central',
+  /** Only when `actions.enabled`. */
+  actions: 'Vaultpilot-Actions',
   monitoring: 'Vaultpilot-Monitoring',
   digest: 'Vaultpilot-Digest',
   management: 'Vaultpilot-Management',
@@ -55,6 +58,8 @@ export interface BuildAppOptions {
 export interface VaultpilotApp {
   readonly app: App;
   readonly central: CentralStack;
+  /** Present only when `actions.enabled`. */
+  readonly actions?: ActionsStack;
   readonly monitoring: MonitoringStack;
   readonly digest: DigestStack;
   readonly management: ManagementStack;
@@ -105,6 +110,19 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     projectRoot,
     acceptVaultNotifications: notificationVaults.length > 0,
   });
+  const archive = config.actions.archiveBucket;
+  const actions = config.actions.enabled
+    ? new ActionsStack(app, STACK_NAMES.actions, {
+        env: centralEnv,
+        description: 'Vaultpilot actions: the archive bucket for exported recovery points',
+        archiveBucket: {
+          bucketName: archive.name,
+          lifecycle: archive.lifecycle,
+          objectLock: archive.objectLock,
+          accessLogBucketName: archive.accessLogBucket,
+        },
+      })
+    : undefined;
   const monitoring = new MonitoringStack(app, STACK_NAMES.monitoring, {
     env: centralEnv,
     description: 'Vaultpilot monitoring: org-wide dashboard and alarms',
@@ -163,7 +181,17 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
 
   acknowledgeFindings({ central, monitoring, digest, management, member, memberStackSet });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, central, monitoring, digest, management, member, memberStackSet, memberTemplateBody };
+  return {
+    app,
+    central,
+    ...(actions ? { actions } : {}),
+    monitoring,
+    digest,
+    management,
+    member,
+    memberStackSet,
+    memberTemplateBody,
+  };
 }
 
 /**

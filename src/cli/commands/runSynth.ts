@@ -23,6 +23,7 @@ export interface SynthOptions {
 /** Where each stack goes, in the order an administrator deploys them. */
 const DEPLOY_ORDER: readonly string[] = [
   STACK_NAMES.central,
+  STACK_NAMES.actions,
   STACK_NAMES.monitoring,
   STACK_NAMES.digest,
   STACK_NAMES.management,
