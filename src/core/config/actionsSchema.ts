@@ -169,7 +169,9 @@ const ArchiveBucketSchema = z
       .describe('S3 Object Lock on the archive bucket. Default: no Object Lock.'),
     accessLogBucket: bucketName
       .optional()
-      .describe('Bucket that receives the server access logs of the archive bucket. Default: no access logs.'),
+      .describe(
+        'Bucket that receives the server access logs of the archive bucket. Default: a logs bucket the actions stack creates (SSE-S3, TLS-only, logs kept 365 days). A bucket named here must already let logging.s3.amazonaws.com write to it.',
+      ),
   })
   .strict()
   .prefault({})
