@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
+import { queueHasMessagesAlarm } from '../constructs/queueHasMessagesAlarm.js';
 
 export interface OperationalAlarmsProps {
   /** Where they notify: straight to the topic, so they arrive even when the router is what is broken. */
@@ -28,15 +29,7 @@ export class OperationalAlarms {
     ];
     for (const [name, queue, description] of queueAlarms) {
       this.alarms.push(
-        new cloudwatch.Alarm(stack, `Alarm-${name}`, {
-          alarmName: `${ALARM_NAME_PREFIX}${name}`,
-          alarmDescription: description,
-          metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+        queueHasMessagesAlarm(stack, `Alarm-${name}`, { queue, alarmName: `${ALARM_NAME_PREFIX}${name}`, description }),
       );
     }
     this.alarms.push(

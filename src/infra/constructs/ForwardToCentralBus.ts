@@ -1,5 +1,4 @@
 import { Aws, Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +8,7 @@ import { ALARM_NAME_PREFIX } from '../../core/deployment/contract.js';
 import type { RulePattern } from '../../core/eventPatterns.js';
 import { HEARTBEAT_INTERVAL_MINUTES, HEARTBEAT_RULE_NAME } from '../../core/heartbeat/sourceHeartbeat.js';
 import { patternRule } from './patternRule.js';
+import { queueHasMessagesAlarm } from './queueHasMessagesAlarm.js';
 
 export interface ForwardToCentralBusProps {
   /** ARN of the central custom bus. */
@@ -79,17 +79,10 @@ export class ForwardToCentralBus extends Construct {
         targets: [toCentral],
       }),
     );
-    new cloudwatch.Alarm(this, 'UndeliveredAlarm', {
+    queueHasMessagesAlarm(this, 'UndeliveredAlarm', {
+      queue: this.undelivered,
       alarmName: `${ALARM_NAME_PREFIX}${props.undeliveredAlarmName}`,
-      alarmDescription: props.undeliveredAlarmDescription,
-      metric: this.undelivered.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description: props.undeliveredAlarmDescription,
     });
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DigestSchedule } from '../../core/config/digestSchedule.js';
 import { ALARM_NAME_PREFIX, ENV, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
+import { queueHasMessagesAlarm } from '../constructs/queueHasMessagesAlarm.js';
 import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
 
 export interface DigestStackProps extends StackProps {
@@ -58,17 +58,10 @@ export class DigestStack extends Stack {
     });
     this.failedInvocations.grantSendMessages(schedulerRole);
     // A failed run must reach a person without going through the router: straight to the topic.
-    new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+    queueHasMessagesAlarm(this, 'FailedRunsAlarm', {
+      queue: this.failedInvocations,
       alarmName: `${ALARM_NAME_PREFIX}scheduled-runs-failed`,
-      alarmDescription: 'A daily digest or RPO check run failed after its retries (see the FailedRuns queue)',
-      metric: this.failedInvocations.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description: 'A daily digest or RPO/source check run failed after its retries (see the FailedRuns queue)',
     }).addAlarmAction(new cwActions.SnsAction(props.topic));
 
     const environment = {

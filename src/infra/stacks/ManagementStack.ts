@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, CustomResource, Duration, Lazy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -12,6 +11,7 @@ import type { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX, INVENTORY_ENV } from '../../core/deployment/contract.js';
 import { MANAGEMENT_FORWARDED_RULES, ORGANIZATIONS_EVENTS_REGION } from '../../core/eventPatterns.js';
 import { ForwardToCentralBus } from '../constructs/ForwardToCentralBus.js';
+import { queueHasMessagesAlarm } from '../constructs/queueHasMessagesAlarm.js';
 import { VaultpilotFunction } from '../constructs/VaultpilotFunction.js';
 import { VaultpilotKey } from '../constructs/VaultpilotKey.js';
 
@@ -83,20 +83,13 @@ export class ManagementStack extends Stack {
     this.runAtDeployment(props.centralBusArn);
 
     // A failed run means the central account's inventory is getting old: a deletion of a policy created
-    // since then is reported as of unknown type. The state change reaches the central bus once the
-    // management account forwards Vaultpilot alarms (rule `vaultpilotAlarms`); until then it shows here.
-    new cloudwatch.Alarm(this, 'FailedInventoryRunsAlarm', {
+    // since then is reported as of unknown type. The management account forwards Vaultpilot alarms
+    // (rule `vaultpilotAlarms`), so the state change reaches the router.
+    queueHasMessagesAlarm(this, 'FailedInventoryRunsAlarm', {
+      queue: this.failedInventoryRuns,
       alarmName: POLICY_INVENTORY_ALARM_NAME,
-      alarmDescription:
+      description:
         'A policy-inventory run failed after its retries (see the FailedInventoryRuns queue and the function logs)',
-      metric: this.failedInventoryRuns.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
