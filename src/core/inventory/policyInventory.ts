@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import type { EventPattern } from '../eventPatternMatch.js';
 import type { RulePattern } from '../eventPatterns.js';
+import { BACKUP_POLICY_TYPE } from '../ledger/ledgerFacts.js';
 
 /** `source` of every inventory event. */
 export const POLICY_INVENTORY_SOURCE = 'vaultpilot.inventory';
@@ -17,7 +18,7 @@ export const POLICY_INVENTORY_DETAIL_TYPE = 'Vaultpilot Policy Inventory';
 /** Version of the detail's shape; a consumer refuses others. */
 export const POLICY_INVENTORY_VERSION = 1;
 /** The only policy type whose document is carried (so the router can diff later changes against it). */
-export const BACKUP_POLICY_TYPE = 'BACKUP_POLICY';
+export { BACKUP_POLICY_TYPE };
 
 /** EventBridge's limit on one PutEvents entry, and on all entries of one request together. */
 export const EVENTBRIDGE_ENTRY_LIMIT_BYTES = 256 * 1024;

@@ -102,15 +102,3 @@ export function goodRecoveryPointFact(signal: Signal, nowMs: number): GoodRecove
     atMs: signalTimeMs(signal, nowMs),
   };
 }
-
-/** Whether a policy signal names a type other than the backup policy (those are ignored). */
-export function isOtherPolicyType(signal: Signal): boolean {
-  const type = signal.policy?.type;
-  return type !== undefined && type !== '' && type !== BACKUP_POLICY_TYPE;
-}
-
-/** Whether a policy signal needs the ledger to tell if its policy id is a backup policy (no type sent). */
-export function policyTypeUnknown(signal: Signal): boolean {
-  const type = signal.policy?.type;
-  return type === undefined || type === '';
-}

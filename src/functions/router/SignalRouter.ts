@@ -16,7 +16,7 @@ import {
   sourceHeartbeatOf,
 } from '../../core/heartbeat/sourceHeartbeat.js';
 import { isPolicyInventoryEvent, parsePolicyInventoryEvent } from '../../core/inventory/policyInventory.js';
-import { isOtherPolicyType } from '../../core/ledger/ledgerFacts.js';
+import { BACKUP_POLICY_TYPE } from '../../core/ledger/ledgerFacts.js';
 import type {
   JobHistory,
   PolicyVersions,
@@ -42,7 +42,7 @@ export interface SignalRouterDeps {
   readonly jobs: Pick<JobHistory, 'recordJob' | 'recordGoodRecoveryPoint'>;
   readonly policies: Pick<
     PolicyVersions,
-    'isBackupPolicy' | 'knownPolicy' | 'previousPolicyContent' | 'recordPolicyChange' | 'recordInventory'
+    'knownPolicy' | 'previousPolicyContent' | 'recordPolicyChange' | 'recordInventory'
   >;
   readonly unparsed: Pick<UnparsedInputs, 'keepUnparsed'>;
   readonly sources: Pick<SourceHeartbeats, 'recordHeartbeat'>;
@@ -171,12 +171,12 @@ export class SignalRouter {
       await unparsed.keepUnparsed(signal, claim.firstSeenAtMs);
       logger.warn('input not understood: kept and alerted', { ...log, reason: signal.reason, source: signal.source });
     } else if (signal.kind === 'policy-change') {
-      const verdict = await this.backupPolicyVerdict(signal);
+      const { verdict, type } = await this.backupPolicyVerdict(signal);
       if (verdict === 'other') {
         logger.info('policy change ignored: not a backup policy', {
           ...log,
           policyId: signal.policy?.id,
-          policyType: signal.policy?.type ?? (await policies.knownPolicy(signal.policy?.id ?? ''))?.type,
+          policyType: type,
         });
         await claims.markDone(signal.id, 'ignored');
         return 'ignored';
@@ -229,14 +229,17 @@ export class SignalRouter {
    * of the id (from earlier events and the organization's policy inventory). A deletion or detachment of an id
    * the ledger never saw is `in-doubt`; anything else not known as a backup policy is `other`.
    */
-  private async backupPolicyVerdict(signal: Signal): Promise<'backup' | 'other' | 'in-doubt'> {
-    if (isOtherPolicyType(signal)) return 'other';
-    if (await this.deps.policies.isBackupPolicy(signal)) return 'backup';
+  private async backupPolicyVerdict(
+    signal: Signal,
+  ): Promise<{ verdict: 'backup' | 'other' | 'in-doubt'; type?: string | undefined }> {
+    const sent = signal.policy?.type;
+    if (sent) return { verdict: sent === BACKUP_POLICY_TYPE ? 'backup' : 'other', type: sent };
+    // No type sent (DeletePolicy, Attach/DetachPolicy): one read of what the ledger knows of the id.
     const id = signal.policy?.id;
     const known = id ? await this.deps.policies.knownPolicy(id) : undefined;
-    if (known?.type) return 'other';
+    if (known?.type) return { verdict: known.type === BACKUP_POLICY_TYPE ? 'backup' : 'other', type: known.type };
     const operation = signal.policy?.operation ?? signal.eventType;
-    return IN_DOUBT_OPERATIONS.has(operation) ? 'in-doubt' : 'other';
+    return { verdict: IN_DOUBT_OPERATIONS.has(operation) ? 'in-doubt' : 'other' };
   }
 
   private async inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   expiresAtSeconds,
   goodRecoveryPointFact,
-  isOtherPolicyType,
   jobFact,
   lifecycleRank,
   signalTimeMs,
@@ -59,14 +58,6 @@ describe('goodRecoveryPointFact', () => {
     expect(goodRecoveryPointFact(makeSignal({ kind: 'copy-job', outcome: 'succeeded' }), 0)).toBeUndefined();
     expect(goodRecoveryPointFact(makeSignal(), 0)).toBeUndefined();
     expect(goodRecoveryPointFact(makeSignal({ outcome: 'succeeded', resource: {} }), 0)).toBeUndefined();
-  });
-});
-
-describe('isOtherPolicyType', () => {
-  it('is true only for a type that is present and not the backup policy', () => {
-    expect(isOtherPolicyType(makeSignal({ policy: { type: 'SERVICE_CONTROL_POLICY' } }))).toBe(true);
-    expect(isOtherPolicyType(makeSignal({ policy: { type: 'BACKUP_POLICY' } }))).toBe(false);
-    expect(isOtherPolicyType(makeSignal({ policy: { id: 'p-1', operation: 'DeletePolicy' } }))).toBe(false);
   });
 });
 
