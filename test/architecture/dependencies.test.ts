@@ -13,6 +13,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 const USED_WITHOUT_IMPORT: Record<string, string> = {
   '@biomejs/biome': 'the `biome` command of npm run lint / format',
   '@types/node': 'the Node type declarations tsc reads',
+  '@types/pg': 'the pg type declarations tsc reads (pg ships none)',
   typescript: 'the `tsc` command of npm run build / typecheck',
   'aws-cdk': 'the `cdk deploy` command of docs/deployment.md',
   tsx: 'runs bench/ and scripts/, and the tests that spawn the CLI from source',
