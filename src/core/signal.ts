@@ -18,6 +18,8 @@ export const SIGNAL_KINDS = [
   'scan',
   'rds-snapshot',
   'alarm',
+  /** The result of one of Vaultpilot's backup actions (an export workflow run). */
+  'action',
   'unparsed',
 ] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];

@@ -126,3 +126,29 @@ export function cloudTrailEventLink(region: string, eventId: string): ConsoleLin
 export function alarmLink(region: string, alarmName: string): ConsoleLink {
   return { label: 'CloudWatch alarm', url: `${serviceHome(region, 'cloudwatch')}#alarmsV2:alarm/${enc(alarmName)}` };
 }
+
+/** The S3 console host of a region's partition (the S3 console is not regional). */
+function s3ConsoleHost(region: string): string {
+  if (region.startsWith('cn-')) return 'console.amazonaws.cn';
+  if (region.startsWith('us-gov-')) return 'console.amazonaws-us-gov.com';
+  return 's3.console.aws.amazon.com';
+}
+
+/** The page of a Step Functions execution (the console takes the execution ARN as it is). */
+export function stepFunctionsExecutionLink(region: string, executionArn: string): ConsoleLink {
+  // ARNs of executions are letters, digits, `:`, `-`, `_`, `.`, `/`; anything else is encoded.
+  const arn = /^[A-Za-z0-9:._/-]+$/.test(executionArn) ? executionArn : enc(executionArn);
+  return {
+    label: 'Step Functions execution',
+    url: `${serviceHome(region, 'states')}#/v2/executions/details/${arn}`,
+  };
+}
+
+/** The S3 console at a prefix of a bucket (`s3://bucket/prefix/` → bucket and `prefix/`). */
+export function s3PrefixLink(region: string, bucket: string, prefix: string, label = 'S3 archive'): ConsoleLink {
+  const query = prefix ? `prefix=${enc(prefix).replace(/%2F/g, '/')}&` : '';
+  return {
+    label,
+    url: `https://${s3ConsoleHost(region)}/s3/buckets/${enc(bucket)}?${query}region=${enc(region)}`,
+  };
+}

@@ -1,4 +1,6 @@
+import { ACTION_RESULT_SOURCE } from '../actions/actionResultEvent.js';
 import type { Signal } from '../signal.js';
+import { normalizeActionResult } from './actionResultEvents.js';
 import { isAlarmSnsMessage, normalizeAlarmSnsMessage, normalizeAlarmStateChange } from './alarmEvents.js';
 import { normalizeBackupEvent } from './backupEvents.js';
 import { unparsedSignal } from './buildSignal.js';
@@ -39,6 +41,7 @@ function normalizeEventBridge(event: Record<string, unknown>): Signal {
   if (env.source === 'aws.backup') return normalizeBackupEvent(env);
   if (env.source === 'aws.rds' && RDS_SNAPSHOT_DETAIL_TYPES.has(detailType)) return normalizeRdsEventBridge(env);
   if (detailType === 'CloudWatch Alarm State Change') return normalizeAlarmStateChange(env);
+  if (env.source === ACTION_RESULT_SOURCE) return normalizeActionResult(env);
   return unparsedSignal(event, `unsupported EventBridge event: source "${env.source}", detail-type "${detailType}"`, {
     source: 'eventbridge',
     eventType: detailType,

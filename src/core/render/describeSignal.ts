@@ -68,6 +68,7 @@ const KIND_LABELS: Readonly<Record<SignalKind, string>> = {
   scan: 'Malware scan',
   'rds-snapshot': 'RDS snapshot',
   alarm: 'Alarm',
+  action: 'Backup action',
   unparsed: 'Unparsed event',
 };
 
@@ -132,6 +133,7 @@ const JOB_ID_LABELS: Partial<Record<SignalKind, string>> = {
   'restore-job': 'Restore job ID',
   scan: 'Scan job ID',
   'rds-snapshot': 'RDS event',
+  action: 'Export task',
 };
 
 // A fact value longer than this is cut: facts are for reading, the console link has the rest.
@@ -292,6 +294,8 @@ function headlineOf(signal: Signal): Headline {
       };
     case 'region-setting':
       return { lead: `${kindLabel} ${outcome}`, target: '', tails: located(signal) };
+    case 'action':
+      return actionHeadline(signal, name);
     case 'plan': {
       // Plan events carry only the plan id/ARN; the normalizer puts it in the details.
       const plan = name ?? lastArnPart(signal.details['Backup plan'] ?? signal.details['Backup plan ID']);
@@ -311,6 +315,175 @@ function headlineOf(signal: Signal): Headline {
       };
     }
   }
+}
+
+/** The export format an action signal's workflow names (`rds-export-parquet (to Parquet)` → `Parquet`). */
+function actionFormat(signal: Signal): string | undefined {
+  const format = /\(to ([^)]+)\)$/.exec(signal.details.Workflow ?? '')?.[1];
+  return format ? toSingleLine(format) : undefined;
+}
+
+/** `12 of 14 tables complete` → [12, 14]. */
+function actionTables(signal: Signal): { readonly complete: number; readonly total: number } | undefined {
+  const match = /^(\d+) of (\d+) tables? complete$/.exec(signal.details.Tables ?? '');
+  return match ? { complete: Number(match[1]), total: Number(match[2]) } : undefined;
+}
+
+/** What became of the recovery point, in a few words for a subject. */
+function deletionPhrase(deletion: string | undefined): string | undefined {
+  if (!deletion) return undefined;
+  if (deletion === 'deleted') return 'recovery point deleted';
+  if (deletion.startsWith('kept')) return 'recovery point kept';
+  if (deletion.startsWith('refused')) return 'deletion REFUSED';
+  if (deletion.startsWith('not deleted')) return 'recovery point NOT deleted';
+  if (deletion.startsWith('requested')) return 'deletion requested';
+  return undefined;
+}
+
+/** The number of things an export failure left behind (`Cleanup: …, 2 things LEFT BEHIND`), or 0. */
+function leftBehindCount(signal: Signal): number {
+  const count = /(\d+) things? LEFT BEHIND/.exec(signal.details.Cleanup ?? '')?.[1];
+  return count ? Number(count) : signal.details['Left behind'] ? 1 : 0;
+}
+
+// A reason longer than this stays out of the subject (the summary has it).
+const MAX_SUBJECT_REASON = 48;
+// State names are short (`Start export`); a longer one is cut so the lead keeps its colon.
+const MAX_STEP_IN_LEAD = 32;
+
+/**
+ * Action headlines say what became of the export first, and in a success what it holds:
+ * `Exported to Parquet: prod-db (RDS), 12 tables, 1.2 GiB, recovery point deleted`,
+ * `Export FAILED at Start export: prod-db (RDS) in 111122223333 / eu-west-1`.
+ */
+function actionHeadline(signal: Signal, name: string | undefined): Headline {
+  const target = withType(
+    name ?? lastArnPart(signal.recoveryPointArn) ?? (signal.jobId ? toSingleLine(signal.jobId) : 'unknown resource'),
+    signal.resource.type,
+  );
+  const format = actionFormat(signal);
+  const tables = actionTables(signal);
+  const facts = (...parts: (string | undefined)[]) => {
+    const shown = parts.filter((p): p is string => Boolean(p));
+    return shown.length > 0 ? [`, ${shown.join(', ')}`] : [];
+  };
+  switch (signal.outcome) {
+    case 'succeeded':
+      return {
+        lead: `Exported${format ? ` to ${format}` : ''}:`,
+        target,
+        tails: [
+          ...facts(
+            tables ? `${tables.total} ${tables.total === 1 ? 'table' : 'tables'}` : undefined,
+            signal.details.Size?.replace(/ \(.*\)$/, ''),
+            deletionPhrase(signal.details.Deletion),
+          ),
+          ...located(signal),
+        ],
+      };
+    case 'partial':
+      return {
+        lead: 'Export PARTIAL:',
+        target,
+        tails: [
+          ...facts(tables ? `${tables.total - tables.complete} of ${tables.total} tables not exported` : undefined),
+          ...located(signal),
+        ],
+      };
+    case 'stopped': {
+      // `engine sqlserver-se: RDS cannot export …`: the subject takes the reason's first part.
+      const reason = signal.statusMessage ? toSingleLine(signal.statusMessage).split(': ')[0] : undefined;
+      return {
+        lead: 'Not exportable:',
+        target,
+        tails: [...facts(reason && reason.length <= MAX_SUBJECT_REASON ? reason : undefined), ...located(signal)],
+      };
+    }
+    case 'failed': {
+      const step = signal.details['Failed step'];
+      const left = leftBehindCount(signal);
+      return {
+        lead: `Export FAILED${step ? ` at ${truncateText(toSingleLine(step), MAX_STEP_IN_LEAD)}` : ''}:`,
+        target,
+        tails: [
+          ...facts(left > 0 ? `${left} ${left === 1 ? 'thing' : 'things'} LEFT BEHIND` : undefined),
+          ...located(signal),
+        ],
+      };
+    }
+    default:
+      return { lead: `Export ${outcomeWord(signal)}:`, target, tails: located(signal) };
+  }
+}
+
+/** A sentence ends with one period. */
+function sentence(text: string): string {
+  const single = toSingleLine(text);
+  return /[.!?]$/.test(single) ? single : `${single}.`;
+}
+
+/** What became of the recovery point, as a sentence. */
+function deletionSentence(deletion: string | undefined): string | undefined {
+  if (!deletion) return undefined;
+  if (deletion === 'deleted') return 'The recovery point was deleted after the export was verified.';
+  if (deletion.startsWith('kept')) return sentence(`The recovery point was ${deletion}`);
+  if (deletion.startsWith('refused')) return sentence(`Deleting the recovery point was ${deletion}`);
+  if (deletion.startsWith('not deleted')) return sentence(`The recovery point was ${deletion}`);
+  if (deletion.startsWith('requested')) return sentence(`Deletion of the recovery point was ${deletion}`);
+  return sentence(`Recovery point: ${deletion}`);
+}
+
+/**
+ * The summary of an action: what became of the export, where it is, what became of the recovery point,
+ * and, first thing after a failure, what the cleanup left behind for someone to remove.
+ */
+function actionSummary(signal: Signal, headline: Headline): string {
+  const d = signal.details;
+  const where = whereSentence(signal);
+  const format = actionFormat(signal);
+  const to = format ? ` to ${format}` : '';
+  const what = `${headline.target}${to}`;
+  const status = signal.statusMessage ? toSingleLine(signal.statusMessage) : undefined;
+  const contents = [d.Tables, d.Size?.replace(/ \(.*\)$/, '')].filter(Boolean).join(', ');
+  const archive = d.Archive ? ` in ${toSingleLine(d.Archive)}` : '';
+  const parts: (string | undefined)[] = [];
+  switch (signal.outcome) {
+    case 'succeeded':
+      parts.push(sentence(`${headline.target} was exported${to}${where}${contents ? `: ${contents}` : ''}${archive}`));
+      break;
+    case 'partial':
+      parts.push(
+        sentence(
+          `The export of ${what} completed only partially${where}${contents ? `: ${contents}` : ''}${archive}; the missing tables are not in the archive`,
+        ),
+      );
+      break;
+    case 'stopped':
+      parts.push(
+        sentence(`${headline.target} cannot be exported${to}${where}${status ? `: ${status}` : ''}`),
+        'Its data will not reach the archive.',
+      );
+      break;
+    case 'failed':
+      parts.push(sentence(`The export of ${what} failed${where}${status ? `: ${status}` : ''}`));
+      if (d['Left behind']) {
+        parts.push(sentence(`LEFT BEHIND by the cleanup, to remove by hand: ${d['Left behind']}`));
+      }
+      if (d.Cleanup) parts.push(sentence(`Cleanup: ${d.Cleanup}`));
+      break;
+    default:
+      parts.push(
+        sentence(`The export of ${what} ${OUTCOME_PHRASES[signal.outcome]}${where}${status ? `: ${status}` : ''}`),
+      );
+  }
+  parts.push(deletionSentence(d.Deletion));
+  const warnings =
+    Object.keys(d).filter((label) => /^Warning( \d+)?$/.test(label)).length +
+    Number(/^(\d+) more/.exec(d['More warnings'] ?? '')?.[1] ?? 0);
+  if (warnings > 0 && signal.outcome !== 'failed') {
+    parts.push(`${warnings === 1 ? '1 warning' : `${warnings} warnings`} below.`);
+  }
+  return parts.filter(Boolean).join(' ');
 }
 
 const OUTCOME_PHRASES: Readonly<Record<Outcome, string>> = {
@@ -364,6 +537,7 @@ function whereSentence(signal: Signal): string {
 
 /** A sentence saying what happened, for signals that carry no AWS status message. */
 function summaryOf(signal: Signal, headline: Headline): string {
+  if (signal.kind === 'action') return truncateText(actionSummary(signal, headline), MAX_SUMMARY);
   if (signal.statusMessage && signal.statusMessage.trim() !== '') {
     return truncateText(signal.statusMessage.trim(), MAX_SUMMARY);
   }

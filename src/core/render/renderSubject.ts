@@ -23,8 +23,8 @@ export function renderSubject(
   const room = MAX_SUBJECT_LENGTH - lead.length - (target ? 1 : 0);
   let subject = target ? `${lead} ${truncateMiddle(target, room, '...')}` : lead;
   for (const tail of headline.tails) {
-    // Tails start with a space, which toAsciiLine would trim.
-    const next = `${subject} ${toAsciiLine(tail)}`;
+    // Tails start with a space, which toAsciiLine would trim, or with punctuation (`, 12 tables`) that follows on.
+    const next = /^\s/.test(tail) ? `${subject} ${toAsciiLine(tail)}` : `${subject}${toAsciiLine(tail)}`;
     if (next.length > MAX_SUBJECT_LENGTH) break;
     subject = next;
   }

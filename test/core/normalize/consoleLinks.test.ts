@@ -6,6 +6,8 @@ import {
   organizationsPolicyLink,
   recoveryPointLink,
   resourceLink,
+  s3PrefixLink,
+  stepFunctionsExecutionLink,
 } from '../../../src/core/normalize/consoleLinks.js';
 
 describe('consoleLinks', () => {
@@ -59,5 +61,20 @@ describe('consoleLinks', () => {
       'https://us-east-1.console.aws.amazon.com/organizations/v2/home/policies/backup-policy/p-1',
     );
     expect(alarmLink('eu-west-1', 'vaultpilot-a b').url).toContain('#alarmsV2:alarm/vaultpilot-a%20b');
+  });
+
+  it('links Step Functions executions and S3 prefixes in every partition', () => {
+    const arn = 'arn:aws:states:eu-west-1:111122223333:execution:wf:run-1';
+    expect(stepFunctionsExecutionLink('eu-west-1', arn).url).toBe(
+      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${arn}`,
+    );
+    expect(stepFunctionsExecutionLink('eu-west-1', 'arn:x y').url).toMatch(/details\/arn%3Ax%20y$/);
+    expect(s3PrefixLink('eu-west-1', 'b', 'exports/a=1/').url).toBe(
+      'https://s3.console.aws.amazon.com/s3/buckets/b?prefix=exports/a%3D1/&region=eu-west-1',
+    );
+    expect(s3PrefixLink('cn-north-1', 'b', '').url).toBe('https://console.amazonaws.cn/s3/buckets/b?region=cn-north-1');
+    expect(s3PrefixLink('us-gov-west-1', 'b', 'p/').url).toMatch(
+      /^https:\/\/console\.amazonaws-us-gov\.com\/s3\/buckets\/b\?prefix=p\//,
+    );
   });
 });

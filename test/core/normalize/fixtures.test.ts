@@ -13,6 +13,7 @@ describe('the event fixture corpus', () => {
   it('has fixtures for every input shape', () => {
     const shapes = new Set(fixtures.map((f) => f.name.split('/')[0]));
     expect([...shapes].sort()).toEqual([
+      'actions',
       'backup-vault-sns',
       'broken',
       'cloudtrail',

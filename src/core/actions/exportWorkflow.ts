@@ -1,0 +1,287 @@
+/**
+ * The contract of the export workflow (Step Functions standard, JSONPath): its state names, the Tasks and the
+ * state each one reads and writes, the errors the Tasks throw by name (the workflow retries and catches by
+ * these names), and the timing rules. The CDK construct (src/infra/workflows), the Task handlers
+ * (src/functions/actions) and the local runner (sandbox) all read it from here, so a renamed state or error
+ * breaks the type check, not a deployment.
+ *
+ * Every Task receives the whole workflow state (`$`) and writes its result under one key (its ResultPath);
+ * the state stays small (summaries only, at most a few KB): what is large goes into the manifest in S3.
+ */
+import * as z from 'zod';
+
+/** The workflow that exports an RDS or Aurora snapshot to Parquet. */
+export const RDS_EXPORT_WORKFLOW = 'rds-export-parquet';
+
+/** Task handlers of the export workflow; each is one Lambda function. */
+export const ACTION_TASKS = [
+  'describeSource',
+  'startExport',
+  'checkExport',
+  'verifyExport',
+  'writeManifest',
+  'deleteRecoveryPoint',
+  'confirmDeletion',
+  'cleanUp',
+  'recordOutcome',
+] as const;
+export type ActionTask = (typeof ACTION_TASKS)[number];
+
+/** State names of the workflow (what the console shows, what local overrides are keyed by). */
+export const EXPORT_STATES = {
+  describeSource: 'Describe source',
+  exportable: 'Exportable?',
+  recordNotExportable: 'Record not exportable',
+  notExportable: 'Not exportable',
+  startExport: 'Start export',
+  waitForExport: 'Wait for export',
+  checkExport: 'Check export',
+  exportFinished: 'Export finished?',
+  exportTaskFailed: 'Export task failed',
+  verifyExport: 'Verify export',
+  writeManifest: 'Write manifest',
+  deleteWanted: 'Delete recovery point?',
+  deleteRecoveryPoint: 'Delete recovery point',
+  waitBeforeConfirming: 'Wait before confirming',
+  confirmDeletion: 'Confirm deletion',
+  deletionUnconfirmed: 'Deletion unconfirmed',
+  recordOutcome: 'Record outcome',
+  done: 'Done',
+  cleanUp: 'Clean up',
+  recordFailure: 'Record failure',
+  failed: 'Export failed',
+} as const;
+
+/** The Task state of each Task handler, and the key its result is written under (ResultPath `$.<key>`). */
+export const TASK_STATES: Readonly<Record<ActionTask, { readonly state: string; readonly resultKey: string }>> = {
+  describeSource: { state: EXPORT_STATES.describeSource, resultKey: 'source' },
+  startExport: { state: EXPORT_STATES.startExport, resultKey: 'export' },
+  checkExport: { state: EXPORT_STATES.checkExport, resultKey: 'export' },
+  verifyExport: { state: EXPORT_STATES.verifyExport, resultKey: 'verification' },
+  writeManifest: { state: EXPORT_STATES.writeManifest, resultKey: 'manifest' },
+  deleteRecoveryPoint: { state: EXPORT_STATES.deleteRecoveryPoint, resultKey: 'deletion' },
+  confirmDeletion: { state: EXPORT_STATES.confirmDeletion, resultKey: 'deletion' },
+  cleanUp: { state: EXPORT_STATES.cleanUp, resultKey: 'cleanup' },
+  recordOutcome: { state: EXPORT_STATES.recordOutcome, resultKey: 'outcome' },
+};
+
+/**
+ * Errors the Task handlers throw, by `name` (Lambda reports it as the error type Step Functions matches).
+ * Transient ones are retried; every other error is permanent and runs cleanup.
+ */
+export const ACTION_ERRORS = {
+  /** Throttling, 5xx, a dropped connection: the call may succeed if repeated. Retried with backoff. */
+  transient: 'TransientAwsError',
+  /** The snapshot or recovery point is not yet available (still creating, copying). Retried for hours. */
+  sourceNotReady: 'SourceNotReady',
+  /** Five exports already run in the account (RDS's quota): wait for a slot. Retried for a day. */
+  exportSlotsBusy: 'ExportSlotsBusy',
+  /** The recovery point or snapshot is gone (deleted, expired). */
+  sourceNotFound: 'SourceNotFound',
+  /** StartExportTask refused the request (role, bucket, KMS key, parameters). */
+  exportRefused: 'ExportRefused',
+  /** The export ended FAILED or CANCELED. */
+  exportTaskFailed: 'ExportTaskFailed',
+  /** The export said COMPLETE but what is in the bucket does not prove it (no info files, no Parquet). */
+  verificationFailed: 'VerificationFailed',
+  /** The recovery point is still there after DeleteRecoveryPoint (deletion still running): asked again. */
+  deletionPending: 'DeletionPending',
+  /** Cleanup asked RDS to cancel the export and waits for it to stop writing before removing its objects. */
+  cleanupPending: 'CleanupPending',
+  /** The Task's input does not match the contract: a bug or a hand-started execution with a bad input. */
+  badInput: 'BadWorkflowInput',
+} as const;
+export type ActionErrorName = (typeof ACTION_ERRORS)[keyof typeof ACTION_ERRORS];
+
+/** Errors of the Lambda service itself, by the names Step Functions reports (retried on every Task). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** How the workflow waits. Waits are Wait states and Retry intervals, never sleeps inside a Task. */
+export const EXPORT_TIMING = {
+  /** The whole execution: queueing (a day at most) plus a multi-hour export. */
+  executionTimeoutHours: 72,
+  /** Every Task: a Lambda call that does a few API calls. */
+  taskTimeoutSeconds: 120,
+  /** Polls of DescribeExportTasks: 60 s first, ×2 each time, at most every 10 min. */
+  firstPollSeconds: 60,
+  maxPollSeconds: 600,
+  /** Waiting for a free export slot: every 2–15 min (jittered) for up to 24 h. */
+  slotRetry: { intervalSeconds: 120, backoffRate: 1.5, maxDelaySeconds: 900, maxAttempts: 100 },
+  /** Waiting for the source to become available. */
+  sourceRetry: { intervalSeconds: 300, backoffRate: 1.5, maxDelaySeconds: 1800, maxAttempts: 20 },
+  /** Throttling and other transient errors. */
+  transientRetry: { intervalSeconds: 5, backoffRate: 2, maxDelaySeconds: 120, maxAttempts: 6 },
+  /** DeleteRecoveryPoint is asynchronous: wait, then describe again. */
+  confirmAfterSeconds: 60,
+  confirmRetry: { intervalSeconds: 60, backoffRate: 2, maxDelaySeconds: 600, maxAttempts: 5 },
+  /** Cleanup waiting for a cancelled export to stop (CANCELING → CANCELED). */
+  cleanupRetry: { intervalSeconds: 60, backoffRate: 1.5, maxDelaySeconds: 600, maxAttempts: 12 },
+} as const;
+
+/** An error a Task throws on purpose; Step Functions matches `name`. */
+export class ActionError extends Error {
+  constructor(
+    readonly errorName: ActionErrorName,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = errorName;
+  }
+}
+
+/** The wait before the next poll: `firstPollSeconds`, doubling, capped at `maxPollSeconds`. */
+export function nextPollSeconds(pollCount: number): number {
+  const seconds = EXPORT_TIMING.firstPollSeconds * 2 ** Math.max(0, pollCount);
+  return Math.min(EXPORT_TIMING.maxPollSeconds, seconds);
+}
+
+const tagFilter = z.object({ key: z.string(), value: z.string().optional() });
+
+/** The execution's input: what `planRecoveryPoint` decided, plus what the Tasks need to check when they run. */
+export const exportRequestSchema = z.object({
+  workflow: z.literal(RDS_EXPORT_WORKFLOW),
+  recoveryPointArn: z.string().min(1),
+  resourceType: z.enum(['RDS', 'Aurora']),
+  /** The vault holding the recovery point; absent for RDS snapshots outside AWS Backup. */
+  vault: z.string().optional(),
+  /** Watched vault names in this account and Region (the vault of a vault notification is checked against them). */
+  watchedVaults: z.array(z.string()).default([]),
+  account: z.string(),
+  region: z.string(),
+  resourceName: z.string(),
+  trigger: z.string(),
+  /** Made by AWS Backup (only those are ever deleted). */
+  fromBackup: z.boolean(),
+  deleteAfterExport: z.boolean(),
+  attempt: z.number().int().min(1),
+  exportTaskIdentifier: z.string().min(1),
+  /** StartExportTask's S3Prefix (no trailing slash). */
+  s3Prefix: z.string().min(1),
+  /** Tag filters, applied to the resource's tags when the workflow runs (events carry no tags). */
+  includeTags: z.array(tagFilter).default([]),
+  excludeTags: z.array(tagFilter).default([]),
+  /** For RDS snapshots outside AWS Backup: DB instance / cluster patterns the snapshot's source must match. */
+  sourcePatterns: z.array(z.string()).default([]),
+  /** When the trigger arrived (ISO 8601). */
+  requestedAt: z.string(),
+  /** The execution running this request (known to the starter, which names it). */
+  executionArn: z.string().optional(),
+});
+export type ExportRequest = z.infer<typeof exportRequestSchema>;
+
+/** What `describeSource` found. */
+export interface SourceDescription {
+  readonly exportable: boolean;
+  /** Why not, when not exportable. */
+  readonly reason?: string;
+  readonly engine: string;
+  readonly status: string;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly sizeGiB?: number;
+  /** The DB instance or cluster the snapshot was taken of. */
+  readonly sourceIdentifier?: string;
+  readonly snapshotTime?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The vault that holds the recovery point (AWS Backup only; found among the watched vaults if the event did not say). */
+  readonly vault?: string;
+}
+
+/** Export task statuses (RDS says COMPLETE, not COMPLETED). */
+export const EXPORT_TASK_STATUSES = ['STARTING', 'IN_PROGRESS', 'COMPLETE', 'CANCELING', 'CANCELED', 'FAILED'] as const;
+export type ExportTaskStatus = (typeof EXPORT_TASK_STATUSES)[number];
+/** An export task that still occupies one of the account's five slots. */
+export const ACTIVE_EXPORT_STATUSES: readonly ExportTaskStatus[] = ['STARTING', 'IN_PROGRESS', 'CANCELING'];
+
+/** What `startExport` and `checkExport` know of the export task. */
+export interface ExportProgress {
+  readonly exportTaskIdentifier: string;
+  readonly status: string;
+  readonly s3Bucket: string;
+  readonly s3Prefix: string;
+  readonly percentProgress: number;
+  readonly totalExtractedDataInGB?: number;
+  readonly failureCause?: string;
+  readonly warningMessage?: string;
+  readonly startedAt: string;
+  readonly pollCount: number;
+  /** The Wait state's SecondsPath before the next poll. */
+  readonly waitSeconds: number;
+}
+
+/** One exported table, as the verification saw it. */
+export interface TableVerification {
+  /** `database.schema.table`, as RDS names it. */
+  readonly target: string;
+  readonly status: string;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly warning?: string;
+}
+
+/** What `verifyExport` found (summary; the full table list goes into the manifest). */
+export interface VerificationSummary {
+  /** Every table COMPLETE with its Parquet objects present: the only result deletion may follow. */
+  readonly complete: boolean;
+  readonly tables: number;
+  readonly completeTables: number;
+  readonly objects: number;
+  readonly bytes: number;
+  /** Skipped or failed tables, and other remarks, in words (at most 50). */
+  readonly warnings: readonly string[];
+  /** Where the per-table detail was kept for writeManifest (an S3 key of a working file). */
+  readonly detailKey: string;
+}
+
+/** What `writeManifest` wrote. */
+export interface ManifestResult {
+  readonly manifestKey: string;
+  /** The per-resource pointer to the latest verified export; absent when this export was partial. */
+  readonly latestKey?: string;
+}
+
+/** What became of the recovery point. */
+export interface DeletionResult {
+  readonly status: 'requested' | 'deleted' | 'refused' | 'not-deleted' | 'kept';
+  readonly reason?: string;
+}
+
+/** What `cleanUp` did after a failure. */
+export interface CleanupResult {
+  readonly exportCancelled: boolean;
+  readonly objectsDeleted: number;
+  /** What could not be removed, in words (then the notification says so). */
+  readonly leftBehind: readonly string[];
+}
+
+/** Step Functions' Catch output. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/** The workflow state every Task receives. */
+export interface ExportState {
+  readonly request: ExportRequest;
+  readonly source?: SourceDescription;
+  readonly export?: ExportProgress;
+  readonly verification?: VerificationSummary;
+  readonly manifest?: ManifestResult;
+  readonly deletion?: DeletionResult;
+  /** Set by a Catch: the state that failed and its error. */
+  readonly failedStep?: string;
+  readonly failure?: CaughtError;
+  readonly cleanup?: CleanupResult;
+  readonly deletionError?: CaughtError;
+}
+
+/** How an export ended, as recorded in the ledger and reported. */
+export const ACTION_OUTCOMES = ['exported', 'exported-partially', 'not-exportable', 'failed'] as const;
+export type ActionOutcome = (typeof ACTION_OUTCOMES)[number];
