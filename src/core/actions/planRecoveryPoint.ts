@@ -29,6 +29,12 @@ export interface RecoveryPointPlan {
   readonly vault?: string;
   readonly account?: string;
   readonly region?: string;
+  /** The DB instance or cluster (or the manual snapshot) the key and the export id are named after. */
+  readonly resourceName?: string;
+  /** Whether AWS Backup made the recovery point (only those are ever deleted). */
+  readonly fromBackup?: boolean;
+  /** DB instance / cluster patterns the workflow checks the snapshot's source against (when the event cannot tell). */
+  readonly sourcePatterns?: readonly string[];
   /** The workflow that would run (`rds-export-parquet`). */
   readonly workflow?: string;
   readonly exportTaskIdentifier?: string;
@@ -104,6 +110,7 @@ interface Candidate {
   readonly fromBackup: boolean;
   readonly time: string | undefined;
   readonly checkedWhenRun: readonly string[];
+  readonly sourcePatterns?: readonly string[];
 }
 
 /** What Vaultpilot would do with `signal` under `actions` (attempt 1 unless told). */
@@ -149,6 +156,9 @@ export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attemp
           : ', verify it (snapshots outside AWS Backup are never deleted)'),
     ...base,
     workflow: 'rds-export-parquet',
+    resourceName: candidate.resourceName ?? 'unknown',
+    fromBackup: candidate.fromBackup,
+    ...(candidate.sourcePatterns ? { sourcePatterns: candidate.sourcePatterns } : {}),
     exportTaskIdentifier: exportId,
     s3Prefix: exportS3Prefix({
       account: candidate.account ?? 'unknown',
@@ -285,12 +295,14 @@ function rdsSnapshotCandidate(signal: Signal, actions: ActionsConfig): Candidate
   const listed = known.cluster ? actions.rdsSnapshots.clusters : actions.rdsSnapshots.instances;
   const listName = `actions.rdsSnapshots.${known.cluster ? 'clusters' : 'instances'}`;
   const checkedWhenRun: string[] = [];
+  let sourcePatterns: readonly string[] | undefined;
   if (listed.length > 0) {
     if (database) {
       if (!matchesAny([database], listed))
         return none(`${what}, but ${database} is not in ${listName}`, { recoveryPointArn });
     } else {
       checkedWhenRun.push(`whether the snapshot's ${known.cluster ? 'cluster' : 'DB instance'} is in ${listName}`);
+      sourcePatterns = listed;
     }
   }
   const rp = arnParts(recoveryPointArn);
@@ -305,6 +317,7 @@ function rdsSnapshotCandidate(signal: Signal, actions: ActionsConfig): Candidate
     fromBackup: false,
     time: signal.times.completed ?? signal.times.event,
     checkedWhenRun,
+    ...(sourcePatterns ? { sourcePatterns } : {}),
   };
 }
 

@@ -42,6 +42,55 @@ export const INVENTORY_ENV = {
   centralBusArn: 'VAULTPILOT_CENTRAL_BUS_ARN',
 } as const;
 
+/**
+ * Lambda entry files of the backup actions (member accounts, every Region that owns a watched vault). One
+ * function per Task of the export workflow (ACTION_TASKS in src/core/actions/exportWorkflow.ts), plus the
+ * starter that turns trigger events into executions. Each exports `handler`.
+ */
+export const ACTION_HANDLER_ENTRIES = {
+  startAction: 'src/functions/actions/startAction.ts',
+  describeSource: 'src/functions/actions/describeSource.ts',
+  startExport: 'src/functions/actions/startExport.ts',
+  checkExport: 'src/functions/actions/checkExport.ts',
+  verifyExport: 'src/functions/actions/verifyExport.ts',
+  writeManifest: 'src/functions/actions/writeManifest.ts',
+  deleteRecoveryPoint: 'src/functions/actions/deleteRecoveryPoint.ts',
+  confirmDeletion: 'src/functions/actions/confirmDeletion.ts',
+  cleanUp: 'src/functions/actions/cleanUp.ts',
+  recordOutcome: 'src/functions/actions/recordOutcome.ts',
+} as const;
+export type ActionHandlerName = keyof typeof ACTION_HANDLER_ENTRIES;
+
+/** Environment variables of the action functions (each reads only those it needs). */
+export const ACTIONS_ENV = {
+  /** The archive bucket (central account, this Region) the exports are written to. */
+  archiveBucket: 'VAULTPILOT_ARCHIVE_BUCKET',
+  /** The role RDS assumes to write the export (trusted by export.rds.amazonaws.com). */
+  exportRoleArn: 'VAULTPILOT_EXPORT_ROLE_ARN',
+  /** The KMS key the export is encrypted with (StartExportTask's KmsKeyId). */
+  exportKmsKeyArn: 'VAULTPILOT_EXPORT_KMS_KEY_ARN',
+  /** DynamoDB table of this account and Region recording one claim and one outcome per recovery point. */
+  actionsTable: 'VAULTPILOT_ACTIONS_TABLE',
+  /** The export workflow (state machine) the starter starts. */
+  stateMachineArn: 'VAULTPILOT_STATE_MACHINE_ARN',
+  /** Event bus (ARN, the central bus) the results are put on. */
+  resultBusArn: 'VAULTPILOT_RESULT_BUS_ARN',
+  /** The `actions:` configuration (JSON of ActionsConfig), written by the CDK app. */
+  actionsConfig: 'VAULTPILOT_ACTIONS_CONFIG',
+  /** CloudWatch metric namespace for EMF output. */
+  metricNamespace: 'VAULTPILOT_METRIC_NAMESPACE',
+} as const;
+
+/** Metrics the action functions emit (EMF, namespace METRIC_NAMESPACE). Dimensions: [Workflow, Outcome]. */
+export const ACTION_METRICS = {
+  /** Finished workflows, by outcome. */
+  actions: 'Actions',
+  /** Bytes written to the archive by verified exports. */
+  exportedBytes: 'ExportedBytes',
+  /** Minutes from trigger to recorded outcome. */
+  actionMinutes: 'ActionMinutes',
+} as const;
+
 /** Container entry files (AWS Batch / Fargate), relative to the package root; compiled under `dist/`. */
 export const WORKER_ENTRIES = {
   /** Exports one EBS snapshot (or one shard of it) into a block archive, or merges the shards. */

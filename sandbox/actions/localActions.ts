@@ -1,0 +1,292 @@
+/**
+ * The backup actions, run locally end to end: the stand-ins for every AWS API the export workflow calls (S3,
+ * RDS with real Parquet exports, AWS Backup, EventBridge, DynamoDB via dynalite) come up on 127.0.0.1; the
+ * synthesized state machine (the same RdsExportWorkflow construct the member stack deploys) runs in
+ * aws-local-stepfunctions; each of its Tasks calls the same Task function the Lambda handler calls, with
+ * clients pointed at the stand-ins. Used by the integration and fault-injection tests and by `npm start`.
+ *
+ * Waits and retry intervals are shortened (the state machine's own values are minutes); everything else is
+ * the deployed definition.
+ */
+import './promisePolyfill.js';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { ActionLedger } from '../../src/aws/export/ActionLedger.js';
+import { ActionResultPublisher } from '../../src/aws/export/ActionResultPublisher.js';
+import { ArchiveObjects } from '../../src/aws/export/ArchiveObjects.js';
+import { RecoveryPoints } from '../../src/aws/export/RecoveryPoints.js';
+import { RdsExports } from '../../src/aws/export/rds/RdsExports.js';
+import type { ExecutionStarter } from '../../src/aws/export/WorkflowExecutions.js';
+import { ACTION_TASKS, type ActionTask, EXPORT_STATES, TASK_STATES } from '../../src/core/actions/exportWorkflow.js';
+import type { ActionsConfig } from '../../src/core/config/actionsSchema.js';
+import { ActionStarter } from '../../src/functions/actions/ActionStarter.js';
+import type { ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
+import * as tasks from '../../src/functions/actions/exportTasks.js';
+import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
+import { RdsExportWorkflow } from '../../src/infra/workflows/RdsExportWorkflow.js';
+import { type BackupStandIn, startBackupStandIn } from '../backup/startBackupStandIn.js';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from '../eventbridge/startEventBridgeStandIn.js';
+import { type RdsStandIn, startRdsStandIn } from '../rds/startRdsStandIn.js';
+import { type S3StandIn, startS3StandIn } from '../s3/startS3StandIn.js';
+
+export const LOCAL_ACCOUNT = '111122223333';
+export const LOCAL_REGION = 'eu-west-1';
+export const LOCAL_BUCKET = 'vaultpilot-archive-local';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:vaultpilot-rds-export`;
+// s3rver admits only its own key pair; the other stand-ins take any.
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+type DynaliteFactory = (options: { createTableMs?: number }) => Server;
+const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+
+let cachedDefinition: Record<string, unknown> | undefined;
+
+/**
+ * The export workflow's ASL, synthesized from the RdsExportWorkflow construct (with stand-in functions: the
+ * definition does not depend on their code) and resolved to plain JSON.
+ */
+export function exportWorkflowDefinition(): Record<string, unknown> {
+  if (cachedDefinition) return cachedDefinition;
+  const app = new App({ builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'LocalWorkflow', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  const fns = Object.fromEntries(
+    ACTION_TASKS.map((name) => [
+      name,
+      new lambda.Function(stack, name, {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+      }),
+    ]),
+  ) as Record<ActionTask, lambda.Function>;
+  new RdsExportWorkflow(stack, 'Export', {
+    tasks: fns,
+    logKey: new kms.Key(stack, 'LogKey', { enableKeyRotation: true }),
+  });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as object;
+  cachedDefinition = definitionFromTemplate(template);
+  return cachedDefinition;
+}
+
+/** A Task's local handler may be wrapped, e.g. to inject faults: it gets the state name and the call. */
+export type TaskInterceptor = (
+  stateName: string,
+  task: ActionTask,
+  input: unknown,
+  call: () => Promise<unknown>,
+) => Promise<unknown>;
+
+/** Every Task state of the workflow and the Task function it calls. */
+export const TASK_STATE_FUNCTIONS: readonly { readonly state: string; readonly task: ActionTask }[] = [
+  ...ACTION_TASKS.map((task) => ({ state: TASK_STATES[task].state, task })),
+  { state: EXPORT_STATES.recordNotExportable, task: 'recordOutcome' },
+  { state: EXPORT_STATES.recordFailure, task: 'recordOutcome' },
+];
+
+/** One finished local execution. */
+export interface LocalExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** Billed state transitions: states entered plus retries. */
+  readonly transitions: number;
+  /** The states entered, in order. */
+  readonly path: readonly string[];
+  readonly retries: number;
+}
+
+export interface RunOptions {
+  readonly intercept?: TaskInterceptor;
+  /** Called on every state entered (progress). */
+  readonly onState?: (stateName: string) => void;
+  /** How long the Wait for export lasts locally. @default 40 ms */
+  readonly pollMs?: number;
+  /** Retry interval for waiting on an export slot. @default 150 ms */
+  readonly slotRetryMs?: number;
+}
+
+export interface LocalActionsOptions {
+  readonly actions: ActionsConfig;
+  /** Timing of the RDS stand-in's exports. */
+  readonly rdsTiming?: { startingMs?: number; perTableMs?: number };
+}
+
+/** The running local environment. */
+export interface LocalActions {
+  readonly s3: S3StandIn;
+  readonly rds: RdsStandIn;
+  readonly backup: BackupStandIn;
+  readonly events: EventBridgeStandIn;
+  readonly dynamoEndpoint: string;
+  readonly tableName: string;
+  readonly bucket: string;
+  readonly s3Client: S3Client;
+  readonly ledger: ActionLedger;
+  readonly deps: ExportTaskDependencies;
+  /** Runs one execution of the export workflow with `input` (`{ request }`). */
+  run(input: unknown, options?: RunOptions): Promise<LocalExecution>;
+  /** The starter, whose executions run locally; `executions()` resolves the runs it started. */
+  starter(options?: RunOptions): { starter: ActionStarter; executions: () => Promise<LocalExecution[]> };
+  close(): Promise<void>;
+}
+
+/** Starts every stand-in and wires the Task functions to them. */
+export async function startLocalActions(options: LocalActionsOptions): Promise<LocalActions> {
+  const s3 = await startS3StandIn({ buckets: [LOCAL_BUCKET] });
+  const rds = await startRdsStandIn({
+    accountId: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    s3: { endpoint: s3.endpoint, region: LOCAL_REGION, credentials },
+    timing: { startingMs: 30, perTableMs: 10, ...options.rdsTiming },
+  });
+  const backup = await startBackupStandIn({ accountId: LOCAL_ACCOUNT, region: LOCAL_REGION });
+  // Deleting an RDS recovery point in AWS Backup deletes its snapshot.
+  backup.onDelete((arn) => rds.removeSnapshot(arn));
+  const events = await startEventBridgeStandIn();
+  const dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(0, '127.0.0.1', () => resolve());
+  });
+  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const clientOptions = { region: LOCAL_REGION, credentials, maxAttempts: 1 };
+  const raw = new DynamoDBClient({ ...clientOptions, endpoint: dynamoEndpoint });
+  const tableName = 'vaultpilot-actions';
+  await raw.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const s3Client = new S3Client({ ...clientOptions, endpoint: s3.endpoint, forcePathStyle: true });
+  const ledger = new ActionLedger(
+    DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  );
+  const deps: ExportTaskDependencies = {
+    rds: new RdsExports(new RDSClient({ ...clientOptions, endpoint: rds.endpoint })),
+    recoveryPoints: new RecoveryPoints(new BackupClient({ ...clientOptions, endpoint: backup.endpoint })),
+    archive: new ArchiveObjects(s3Client, LOCAL_BUCKET),
+    ledger,
+    results: new ActionResultPublisher(
+      new EventBridgeClient({ ...clientOptions, endpoint: events.endpoint }),
+      `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/vaultpilot-central`,
+    ),
+    exportRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/vaultpilot-rds-export`,
+    exportKmsKeyArn: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
+    writeMetrics: () => {},
+  };
+  const machine = new StateMachine(exportWorkflowDefinition() as never, { validationOptions: { checkArn: false } });
+
+  async function run(input: unknown, runOptions: RunOptions = {}): Promise<LocalExecution> {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const { state, task } of TASK_STATE_FUNCTIONS) {
+      const fn = tasks[task] as (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>;
+      const call = (taskInput: unknown) => () => fn(taskInput, deps);
+      handlers[state] = (taskInput) =>
+        runOptions.intercept ? runOptions.intercept(state, task, taskInput, call(taskInput)) : call(taskInput)();
+    }
+    const retryOverrides: Record<string, number> = {};
+    for (const { state } of TASK_STATE_FUNCTIONS) retryOverrides[state] = 5;
+    retryOverrides[EXPORT_STATES.startExport] = runOptions.slotRetryMs ?? 150;
+    retryOverrides[EXPORT_STATES.cleanUp] = 40;
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: {
+          [EXPORT_STATES.waitForExport]: runOptions.pollMs ?? 40,
+          [EXPORT_STATES.waitBeforeConfirming]: 5,
+        },
+        retryIntervalOverrides: retryOverrides,
+      },
+    });
+    const path: string[] = [];
+    let retries = 0;
+    const logs = (async () => {
+      for await (const event of execution.eventLogs as AsyncIterable<{ type: string; state?: { name: string } }>) {
+        if (event.type === 'StateEntered' && event.state) {
+          path.push(event.state.name);
+          runOptions.onState?.(event.state.name);
+        }
+        if (event.type === 'StateRetried') retries += 1;
+      }
+    })();
+    try {
+      const output = await execution.result;
+      await logs;
+      return { status: 'SUCCEEDED', output, transitions: path.length + retries, path, retries };
+    } catch (error) {
+      await logs.catch(() => {});
+      const e = error as { name?: string; message?: string; cause?: unknown };
+      return {
+        status: 'FAILED',
+        error: e.name ?? 'Error',
+        ...(e.message ? { cause: e.message } : {}),
+        transitions: path.length + retries,
+        path,
+        retries,
+      };
+    }
+  }
+
+  return {
+    s3,
+    rds,
+    backup,
+    events,
+    dynamoEndpoint,
+    tableName,
+    bucket: LOCAL_BUCKET,
+    s3Client,
+    ledger,
+    deps,
+    run,
+    starter(runOptions = {}) {
+      const started = new Map<string, Promise<LocalExecution>>();
+      const executions: ExecutionStarter = {
+        async start(name, input) {
+          const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+          // Step Functions refuses a second execution of the same name.
+          if (started.has(name)) return { executionArn, alreadyStarted: true };
+          started.set(name, run(input, runOptions));
+          return { executionArn, alreadyStarted: false };
+        },
+      };
+      return {
+        starter: new ActionStarter({
+          actions: options.actions,
+          ledger,
+          executions,
+          stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+        }),
+        executions: () => Promise.all(started.values()),
+      };
+    },
+    async close() {
+      await Promise.allSettled([rds.close(), backup.close(), events.close()]);
+      await s3.close();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      raw.destroy();
+    },
+  };
+}

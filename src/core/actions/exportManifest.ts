@@ -1,0 +1,141 @@
+/**
+ * The Vaultpilot manifest of one export, written last into the export's folder (its presence says: this
+ * export was verified), and the stable per-resource pointer to the latest verified export:
+ *
+ *   <S3Prefix>/<export id>/vaultpilot-manifest.json
+ *   latest/account=<id>/region=<region>/type=<rds|aurora>/resource=<name>/latest.json
+ *
+ * Checksums are what S3 reports for the objects RDS wrote (ETag; for SSE-KMS objects and multipart uploads an
+ * ETag is not an MD5 of the content, so it identifies a version rather than proving bytes): Vaultpilot does not
+ * re-read an export's data to hash it.
+ */
+import type { ExportProgress, ExportRequest, SourceDescription } from './exportWorkflow.js';
+import type { RdsExportVerification } from './verifyRdsExport.js';
+
+export const MANIFEST_FORMAT = 'vaultpilot-export-manifest';
+export const MANIFEST_VERSION = 1;
+export const MANIFEST_FILE = 'vaultpilot-manifest.json';
+/** The verification's working file, next to the manifest (the manifest copies it in). */
+export const VERIFICATION_FILE = 'vaultpilot-verification.json';
+
+/** `<S3Prefix>/<export id>/` */
+export function exportRoot(s3Prefix: string, exportTaskIdentifier: string): string {
+  return `${s3Prefix.replace(/\/+$/, '')}/${exportTaskIdentifier}/`;
+}
+
+/** The latest pointer's key for the export's resource: the S3 prefix's partitions without the date. */
+export function latestPointerKey(s3Prefix: string): string {
+  const parts = s3Prefix.replace(/\/+$/, '').split('/');
+  const kept = parts.filter((p) => /^(account|region|type|resource)=/.test(p));
+  return ['latest', ...kept, 'latest.json'].join('/');
+}
+
+export interface ExportManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly version: typeof MANIFEST_VERSION;
+  readonly result: 'complete' | 'partial';
+  readonly source: {
+    readonly recoveryPointArn: string;
+    readonly resourceType: string;
+    readonly resourceName: string;
+    readonly vault?: string;
+    readonly account: string;
+    readonly region: string;
+    readonly engine: string;
+    readonly sourceIdentifier?: string;
+    readonly snapshotTime?: string;
+    readonly encrypted: boolean;
+    readonly trigger: string;
+  };
+  readonly export: {
+    readonly exportTaskIdentifier: string;
+    readonly bucket: string;
+    readonly root: string;
+    readonly format: 'parquet';
+    readonly startedAt: string;
+    readonly verifiedAt: string;
+    readonly totalExtractedDataInGB?: number;
+    readonly warningMessage?: string;
+  };
+  readonly tables: readonly {
+    readonly target: string;
+    readonly status: string;
+    readonly bytes: number;
+    readonly objects: readonly { readonly key: string; readonly size: number; readonly etag?: string }[];
+  }[];
+  readonly statusFiles: readonly string[];
+  readonly objects: number;
+  readonly bytes: number;
+  readonly warnings: readonly string[];
+}
+
+/** The manifest of a verified export. */
+export function buildManifest(input: {
+  request: ExportRequest;
+  source: SourceDescription;
+  progress: ExportProgress;
+  verification: RdsExportVerification;
+  verifiedAt: string;
+}): ExportManifest {
+  const { request, source, progress, verification } = input;
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    result: verification.complete ? 'complete' : 'partial',
+    source: {
+      recoveryPointArn: request.recoveryPointArn,
+      resourceType: request.resourceType,
+      resourceName: request.resourceName,
+      ...(request.vault ? { vault: request.vault } : {}),
+      account: request.account,
+      region: request.region,
+      engine: source.engine,
+      ...(source.sourceIdentifier ? { sourceIdentifier: source.sourceIdentifier } : {}),
+      ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
+      encrypted: source.encrypted,
+      trigger: request.trigger,
+    },
+    export: {
+      exportTaskIdentifier: progress.exportTaskIdentifier,
+      bucket: progress.s3Bucket,
+      root: exportRoot(progress.s3Prefix, progress.exportTaskIdentifier),
+      format: 'parquet',
+      startedAt: progress.startedAt,
+      verifiedAt: input.verifiedAt,
+      ...(progress.totalExtractedDataInGB !== undefined
+        ? { totalExtractedDataInGB: progress.totalExtractedDataInGB }
+        : {}),
+      ...(progress.warningMessage ? { warningMessage: progress.warningMessage } : {}),
+    },
+    tables: verification.tables.map((t) => ({
+      target: t.target,
+      status: t.status,
+      bytes: t.bytes,
+      objects: t.objects.map((o) => ({ key: o.key, size: o.size, ...(o.etag ? { etag: o.etag } : {}) })),
+    })),
+    statusFiles: verification.infoFiles,
+    objects: verification.objects,
+    bytes: verification.bytes,
+    warnings: verification.warnings,
+  };
+}
+
+/** The per-resource pointer to the latest verified export. */
+export interface LatestPointer {
+  readonly manifestKey: string;
+  readonly exportTaskIdentifier: string;
+  readonly root: string;
+  readonly recoveryPointArn: string;
+  /** When the exported snapshot was taken: a later pointer never gives way to an older snapshot. */
+  readonly snapshotTime?: string;
+  readonly verifiedAt: string;
+}
+
+/** Whether `candidate` should replace `current` (newer snapshot, or the same snapshot verified later). */
+export function supersedes(candidate: LatestPointer, current: LatestPointer | undefined): boolean {
+  if (!current) return true;
+  const a = Date.parse(candidate.snapshotTime ?? '');
+  const b = Date.parse(current.snapshotTime ?? '');
+  if (Number.isFinite(a) && Number.isFinite(b) && a !== b) return a > b;
+  return candidate.verifiedAt >= current.verifiedAt;
+}

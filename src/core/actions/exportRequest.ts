@@ -1,0 +1,78 @@
+/**
+ * From a plan to a workflow execution: the execution's input (the ExportRequest) and its name. The name is
+ * derived from the recovery point and the attempt, so a duplicated or out-of-order trigger asks for the same
+ * execution (Step Functions refuses a second one of the same name), on top of the ledger's conditional claim.
+ */
+import type { ActionsConfig } from '../config/actionsSchema.js';
+import { fnv1a64 } from '../normalize/signalId.js';
+import { type ExportRequest, RDS_EXPORT_WORKFLOW } from './exportWorkflow.js';
+import type { RecoveryPointPlan } from './planRecoveryPoint.js';
+
+/** `rp-<16 hex of the recovery point ARN>-<readable name>-a<attempt>`, at most 80 characters (Step Functions). */
+export function executionName(recoveryPointArn: string, resourceName: string, attempt: number): string {
+  const hash = fnv1a64(recoveryPointArn);
+  const suffix = `-a${attempt}`;
+  const name = resourceName
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80 - 3 - hash.length - 1 - suffix.length);
+  return `rp-${hash}${name ? `-${name}` : ''}${suffix}`;
+}
+
+/** The execution input for a plan whose action is `rds-export`; undefined for any other plan. */
+export function exportRequestOf(
+  plan: RecoveryPointPlan,
+  actions: ActionsConfig,
+  requestedAt: string,
+  attempt = 1,
+): ExportRequest | undefined {
+  if (plan.action !== 'rds-export' || !plan.recoveryPointArn || !plan.resourceType) return undefined;
+  if (!plan.exportTaskIdentifier || !plan.s3Prefix) return undefined;
+  const account = plan.account ?? '';
+  const region = plan.region ?? '';
+  const watchedVaults = actions.vaults
+    .filter(
+      (v) =>
+        (!v.accounts || v.accounts.includes(account)) &&
+        (!v.regions || (v.regions as readonly string[]).includes(region)),
+    )
+    .map((v) => v.name);
+  return {
+    workflow: RDS_EXPORT_WORKFLOW,
+    recoveryPointArn: plan.recoveryPointArn,
+    resourceType: plan.resourceType,
+    ...(plan.vault ? { vault: plan.vault } : {}),
+    watchedVaults,
+    account,
+    region,
+    resourceName: plan.resourceName ?? 'unknown',
+    trigger: plan.trigger ?? plan.reason,
+    fromBackup: plan.fromBackup ?? false,
+    deleteAfterExport: plan.deleteAfterExport,
+    attempt,
+    exportTaskIdentifier: plan.exportTaskIdentifier,
+    s3Prefix: plan.s3Prefix,
+    includeTags: actions.filters.includeTags.map((t) => ({ ...t })),
+    excludeTags: actions.filters.excludeTags.map((t) => ({ ...t })),
+    sourcePatterns: [...(plan.sourcePatterns ?? [])],
+    requestedAt,
+  };
+}
+
+/** Why the tags exclude the resource, or undefined when the tag filters let it through. */
+export function tagFilterReason(
+  tags: Readonly<Record<string, string>>,
+  include: readonly { key: string; value?: string | undefined }[],
+  exclude: readonly { key: string; value?: string | undefined }[],
+): string | undefined {
+  const has = (f: { key: string; value?: string | undefined }) =>
+    Object.hasOwn(tags, f.key) && (f.value === undefined || tags[f.key] === f.value);
+  const excluded = exclude.find(has);
+  if (excluded)
+    return `tag ${excluded.key}${excluded.value !== undefined ? `=${excluded.value}` : ''} is excluded by actions.filters.excludeTags`;
+  if (include.length > 0 && !include.some(has)) {
+    return `none of the tags in actions.filters.includeTags is on the resource`;
+  }
+  return undefined;
+}
