@@ -522,6 +522,15 @@ class RdsState {
     }
     const refusal = unexportable(spec);
     if (refusal) throw invalidExportSource(refusal);
+    // Checked before the quota and the per-snapshot rule: from there to registering the task nothing awaits, so
+    // concurrent calls cannot all pass the five-export check at once.
+    await this.s3.send(new HeadBucketCommand({ Bucket: s3Bucket })).catch(() => {
+      throw new RdsStandInError(
+        400,
+        RDS_ERROR_CODES.invalidS3Bucket,
+        `The S3 bucket ${s3Bucket} doesn't exist or RDS isn't authorized to access it.`,
+      );
+    });
     const sameSource = [...this.tasks.values()].find((t) => t.sourceArn === sourceArn && ACTIVE.has(t.status));
     if (sameSource) {
       throw invalidExportSource(
@@ -535,13 +544,6 @@ class RdsState {
         `You can have at most ${this.maxConcurrent} export tasks in progress at a time in this account.`,
       );
     }
-    await this.s3.send(new HeadBucketCommand({ Bucket: s3Bucket })).catch(() => {
-      throw new RdsStandInError(
-        400,
-        RDS_ERROR_CODES.invalidS3Bucket,
-        `The S3 bucket ${s3Bucket} doesn't exist or RDS isn't authorized to access it.`,
-      );
-    });
 
     const task: TaskRecord = {
       identifier,
