@@ -115,6 +115,8 @@ export interface RunOptions {
   readonly pollMs?: number;
   /** Retry interval for waiting on an export slot. @default 150 ms */
   readonly slotRetryMs?: number;
+  /** Stops the execution (as StopExecution would) when it enters this state: no Catch runs after that. */
+  readonly abortAt?: string;
 }
 
 export interface LocalActionsOptions {
@@ -227,6 +229,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
         if (event.type === 'StateEntered' && event.state) {
           path.push(event.state.name);
           runOptions.onState?.(event.state.name);
+          if (event.state.name === runOptions.abortAt) execution.abort();
         }
         if (event.type === 'StateRetried') retries += 1;
       }

@@ -300,3 +300,34 @@ describe('fault injection at every Task of the export workflow', () => {
     expect(summary.length).toBe(HAPPY_PATH_TASKS.length * 2);
   });
 });
+
+describe('an execution that ends without its Catch blocks (aborted, timed out)', () => {
+  it('is cleaned up and reported by the sweeper, once', async () => {
+    const { ExecutionSweeper } = await import('../../../src/functions/actions/ExecutionSweeper.js');
+    const { arn, request } = newRecoveryPoint();
+    const input = { request };
+    const run = await local.run(input, { abortAt: EXPORT_STATES.checkExport });
+    expect(run.status).toBe('FAILED');
+    expect(resultFor(arn)).toBeUndefined();
+    const sweeper = new ExecutionSweeper(local.deps, local.ledger);
+    const detail = {
+      executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:x:y',
+      status: 'ABORTED',
+      input: JSON.stringify(input),
+    };
+    let swept: Awaited<ReturnType<typeof sweeper.sweep>> | undefined;
+    // The queue redelivers while the cancelled export is still stopping (CleanupPending).
+    for (let attempt = 0; attempt < 50 && !swept; attempt++) {
+      try {
+        swept = await sweeper.sweep(detail);
+      } catch (error) {
+        expect((error as Error).name).toBe(ACTION_ERRORS.cleanupPending);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(swept).toEqual({ swept: true, status: 'ABORTED' });
+    expect(resultFor(arn)).toMatchObject({ outcome: 'failed', failedStep: 'Execution ABORTED' });
+    await assertSafe(arn, request, 'aborted');
+    expect(await sweeper.sweep(detail)).toMatchObject({ swept: false });
+  });
+});
