@@ -61,6 +61,19 @@ export const ACTION_HANDLER_ENTRIES = {
 } as const;
 export type ActionHandlerName = keyof typeof ACTION_HANDLER_ENTRIES;
 
+/**
+ * Lambda entry files of the backup actions that run in the central account (next to the archive bucket), fed by
+ * the central bus rather than by the member workflow. Each exports `handler`.
+ */
+export const CENTRAL_ACTION_HANDLER_ENTRIES = {
+  /**
+   * Registers each verified export in the Glue Data Catalog (database ACTIONS_ENV.glueDatabase) from an SQS queue
+   * of `Vaultpilot Action Result` events; partial batch responses.
+   */
+  registerTables: 'src/functions/actions/registerTables.ts',
+} as const;
+export type CentralActionHandlerName = keyof typeof CENTRAL_ACTION_HANDLER_ENTRIES;
+
 /** Environment variables of the action functions (each reads only those it needs). */
 export const ACTIONS_ENV = {
   /** The archive bucket (central account, this Region) the exports are written to. */
@@ -79,6 +92,8 @@ export const ACTIONS_ENV = {
   actionsConfig: 'VAULTPILOT_ACTIONS_CONFIG',
   /** CloudWatch metric namespace for EMF output. */
   metricNamespace: 'VAULTPILOT_METRIC_NAMESPACE',
+  /** Glue database the exports are registered in (registerTables). @default vaultpilot_archive */
+  glueDatabase: 'VAULTPILOT_GLUE_DATABASE',
 } as const;
 
 /** Metrics the action functions emit (EMF, namespace METRIC_NAMESPACE). Dimensions: [Workflow, Outcome]. */
