@@ -19,6 +19,7 @@ import {
   ActionError,
   type ExportTaskStatus,
 } from '../../../core/actions/exportWorkflow.js';
+import { retryReason } from '../../retry/retryableError.js';
 import { actionErrorOf, errorMessage, errorName } from '../awsErrors.js';
 
 /** What the workflow needs to know of a snapshot. */
@@ -75,10 +76,17 @@ const REFUSALS = new Set([
   'InvalidParameterValueException',
 ]);
 
-/** Whether an error refuses StartExportTask because of the account's quota of five running exports. */
+/**
+ * Whether an error refuses StartExportTask because of the account's quota of five running exports. Throttling
+ * (`RequestLimitExceeded`, …) is transient, not the quota; a refusal whose message merely mentions a limit
+ * ("exceeds the length limit") is not the quota either: only a code naming a limit, or a message about quotas or
+ * concurrent / too many exports, is.
+ */
 export function isExportQuotaError(error: unknown): boolean {
-  const text = `${errorName(error)} ${errorMessage(error)}`;
-  return /quota|limit|too many|concurrent/i.test(text) && !NOT_FOUND.has(errorName(error));
+  const name = errorName(error);
+  if (NOT_FOUND.has(name) || retryReason(error) !== undefined) return false;
+  if (/quota|limit|too many|concurrent/i.test(name)) return true;
+  return /quota|too many|concurrent|at most \d+ export/i.test(errorMessage(error));
 }
 
 /** `arn:aws:rds:<region>:<account>:snapshot:<id>` or `…:cluster-snapshot:<id>` → its kind and identifier. */
