@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../CliContext.js';
 import { registerActionsCommand } from './actions.js';
 import { registerArchiveCommand } from './archive.js';
+import { registerDemoCommand } from './demo.js';
 import { registerInitCommand } from './init.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerRestoreCommand } from './restore.js';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerVerifyCommand(program, ctx);
   registerInspectCommand(program, ctx);
   registerSandboxCommand(program, ctx);
+  registerDemoCommand(program, ctx);
 }

@@ -324,9 +324,12 @@ export async function writeManifest(input: unknown, deps: ExportTaskDependencies
 function keepReason(state: ExportState): string | undefined {
   if (!state.request.fromBackup) return 'snapshots taken outside AWS Backup are never deleted';
   if (!state.request.deleteAfterExport) return 'deleteRecoveryPointAfterExport is off';
-  if (!state.verification?.complete)
+  // Strict checks: the state beyond the request is not validated, and only a real `true` and a real manifest key
+  // (not a truthy string or an empty object of a hand-made state) allow deletion.
+  if (state.verification?.complete !== true)
     return 'the export is partial: a recovery point is only deleted after a complete export';
-  if (!state.manifest) return 'the export has no manifest';
+  if (typeof state.manifest?.manifestKey !== 'string' || state.manifest.manifestKey === '')
+    return 'the export has no manifest';
   return undefined;
 }
 
@@ -454,7 +457,13 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
             status: 'not-deleted',
             reason: `deletion was requested but not confirmed: ${causeText(state.deletionError.Cause) ?? state.deletionError.Error}`,
           }
-        : (state.deletion ?? { status: 'kept', reason: keepReason(state) ?? 'the workflow did not reach deletion' });
+        : (state.deletion ?? {
+            status: 'kept',
+            reason:
+              outcome === 'failed'
+                ? 'the export failed: a recovery point is only deleted after a complete, verified export'
+                : (keepReason(state) ?? 'the workflow did not reach deletion'),
+          });
   const detail: ActionResultDetail = {
     workflow: request.workflow,
     outcome,

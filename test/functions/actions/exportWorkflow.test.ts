@@ -12,9 +12,9 @@ import {
   startLocalActions,
 } from '../../../sandbox/actions/localActions.js';
 import { backupJobCompletedEvent, rdsSnapshotEvent } from '../../../sandbox/actions/scenarioEvents.js';
+import { type SeededDatabase, seedMariaDb, seedPostgres } from '../../../sandbox/actions/seedDatabase.js';
 import { ACTION_RESULT_DETAIL_TYPE, type ActionResultDetail } from '../../../src/core/actions/actionResultEvent.js';
 import { ActionsSchema } from '../../../src/core/config/actionsSchema.js';
-import { type SeededDatabase, seedMariaDb, seedPostgres } from './seedDatabase.js';
 
 const actions = ActionsSchema.parse({
   enabled: true,

@@ -1,0 +1,613 @@
+/**
+ * `vaultpilot demo`: the backup actions end to end on this machine. Seeds small databases on the local
+ * PostgreSQL and MariaDB, starts the stand-ins (S3, RDS with real Parquet exports, AWS Backup, EventBridge,
+ * DynamoDB), sends the real trigger events to the real starter, runs the synthesized export workflow locally,
+ * reads the Parquet back with DuckDB, renders each result as the notification people would get, and drops the
+ * databases again (also on Ctrl-C and on failure).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  LOCAL_ACCOUNT as ACCOUNT,
+  type LocalActions,
+  type LocalExecution,
+  LOCAL_REGION as REGION,
+  startLocalActions,
+} from '../../../sandbox/actions/localActions.js';
+import { backupJobCompletedEvent, rdsSnapshotEvent } from '../../../sandbox/actions/scenarioEvents.js';
+import {
+  dropMariaDb,
+  dropPostgres,
+  MARIADB_SERVER,
+  mariaDbReachable,
+  POSTGRES_SERVER,
+  postgresReachable,
+  type SeededDatabase,
+  seedMariaDb,
+  seedPostgres,
+} from '../../../sandbox/actions/seedDatabase.js';
+import { ACTION_RESULT_DETAIL_TYPE, type ActionResultDetail } from '../../core/actions/actionResultEvent.js';
+import type { ExportManifest } from '../../core/actions/exportManifest.js';
+import { EXPORT_STATES } from '../../core/actions/exportWorkflow.js';
+import type { ActionsConfig } from '../../core/config/actionsSchema.js';
+import { normalizeInput } from '../../core/normalize/normalizeInput.js';
+import { renderSignal } from '../../core/render/renderSignal.js';
+import { type CliContext, CliError } from '../CliContext.js';
+import { EXIT } from '../exitCodes.js';
+import { formatBytes } from '../progressBar.js';
+import { DemoProgress } from './demoProgress.js';
+
+/** The databases the demo creates (and drops). */
+export const DEMO_DATABASES = { postgres: 'vaultpilot_demo_shop', mariadb: 'vaultpilot_demo_inventory' } as const;
+/** How much data the demo seeds. */
+export const DEMO_SEED = {
+  postgres: { customers: 500, orders: 20_000, auditEvents: 300 },
+  mariadb: { products: 1_000, warehouses: 3 },
+} as const;
+
+export interface DemoOptions {
+  readonly actions: ActionsConfig;
+  /** Where the actions configuration came from, for the output. */
+  readonly configName: string;
+  /** Servers to run without, as if they were not reachable (`--without`). */
+  readonly without?: readonly DemoServer[];
+  /** When the command started (Date.now()), for the wall time. @default when runDemo is called */
+  readonly startedAt?: number;
+}
+
+export const DEMO_SERVERS = ['postgres', 'mariadb'] as const;
+export type DemoServer = (typeof DEMO_SERVERS)[number];
+type Server = DemoServer;
+const SERVER_NAMES: Record<Server, string> = { postgres: 'PostgreSQL', mariadb: 'MariaDB' };
+const HOW_TO_START: Record<Server, string> = {
+  postgres:
+    `start it (e.g. \`sudo service postgresql start\`, or \`docker run -d -p 5432:5432 -e POSTGRES_USER=root ` +
+    `-e POSTGRES_HOST_AUTH_METHOD=trust postgres:16\`); the demo connects as user ${POSTGRES_SERVER.user} without a password`,
+  mariadb:
+    `start it (e.g. \`sudo service mariadb start\`, or \`docker run -d -p 3306:3306 ` +
+    `-e MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1 mariadb:11\`); the demo connects as ${MARIADB_SERVER.user} with an empty password`,
+};
+const POLL_LOOP = new Set<string>([
+  EXPORT_STATES.waitForExport,
+  EXPORT_STATES.checkExport,
+  EXPORT_STATES.exportFinished,
+]);
+const FINAL_STATES = new Set<string>([EXPORT_STATES.done, EXPORT_STATES.failed, EXPORT_STATES.notExportable]);
+const FAILURE_CAUSE =
+  `The IAM role arn:aws:iam::${ACCOUNT}:role/vaultpilot-rds-export is not authorized to perform s3:PutObject ` +
+  'on the S3 bucket vaultpilot-archive-local (AccessDenied). Check the role policy and the bucket policy.';
+
+/** One export of the scenario. */
+interface DemoExport {
+  readonly label: string;
+  readonly what: string;
+  readonly expected: 'exported' | 'failed';
+  readonly arn: string;
+  readonly trigger: unknown;
+  readonly triggerName: string;
+}
+
+interface ExportRun {
+  readonly spec: DemoExport;
+  readonly execution: LocalExecution;
+  readonly result?: ActionResultDetail;
+  readonly tables: readonly TableRead[];
+  readonly sample?: { readonly table: string; readonly row: Record<string, unknown> };
+  readonly parquetBytes: number;
+}
+
+interface TableRead {
+  readonly target: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly files: number;
+}
+
+/** Runs the demo; throws CliError (exit 1) when neither database server is reachable. */
+export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<void> {
+  const started = options.startedAt ?? Date.now();
+  const out = ctx.stdout;
+  out.write(`Vaultpilot demo: the backup actions of ${options.configName} (actions section), run on this machine\n\n`);
+
+  // 1. The database servers.
+  const leftOut = (server: Server) =>
+    options.without?.includes(server) ? Promise.resolve('left out with --without') : undefined;
+  const [pgState, myState] = await Promise.all([
+    leftOut('postgres') ?? postgresReachable(),
+    leftOut('mariadb') ?? mariaDbReachable(),
+  ]);
+  const available: Record<Server, boolean> = { postgres: pgState === true, mariadb: myState === true };
+  for (const [server, state] of [
+    ['postgres', pgState],
+    ['mariadb', myState],
+  ] as const) {
+    const where =
+      server === 'postgres'
+        ? `${POSTGRES_SERVER.host}:${POSTGRES_SERVER.port}`
+        : `${MARIADB_SERVER.host}:${MARIADB_SERVER.port}`;
+    if (state === true) {
+      out.write(`  ${SERVER_NAMES[server].padEnd(10)} ${where}  reachable\n`);
+    } else {
+      const skipped =
+        server === 'postgres'
+          ? 'the RDS PostgreSQL exports (orders-db, shop-db) are skipped'
+          : 'the Aurora MySQL export (inventory-cluster) is skipped';
+      ctx.stderr.write(
+        `vaultpilot demo: ${SERVER_NAMES[server]} is not reachable at ${where} (${state}): ${HOW_TO_START[server]}. ` +
+          `Without it ${skipped}.\n`,
+      );
+      out.write(`  ${SERVER_NAMES[server].padEnd(10)} ${where}  NOT reachable: ${skipped}\n`);
+    }
+  }
+  if (!available.postgres && !available.mariadb) {
+    throw new CliError(
+      'neither PostgreSQL (127.0.0.1:5432) nor MariaDB (127.0.0.1:3306) is reachable: the demo exports real data ' +
+        'from them and cannot run without one. Start one of them (see above) and run `vaultpilot demo` again.',
+      EXIT.failed,
+    );
+  }
+
+  // Ctrl-C / SIGTERM: stop, then clean up (the finally below) before leaving; a second one leaves at once.
+  const controller = new AbortController();
+  let received: string | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (received) process.exit(EXIT.interrupted);
+    received = name;
+    ctx.stderr.write(`\nvaultpilot demo: ${name}: stopping, dropping the demo databases…\n`);
+    controller.abort();
+  };
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () =>
+      reject(new CliError(`interrupted by ${received}: the demo databases were dropped`, EXIT.interrupted)),
+    );
+  });
+  aborted.catch(() => {});
+  const race = <T>(work: Promise<T>): Promise<T> => Promise.race([work, aborted]);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let local: LocalActions | undefined;
+  let workDir: string | undefined;
+  const seeded: { postgres?: SeededDatabase; mariadb?: SeededDatabase } = {};
+  let dropped = false;
+  const cleanUp = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    await local?.close().catch((e: unknown) => problems.push(`stopping the stand-ins: ${String(e)}`));
+    local = undefined;
+    if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    workDir = undefined;
+    if (!dropped) {
+      dropped = true;
+      const drops = await Promise.allSettled([
+        available.postgres ? dropPostgres(DEMO_DATABASES.postgres) : Promise.resolve(),
+        available.mariadb ? dropMariaDb(DEMO_DATABASES.mariadb) : Promise.resolve(),
+      ]);
+      for (const d of drops)
+        if (d.status === 'rejected') problems.push(`dropping a demo database: ${String(d.reason)}`);
+    }
+    return problems;
+  };
+
+  try {
+    // 2. Seed.
+    out.write('\nSeeding\n');
+    const [pg, my] = await race(
+      Promise.all([
+        available.postgres ? seedPostgres(DEMO_DATABASES.postgres, DEMO_SEED.postgres) : undefined,
+        available.mariadb ? seedMariaDb(DEMO_DATABASES.mariadb, DEMO_SEED.mariadb) : undefined,
+      ]),
+    );
+    if (pg) seeded.postgres = pg;
+    if (my) seeded.mariadb = my;
+    for (const db of [pg, my]) {
+      if (!db) continue;
+      const server = db === pg ? 'PostgreSQL' : 'MariaDB   ';
+      const rows = Object.entries(db.rows)
+        .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+        .join(', ');
+      out.write(`  ${server} ${db.name}: ${rows}\n`);
+    }
+
+    // 3. The stand-ins and the scenario.
+    local = await race(
+      startLocalActions({ actions: options.actions, rdsTiming: { startingMs: 400, perTableMs: 150 } }),
+    );
+    local.backup.addVault('prod-daily');
+    const scenario = buildScenario(local, seeded);
+    out.write(`\nScenario (${scenario.length} export workflows, started by their real trigger events)\n`);
+    scenario.forEach((s, i) => {
+      out.write(`  [${i + 1}/${scenario.length}] ${s.label.padEnd(18)} ${s.what}\n`);
+      out.write(`        trigger: ${s.triggerName}\n`);
+    });
+    out.write('\n');
+
+    const stderrTty = (ctx.stderr as { isTTY?: boolean }).isTTY === true;
+    const progress = new DemoProgress(ctx.stderr, stderrTty, EXPORT_STATES.waitForExport, POLL_LOOP);
+    controller.signal.addEventListener('abort', () => progress.stop());
+    const decisions: string[] = [];
+    const executions: Promise<LocalExecution>[] = [];
+    for (const spec of scenario) progress.add(spec.label);
+    for (const [index, spec] of scenario.entries()) {
+      const { starter, executions: executionsOf } = local.starter({
+        onState: (state) => progress.enter(index, state),
+        pollMs: 250,
+      });
+      const [decision] = await race(starter.handle(spec.trigger));
+      decisions.push(
+        `${spec.label}: ${decision?.decision ?? 'none'}${decision?.decision === 'none' ? ` (${decision.reason})` : ''}`,
+      );
+      if (index === 0) {
+        // EventBridge delivers at least once: the same event again starts nothing.
+        const [again] = await race(starter.handle(spec.trigger));
+        decisions.push(
+          `${spec.label}: the same event delivered again → ${again?.decision ?? 'none'}` +
+            (again?.decision === 'duplicate'
+              ? ` (ledger says ${again.status}; no second execution, no second export)`
+              : ''),
+        );
+      }
+      executions.push(
+        executionsOf().then(([run]) => {
+          const execution = run ?? {
+            status: 'FAILED' as const,
+            transitions: 0,
+            path: [],
+            retries: 0,
+            error: 'NotStarted',
+          };
+          const last = execution.path.at(-1) ?? 'not started';
+          progress.finish(
+            index,
+            `${FINAL_STATES.has(last) ? last : execution.status} · ${execution.transitions} transitions`,
+          );
+          return execution;
+        }),
+      );
+    }
+    const finished = await race(Promise.all(executions));
+    progress.stop();
+    const resultEvents = local.events.events().filter((e) => e.detailType === ACTION_RESULT_DETAIL_TYPE);
+    const results = resultEvents.map((e) => e.detail as ActionResultDetail);
+
+    out.write('\nTriggers\n');
+    for (const d of decisions) out.write(`  ${d}\n`);
+
+    // 5. Read the Parquet back.
+    workDir = await mkdtemp(join(tmpdir(), 'vaultpilot-demo-'));
+    const duck = await DuckDBInstance.create(':memory:');
+    const runs: ExportRun[] = [];
+    try {
+      for (const [i, spec] of scenario.entries()) {
+        const result = results.find((r) => r.recoveryPointArn === spec.arn);
+        const read =
+          result?.manifestKey && result.outcome !== 'failed'
+            ? await race(readExport(local, duck, join(workDir, String(i)), result.manifestKey))
+            : { tables: [], parquetBytes: 0 };
+        runs.push({ spec, execution: finished[i]!, ...(result ? { result } : {}), ...read });
+      }
+    } finally {
+      duck.closeSync();
+    }
+    out.write('\nExports\n');
+    runs.forEach((run, i) => {
+      out.write(exportSection(run, i, runs.length));
+    });
+
+    // 6. The notifications.
+    out.write(
+      '\nNotifications (what people get: each result event as a signal, rendered like `vaultpilot simulate`)\n\n',
+    );
+    for (const e of resultEvents) {
+      const detail = e.detail as ActionResultDetail;
+      const envelope = {
+        version: '0',
+        id: e.eventId,
+        'detail-type': e.detailType,
+        source: e.source,
+        account: detail.account,
+        time: e.time.toISOString(),
+        region: detail.region,
+        resources: e.resources,
+        detail: e.detail,
+      };
+      for (const signal of normalizeInput(envelope)) {
+        const rendering = renderSignal(signal);
+        out.write(
+          `── ${signal.severity.toUpperCase()} · ${signal.kind} · ${signal.outcome} · ${detail.resourceName}\n`,
+        );
+        out.write(`${rendering.subject}\n\n${rendering.text.trimEnd()}\n\n`);
+      }
+    }
+
+    // 7. Clean up, then the summary.
+    const problems = await cleanUp();
+    for (const p of problems) ctx.stderr.write(`vaultpilot demo: ${p}\n`);
+    const droppedNames = [seeded.postgres?.name, seeded.mariadb?.name].filter(Boolean).join(', ');
+    out.write(summary(runs, decisions, Date.now() - started, droppedNames, available));
+    const unexpected = runs.filter((r) => (r.result?.outcome ?? 'failed') !== r.spec.expected);
+    for (const r of unexpected) {
+      ctx.stderr.write(
+        `vaultpilot demo: ${r.spec.label} ended ${r.result?.outcome ?? r.execution.status}, expected ${r.spec.expected}\n`,
+      );
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const problems = await cleanUp();
+    for (const p of problems) ctx.stderr.write(`vaultpilot demo: ${p}\n`);
+  }
+}
+
+/** Registers the snapshots and recovery points of the scenario and builds their trigger events. */
+function buildScenario(
+  local: LocalActions,
+  seeded: { postgres?: SeededDatabase; mariadb?: SeededDatabase },
+): DemoExport[] {
+  const now = new Date();
+  const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = new Date(now.getTime() - 20 * 60_000);
+  const stamp = created.toISOString().slice(0, 16).replace(/[-T:]/g, '-');
+  const pgSource = seeded.postgres && {
+    engine: 'postgres' as const,
+    ...POSTGRES_SERVER,
+    database: seeded.postgres.name,
+  };
+  const mySource = seeded.mariadb && {
+    engine: 'mariadb' as const,
+    ...MARIADB_SERVER,
+    database: seeded.mariadb.name,
+  };
+  const scenario: DemoExport[] = [];
+  const jobId = () => randomUUID();
+
+  const backupPoint = (
+    label: string,
+    kind: 'db' | 'cluster',
+    engine: string,
+    source: typeof pgSource | typeof mySource,
+    faults?: { failTask: string },
+  ) => {
+    const arn = local.rds.addSnapshot({
+      kind,
+      identifier: `awsbackup:job-${jobId()}`,
+      sourceIdentifier: label,
+      engine,
+      createdAt: created,
+      ...(source ? { source } : {}),
+      ...(faults ? { faults } : {}),
+    });
+    const resourceType = kind === 'cluster' ? ('Aurora' as const) : ('RDS' as const);
+    const resourceArn = `arn:aws:rds:${REGION}:${ACCOUNT}:${kind === 'cluster' ? 'cluster' : 'db'}:${label}`;
+    local.backup.addRecoveryPoint({
+      vault: 'prod-daily',
+      recoveryPointArn: arn,
+      resourceArn,
+      resourceType,
+      resourceName: label,
+      creationDate: created,
+      backupSizeInBytes: 21_474_836_480,
+    });
+    const trigger = backupJobCompletedEvent({
+      account: ACCOUNT,
+      region: REGION,
+      vault: 'prod-daily',
+      recoveryPointArn: arn,
+      resourceArn,
+      resourceType,
+      time,
+    });
+    return { arn, trigger };
+  };
+
+  if (pgSource) {
+    const { arn, trigger } = backupPoint('orders-db', 'db', 'postgres', pgSource);
+    scenario.push({
+      label: 'orders-db',
+      what: `RDS PostgreSQL, recovery point by AWS Backup in vault prod-daily (data: ${pgSource.database}) → export, verify, delete the recovery point`,
+      expected: 'exported',
+      arn,
+      trigger,
+      triggerName: 'EventBridge "Backup Job State Change" COMPLETED, resourceType RDS',
+    });
+  }
+  if (mySource) {
+    const { arn, trigger } = backupPoint('inventory-cluster', 'cluster', 'aurora-mysql', mySource);
+    scenario.push({
+      label: 'inventory-cluster',
+      what: `Aurora MySQL cluster snapshot by AWS Backup in vault prod-daily (data: ${mySource.database}) → export, verify, delete`,
+      expected: 'exported',
+      arn,
+      trigger,
+      triggerName: 'EventBridge "Backup Job State Change" COMPLETED, resourceType Aurora',
+    });
+  }
+  if (pgSource) {
+    const snapshotId = `rds:shop-db-${stamp}`;
+    const arn = local.rds.addSnapshot({
+      kind: 'db',
+      identifier: snapshotId,
+      sourceIdentifier: 'shop-db',
+      engine: 'postgres',
+      createdAt: created,
+      source: pgSource,
+    });
+    scenario.push({
+      label: 'shop-db',
+      what: `RDS automated snapshot ${snapshotId} (outside AWS Backup) → export, verify, keep the snapshot (RDS expires it)`,
+      expected: 'exported',
+      arn,
+      trigger: rdsSnapshotEvent({
+        account: ACCOUNT,
+        region: REGION,
+        eventId: 'RDS-EVENT-0091',
+        snapshotArn: arn,
+        snapshotId,
+        cluster: false,
+        message: 'Automated snapshot created',
+        time,
+      }),
+      triggerName: 'EventBridge "RDS DB Snapshot Event" RDS-EVENT-0091 (automated snapshot created)',
+    });
+  }
+  {
+    const engine = pgSource ? 'postgres' : 'mariadb';
+    const { arn, trigger } = backupPoint('billing-db', 'db', engine, pgSource ?? mySource, { failTask: FAILURE_CAUSE });
+    scenario.push({
+      label: 'billing-db',
+      what: `RDS ${pgSource ? 'PostgreSQL' : 'MariaDB'} recovery point in prod-daily whose export task FAILS (the export role lacks s3:PutObject) → clean up, keep the recovery point, critical notification`,
+      expected: 'failed',
+      arn,
+      trigger,
+      triggerName: 'EventBridge "Backup Job State Change" COMPLETED, resourceType RDS',
+    });
+  }
+  return scenario;
+}
+
+/** Downloads the Parquet of a verified export (from its manifest) and counts rows per table with DuckDB. */
+async function readExport(
+  local: LocalActions,
+  duck: DuckDBInstance,
+  dir: string,
+  manifestKey: string,
+): Promise<Pick<ExportRun, 'tables' | 'sample' | 'parquetBytes'>> {
+  await mkdir(dir, { recursive: true });
+  const manifest = JSON.parse(
+    await (
+      await local.s3Client.send(new GetObjectCommand({ Bucket: local.bucket, Key: manifestKey }))
+    ).Body!.transformToString(),
+  ) as ExportManifest;
+  const connection = await duck.connect();
+  const tables: TableRead[] = [];
+  let sample: ExportRun['sample'];
+  let parquetBytes = 0;
+  let n = 0;
+  try {
+    let largest: { target: string; files: string[]; rows: number } | undefined;
+    for (const table of [...manifest.tables].sort((a, b) => a.target.localeCompare(b.target))) {
+      const files: string[] = [];
+      let bytes = 0;
+      for (const object of table.objects.filter((o) => o.key.endsWith('.parquet'))) {
+        const body = await local.s3Client.send(new GetObjectCommand({ Bucket: local.bucket, Key: object.key }));
+        const file = join(dir, `${n++}.parquet`);
+        await writeFile(file, await body.Body!.transformToByteArray());
+        files.push(file);
+        bytes += object.size;
+      }
+      parquetBytes += bytes;
+      let rows = 0;
+      if (files.length > 0) {
+        const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${parquetList(files)}`);
+        rows = Number(reader.getRowObjectsJson()[0]?.n ?? 0);
+      }
+      tables.push({ target: table.target, rows, bytes, files: files.length });
+      if (files.length > 0 && (!largest || rows > largest.rows)) largest = { target: table.target, files, rows };
+    }
+    if (largest) {
+      const reader = await connection.runAndReadAll(`SELECT * FROM ${parquetList(largest.files)} ORDER BY 1 LIMIT 1`);
+      const row = reader.getRowObjectsJson()[0];
+      if (row) sample = { table: largest.target, row };
+    }
+  } finally {
+    connection.closeSync();
+  }
+  return { tables, parquetBytes, ...(sample ? { sample } : {}) };
+}
+
+function parquetList(files: readonly string[]): string {
+  return `read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`;
+}
+
+/** The states entered, with the poll loop folded: `… → Wait for export ×4 → …`. */
+function foldPath(path: readonly string[]): string {
+  const polls = path.filter((s) => s === EXPORT_STATES.waitForExport).length;
+  const shown: string[] = [];
+  const seen = new Set<string>();
+  for (const state of path) {
+    if (POLL_LOOP.has(state) && seen.has(state)) continue;
+    seen.add(state);
+    shown.push(state === EXPORT_STATES.waitForExport && polls > 1 ? `${state} ×${polls}` : state);
+  }
+  return shown.join(' → ');
+}
+
+function exportSection(run: ExportRun, index: number, total: number): string {
+  const { spec, execution, result } = run;
+  const lines: string[] = [];
+  const outcome = result?.outcome ?? `no result (${execution.status})`;
+  const deletion = result?.deletion ? `recovery point ${result.deletion.status}` : 'recovery point kept';
+  lines.push(`── [${index + 1}/${total}] ${spec.label} · ${outcome.toUpperCase()} · ${deletion}`);
+  if (result?.outcome === 'failed') {
+    lines.push(`   failed at: ${result.failedStep ?? '?'} — ${result.error ?? execution.error ?? ''}`);
+    if (result.cause) lines.push(`   cause:     ${result.cause}`);
+    if (result.cleanup) {
+      lines.push(
+        `   cleanup:   export cancelled ${result.cleanup.exportCancelled ? 'yes' : 'no'}, ` +
+          `${result.cleanup.objectsDeleted} object(s) deleted` +
+          (result.cleanup.leftBehind.length
+            ? `, left behind: ${result.cleanup.leftBehind.join(', ')}`
+            : ', nothing left behind'),
+      );
+    }
+  }
+  if (result?.deletion?.reason) lines.push(`   deletion:  ${result.deletion.reason}`);
+  lines.push(`   path:      ${foldPath(execution.path)}  (${execution.transitions} state transitions)`);
+  if (result?.exportTaskIdentifier) lines.push(`   export:    ${result.exportTaskIdentifier}`);
+  if (result?.archiveUri && result.outcome !== 'failed') lines.push(`   archive:   ${result.archiveUri}`);
+  if (run.tables.length > 0) {
+    const width = Math.max(24, ...run.tables.map((t) => t.target.length));
+    lines.push(`   ${'database.schema.table'.padEnd(width)}  ${'rows'.padStart(8)}  ${'Parquet'.padStart(10)}`);
+    for (const t of run.tables) {
+      lines.push(
+        `   ${t.target.padEnd(width)}  ${t.rows.toLocaleString('en-US').padStart(8)}  ${formatBytes(t.bytes).padStart(10)}`,
+      );
+    }
+    lines.push(`   (row counts read back from the Parquet with DuckDB)`);
+  }
+  if (run.sample) {
+    const fields = Object.entries(run.sample.row)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join('  ');
+    lines.push(`   sample row of ${run.sample.table}: ${fields}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(
+  runs: readonly ExportRun[],
+  decisions: readonly string[],
+  wallMs: number,
+  dropped: string,
+  available: Record<Server, boolean>,
+): string {
+  const count = (outcome: string) => runs.filter((r) => r.result?.outcome === outcome).length;
+  const failed = runs.filter((r) => r.result?.outcome === 'failed' || !r.result);
+  const deleted = runs.filter((r) => r.result?.deletion?.status === 'deleted').length;
+  const kept = runs.length - deleted;
+  const bytes = runs.reduce((sum, r) => sum + r.parquetBytes, 0);
+  const files = runs.reduce((sum, r) => sum + r.tables.reduce((s, t) => s + t.files, 0), 0);
+  const duplicates = decisions.filter((d) => d.includes('→ duplicate')).length;
+  const totalTransitions = runs.reduce((sum, r) => sum + r.execution.transitions, 0);
+  const lines = [
+    '',
+    'Summary',
+    `  workflows:          ${runs.length} — ${count('exported')} exported, ${count('exported-partially')} partial, ${failed.length} failed` +
+      (failed.length
+        ? ` (${failed.map((r) => `${r.spec.label} at ${r.result?.failedStep ?? r.execution.path.at(-1) ?? '?'}`).join(', ')})`
+        : ''),
+    `  recovery points:    ${deleted} deleted, ${kept} kept`,
+    `  Parquet:            ${formatBytes(bytes)} in ${files} file${files === 1 ? '' : 's'}`,
+    `  state transitions:  ${runs.map((r) => `${r.spec.label} ${r.execution.transitions}`).join(' · ')} (total ${totalTransitions}; Step Functions bills each)`,
+    `  duplicate triggers: ${duplicates} ignored`,
+    `  databases dropped:  ${dropped || 'none'}`,
+  ];
+  const skipped = (Object.keys(available) as Server[]).filter((s) => !available[s]);
+  if (skipped.length)
+    lines.push(`  skipped:            the parts that need ${skipped.map((s) => SERVER_NAMES[s]).join(', ')}`);
+  lines.push(`  wall time:          ${(wallMs / 1000).toFixed(1)} s`);
+  return `${lines.join('\n')}\n`;
+}
