@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,6 +26,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { ActionLedger } from '../../src/aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../src/aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../src/aws/export/ArchiveObjects.js';
+import { GlueCatalog } from '../../src/aws/export/GlueCatalog.js';
 import { RecoveryPoints } from '../../src/aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../src/aws/export/rds/RdsExports.js';
 import type { ExecutionStarter } from '../../src/aws/export/WorkflowExecutions.js';
@@ -33,10 +35,12 @@ import type { ActionsConfig } from '../../src/core/config/actionsSchema.js';
 import { ActionStarter } from '../../src/functions/actions/ActionStarter.js';
 import type { ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
 import * as tasks from '../../src/functions/actions/exportTasks.js';
+import { TableRegistrar } from '../../src/functions/actions/TableRegistrar.js';
 import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
 import { RdsExportWorkflow } from '../../src/infra/workflows/RdsExportWorkflow.js';
 import { type BackupStandIn, startBackupStandIn } from '../backup/startBackupStandIn.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../eventbridge/startEventBridgeStandIn.js';
+import { type GlueStandIn, startGlueStandIn } from '../glue/startGlueStandIn.js';
 import { type RdsStandIn, startRdsStandIn } from '../rds/startRdsStandIn.js';
 import { type S3StandIn, startS3StandIn } from '../s3/startS3StandIn.js';
 
@@ -131,6 +135,9 @@ export interface LocalActions {
   readonly rds: RdsStandIn;
   readonly backup: BackupStandIn;
   readonly events: EventBridgeStandIn;
+  readonly glue: GlueStandIn;
+  /** The central table registrar (Glue Data Catalog), fed the result events by whoever runs the scenario. */
+  readonly registrar: TableRegistrar;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly bucket: string;
@@ -157,6 +164,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
   // Deleting an RDS recovery point in AWS Backup deletes its snapshot.
   backup.onDelete((arn) => rds.removeSnapshot(arn));
   const events = await startEventBridgeStandIn();
+  const glue = await startGlueStandIn();
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
@@ -198,6 +206,13 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     exportKmsKeyArn: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
     writeMetrics: () => {},
   };
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const registrar = new TableRegistrar({
+    s3: s3Client,
+    catalog: new GlueCatalog(new GlueClient({ ...clientOptions, endpoint: glue.endpoint })),
+    logger: quiet,
+    archiveBucket: LOCAL_BUCKET,
+  });
   const machine = new StateMachine(exportWorkflowDefinition() as never, { validationOptions: { checkArn: false } });
 
   async function run(input: unknown, runOptions: RunOptions = {}): Promise<LocalExecution> {
@@ -257,6 +272,8 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     rds,
     backup,
     events,
+    glue,
+    registrar,
     dynamoEndpoint,
     tableName,
     bucket: LOCAL_BUCKET,
@@ -286,7 +303,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       };
     },
     async close() {
-      await Promise.allSettled([rds.close(), backup.close(), events.close()]);
+      await Promise.allSettled([rds.close(), backup.close(), events.close(), glue.close()]);
       await s3.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
       raw.destroy();

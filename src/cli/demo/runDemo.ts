@@ -297,23 +297,55 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
       out.write(exportSection(run, i, runs.length));
     });
 
-    // 6. The notifications.
+    // The result events as the central bus delivers them.
+    const envelopes = resultEvents.map((e) => {
+      const detail = e.detail as ActionResultDetail;
+      return {
+        detail,
+        event: {
+          version: '0',
+          id: e.eventId,
+          'detail-type': e.detailType,
+          source: e.source,
+          account: detail.account,
+          time: e.time.toISOString(),
+          region: detail.region,
+          resources: e.resources,
+          detail: e.detail,
+        },
+      };
+    });
+
+    // 6. The Glue Data Catalog: the central registrar makes each verified export queryable by Athena.
+    out.write('\nCatalog (Glue Data Catalog, what Athena queries)\n');
+    let example: { table: string; date: string; exportId: string } | undefined;
+    for (const { detail, event } of envelopes) {
+      const registered = await race(local.registrar.handleEvent(event));
+      if (registered.status !== 'registered') continue;
+      const date = /\/date=([0-9-]+)\//.exec(detail.archiveUri ?? '')?.[1];
+      const first = registered.tables[0];
+      if (!example && first && date) {
+        example = { table: first.history.name, date, exportId: registered.exportTaskIdentifier };
+      }
+      out.write(`  ${detail.resourceName} (${registered.exportTaskIdentifier})\n`);
+      for (const table of registered.tables) {
+        const latest = table.latest ? `, ${table.latest.name} (${table.latest.change})` : '';
+        out.write(`    ${table.target}: ${table.history.name} (${table.history.change})${latest}\n`);
+      }
+    }
+    if (example) {
+      out.write(
+        `  e.g. in Athena: SELECT count(*) FROM vaultpilot_archive.${example.table}_latest;\n` +
+          `             or: SELECT count(*) FROM vaultpilot_archive.${example.table}\n` +
+          `                 WHERE snapshot_date = '${example.date}' AND export_id = '${example.exportId}';\n`,
+      );
+    }
+
+    // 7. The notifications.
     out.write(
       '\nNotifications (what people get: each result event as a signal, rendered like `vaultpilot simulate`)\n\n',
     );
-    for (const e of resultEvents) {
-      const detail = e.detail as ActionResultDetail;
-      const envelope = {
-        version: '0',
-        id: e.eventId,
-        'detail-type': e.detailType,
-        source: e.source,
-        account: detail.account,
-        time: e.time.toISOString(),
-        region: detail.region,
-        resources: e.resources,
-        detail: e.detail,
-      };
+    for (const { detail, event: envelope } of envelopes) {
       for (const signal of normalizeInput(envelope)) {
         const rendering = renderSignal(signal);
         out.write(
@@ -323,7 +355,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
       }
     }
 
-    // 7. Clean up, then the summary.
+    // 8. Clean up, then the summary.
     const problems = await cleanUp();
     for (const p of problems) ctx.stderr.write(`vaultpilot demo: ${p}\n`);
     const droppedNames = [seeded.postgres?.name, seeded.mariadb?.name].filter(Boolean).join(', ');
