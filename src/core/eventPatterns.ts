@@ -3,6 +3,8 @@
  * them against the fixture corpus with `matchesEventPattern`. Keeping them here means the infrastructure
  * and the tests can never disagree about what a rule forwards.
  */
+
+import { ACTION_RESULT_DETAIL_TYPE, ACTION_RESULT_SOURCE } from './actions/actionResultEvent.js';
 import { ALARM_NAME_PREFIX } from './deployment/contract.js';
 import type { EventPattern } from './eventPatternMatch.js';
 import { SOURCE_HEARTBEAT_PATTERN } from './heartbeat/sourceHeartbeat.js';
@@ -46,7 +48,10 @@ export type RulePatternName =
   | 'organizationsPolicyValidation'
   | 'vaultpilotAlarms'
   | 'sourceHeartbeats'
-  | 'policyInventory';
+  | 'policyInventory'
+  | 'actionBackupTriggers'
+  | 'actionRdsSnapshotTriggers'
+  | 'actionResults';
 
 /** One rule: its pattern and what it is for (shown as the rule description). */
 export interface RulePattern {
@@ -172,3 +177,50 @@ export const CENTRAL_DEFAULT_BUS_RULES: readonly RulePattern[] = [
   ORGANIZATIONS_POLICY_VALIDATION_EVENTS,
   VAULTPILOT_ALARM_EVENTS,
 ];
+
+/** What starts a backup action (member accounts, default bus): new recovery points in AWS Backup vaults. */
+export const ACTION_BACKUP_TRIGGERS: RulePattern = {
+  name: 'actionBackupTriggers',
+  description: 'Completed backup and copy jobs and available recovery points (backup actions)',
+  pattern: {
+    source: ['aws.backup'],
+    $or: [
+      { 'detail-type': ['Backup Job State Change', 'Copy Job State Change'], detail: { state: ['COMPLETED'] } },
+      { 'detail-type': ['Recovery Point State Change'], detail: { status: ['COMPLETED', 'AVAILABLE'] } },
+    ],
+  },
+};
+
+/** RDS snapshot events of automated (0091 instance, 0169 cluster) and manual (0042 instance, 0075 cluster) snapshots. */
+export const RDS_SNAPSHOT_TRIGGER_EVENT_IDS = {
+  automated: ['RDS-EVENT-0091', 'RDS-EVENT-0169'],
+  manual: ['RDS-EVENT-0042', 'RDS-EVENT-0075'],
+} as const;
+
+/**
+ * What starts a backup action for RDS snapshots taken outside AWS Backup (member accounts, default bus), for the
+ * kinds of snapshot `actions.rdsSnapshots` turns on; undefined when neither is on.
+ */
+export function actionRdsSnapshotTriggers(kinds: { automated: boolean; manual: boolean }): RulePattern | undefined {
+  const ids = [
+    ...(kinds.automated ? RDS_SNAPSHOT_TRIGGER_EVENT_IDS.automated : []),
+    ...(kinds.manual ? RDS_SNAPSHOT_TRIGGER_EVENT_IDS.manual : []),
+  ];
+  if (ids.length === 0) return undefined;
+  return {
+    name: 'actionRdsSnapshotTriggers',
+    description: 'RDS snapshot created events (backup actions on RDS snapshots outside AWS Backup)',
+    pattern: {
+      source: ['aws.rds'],
+      'detail-type': ['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event'],
+      detail: { EventID: ids },
+    },
+  };
+}
+
+/** Results of the backup actions, put on the central bus by the member accounts' workflows, for the router. */
+export const ACTION_RESULT_EVENTS: RulePattern = {
+  name: 'actionResults',
+  description: 'Results of the backup actions (exports) from the member accounts',
+  pattern: { source: [ACTION_RESULT_SOURCE], 'detail-type': [ACTION_RESULT_DETAIL_TYPE] },
+};

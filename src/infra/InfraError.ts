@@ -11,11 +11,10 @@ export class MemberTemplateTooLargeError extends InfraError {
   constructor(
     readonly bytes: number,
     readonly limitBytes: number,
+    what = 'the member template',
+    hint = 'list fewer vaults under watchedVaults (each adds two alarms) or restrict them to accounts/regions',
   ) {
-    super(
-      `the member template is ${bytes} bytes, over CloudFormation's ${limitBytes}-byte inline template limit; ` +
-        'list fewer vaults under watchedVaults (each adds two alarms) or restrict them to accounts/regions',
-    );
+    super(`${what} is ${bytes} bytes, over CloudFormation's ${limitBytes}-byte inline template limit; ${hint}`);
     this.name = 'MemberTemplateTooLargeError';
   }
 }

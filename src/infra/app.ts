@@ -6,12 +6,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, DefaultStackSynthesizer, Validations } from 'aws-cdk-lib';
+import { App, DefaultStackSynthesizer, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
+import type { ActionHandlerName } from '../core/deployment/contract.js';
+import { InfraError } from './InfraError.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
+import {
+  ACTION_ROLE_PREFIX,
+  ActionsMemberStack,
+  type ActionsMemberStackProps,
+  ARCHIVE_KEY_ALIAS,
+  ARCHIVE_PREFIXES,
+  archiveBucketNames,
+  EXPORT_ROLE_PREFIX,
+} from './stacks/ActionsMemberStack.js';
 import { ActionsStack } from './stacks/ActionsStack.js';
 import { CentralStack, VAULT_TOPIC_SUBSCRIBER_ROLE_NAME } from './stacks/CentralStack.js';
 import { DigestStack } from './stacks/DigestStack.js';
@@ -30,7 +41,24 @@ export const STACK_NAMES = {
   management: 'Vaultpilot-Management',
   member: 'Vaultpilot-Member',
   memberStackSet: 'Vaultpilot-MemberStackSet',
+  /** Only when `actions.enabled`: the member side of the actions, as the StackSet deploys it. */
+  actionsMember: 'Vaultpilot-ActionsMember',
+  /** Only when `actions.enabled`: the StackSet `vaultpilot-actions`. */
+  actionsStackSet: 'Vaultpilot-ActionsStackSet',
 } as const;
+
+/** The stack with the archive bucket of a Region other than the central one (central account). */
+export function regionalActionsStackName(region: string): string {
+  return `${STACK_NAMES.actions}-${region}`;
+}
+
+/** The StackSet that deploys the actions member stack. */
+export const ACTIONS_STACKSET_NAME = 'vaultpilot-actions';
+
+/** The default code bucket of the action functions: one per Region in the central account, created by the Actions stacks. */
+export function defaultActionsCodeBucket(centralAccount: string): string {
+  return `vaultpilot-actions-code-${centralAccount}-\${AWS::Region}`;
+}
 
 /** The router queue's fixed name, so member templates can address it by ARN across accounts. */
 export const ROUTER_QUEUE_NAME = 'vaultpilot-router';
@@ -53,13 +81,26 @@ export interface BuildAppOptions {
    * @default the CDK bootstrap bucket (deploy with `cdk deploy`)
    */
   readonly assetsBucket?: string;
+  /**
+   * The code bucket of the action functions in member accounts (one per Region, `${AWS::Region}` placeholder, readable
+   * by the organization). @default `vaultpilot-actions-code-<central account>-${AWS::Region}`, created by the Actions stacks
+   */
+  readonly actionsCodeBucket?: string;
+  /** Entry files of the action handlers (tests point them at a stub). @default ACTION_HANDLER_ENTRIES */
+  readonly actionHandlerEntries?: Partial<Record<ActionHandlerName, string>>;
 }
 
 export interface VaultpilotApp {
   readonly app: App;
   readonly central: CentralStack;
-  /** Present only when `actions.enabled`. */
+  /** Present only when `actions.enabled`: the central Region's archive. */
   readonly actions?: ActionsStack;
+  /** The archives of the other Regions with watched vaults, by Region. */
+  readonly regionalActions: Readonly<Record<string, ActionsStack>>;
+  /** Present only when `actions.enabled`. */
+  readonly actionsMember?: ActionsMemberStack;
+  readonly actionsStackSet?: MemberStackSetStack;
+  readonly actionsMemberTemplateBody?: string;
   readonly monitoring: MonitoringStack;
   readonly digest: DigestStack;
   readonly management: ManagementStack;
@@ -109,20 +150,44 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     settingsJson,
     projectRoot,
     acceptVaultNotifications: notificationVaults.length > 0,
+    acceptActionResults: config.actions.enabled,
   });
+  const actionsPlan = config.actions.enabled ? planActions(config) : undefined;
   const archive = config.actions.archiveBucket;
-  const actions = config.actions.enabled
-    ? new ActionsStack(app, STACK_NAMES.actions, {
-        env: centralEnv,
-        description: 'Vaultpilot actions: the archive bucket for exported recovery points',
-        archiveBucket: {
-          bucketName: archive.name,
-          lifecycle: archive.lifecycle,
-          objectLock: archive.objectLock,
-          accessLogBucketName: archive.accessLogBucket,
-        },
-      })
-    : undefined;
+  const codeBucket = options.actionsCodeBucket ?? defaultActionsCodeBucket(config.central.account);
+  const createCodeBuckets = options.actionsCodeBucket === undefined;
+  const actionsStackFor = (region: string, id: string) => {
+    const central = region === config.central.region;
+    const bucketName = actionsPlan?.archiveBuckets[region];
+    return new ActionsStack(app, id, {
+      env: { account: config.central.account, region },
+      description: `Vaultpilot actions: the archive bucket for exported recovery points (${region})`,
+      archiveBucket: {
+        bucketName,
+        lifecycle: archive.lifecycle,
+        objectLock: archive.objectLock,
+        accessLogBucketName:
+          archive.accessLogBucket && (central ? archive.accessLogBucket : `${archive.accessLogBucket}-${region}`),
+        keyAlias: ARCHIVE_KEY_ALIAS,
+      },
+      admission: {
+        organizationId: config.organization.id,
+        exportRolePrefix: EXPORT_ROLE_PREFIX,
+        functionRolePrefix: ACTION_ROLE_PREFIX,
+        prefixes: ARCHIVE_PREFIXES,
+      },
+      codeBucket: createCodeBuckets
+        ? // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder, replaced by the Region
+          { bucketName: codeBucket.replace('${AWS::Region}', region), organizationId: config.organization.id }
+        : undefined,
+    });
+  };
+  const actions = actionsPlan ? actionsStackFor(config.central.region, STACK_NAMES.actions) : undefined;
+  const regionalActions: Record<string, ActionsStack> = {};
+  for (const region of actionsPlan?.regions ?? []) {
+    if (region !== config.central.region)
+      regionalActions[region] = actionsStackFor(region, regionalActionsStackName(region));
+  }
   const monitoring = new MonitoringStack(app, STACK_NAMES.monitoring, {
     env: centralEnv,
     description: 'Vaultpilot monitoring: org-wide dashboard and alarms',
@@ -179,12 +244,66 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     delegatedAdmin: options.delegatedAdmin,
   });
 
+  let actionsMember: ActionsMemberStack | undefined;
+  let actionsStackSet: MemberStackSetStack | undefined;
+  let actionsMemberTemplateBody: string | undefined;
+  // Nothing to act on anywhere (validate refuses such a configuration): only the central archive.
+  if (actionsPlan && actionsPlan.regions.length > 0) {
+    const actionsMemberProps: ActionsMemberStackProps = {
+      description: 'Vaultpilot actions: exports recovery points of the watched vaults to the central archive',
+      centralAccount: config.central.account,
+      centralBusArn,
+      archiveBuckets: actionsPlan.archiveBuckets,
+      watchedVaultNames: [...new Set(config.actions.vaults.map((v) => v.name))],
+      rdsSnapshots: { automated: config.actions.rdsSnapshots.automated, manual: config.actions.rdsSnapshots.manual },
+      actionsConfigJson: JSON.stringify(config.actions),
+      projectRoot,
+      handlerEntries: options.actionHandlerEntries,
+    };
+    const synthesizer = () =>
+      new DefaultStackSynthesizer({
+        fileAssetsBucketName: codeBucket,
+        bucketPrefix: '',
+        generateBootstrapVersionRule: false,
+      });
+    actionsMember = new ActionsMemberStack(app, STACK_NAMES.actionsMember, {
+      ...actionsMemberProps,
+      synthesizer: synthesizer(),
+    });
+    actionsMemberTemplateBody = synthesizeTemplate(
+      (scope) =>
+        new ActionsMemberStack(scope, STACK_NAMES.actionsMember, { ...actionsMemberProps, synthesizer: synthesizer() }),
+      validation,
+    );
+    actionsStackSet = new MemberStackSetStack(app, STACK_NAMES.actionsStackSet, {
+      env: options.delegatedAdmin
+        ? centralEnv
+        : { account: config.organization.managementAccount, region: config.central.region },
+      description: 'Vaultpilot: the StackSet that deploys the backup actions where watched vaults are',
+      stackSetName: ACTIONS_STACKSET_NAME,
+      stackSetDescription: 'Vaultpilot actions: exports recovery points of the watched vaults to the central archive',
+      templateBody: actionsMemberTemplateBody,
+      organizationalUnits: config.members.organizationalUnits,
+      regions: actionsPlan.regions,
+      accounts: actionsPlan.accounts,
+      delegatedAdmin: options.delegatedAdmin,
+      tooLarge: {
+        what: 'the actions member template',
+        hint: 'list fewer vaults under actions.vaults (each adds its ARN to three policies)',
+      },
+    });
+  }
+
   acknowledgeFindings({ central, monitoring, digest, management, member, memberStackSet });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return {
     app,
     central,
     ...(actions ? { actions } : {}),
+    regionalActions,
+    ...(actionsMember ? { actionsMember } : {}),
+    ...(actionsStackSet ? { actionsStackSet } : {}),
+    ...(actionsMemberTemplateBody ? { actionsMemberTemplateBody } : {}),
     monitoring,
     digest,
     management,
@@ -199,12 +318,58 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
  * template while the main app is still being built.
  */
 function synthesizeMemberTemplate(props: MemberStackProps, validation: boolean): string {
+  return synthesizeTemplate((scope) => new MemberStack(scope, STACK_NAMES.member, props), validation);
+}
+
+/** One stack's template as JSON, synthesized in an app of its own (for a StackSet's template body). */
+function synthesizeTemplate(make: (scope: App) => Stack, validation: boolean): string {
   const outdir = mkdtempSync(join(tmpdir(), 'vaultpilot-member-'));
   try {
     const app = new App({ outdir, builtinCloudFormationValidation: validation });
-    const stack = new MemberStack(app, STACK_NAMES.member, props);
+    const stack = make(app);
     return JSON.stringify(app.synth().getStackArtifact(stack.artifactId).template);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Where the backup actions are deployed: Regions, accounts and the archive bucket of each Region. */
+export interface ActionsPlan {
+  /** Member Regions that get the actions member stack (and, except the central one, an archive stack). */
+  readonly regions: readonly string[];
+  /** Only these accounts; undefined: every account of the OUs. */
+  readonly accounts?: readonly string[];
+  readonly archiveBuckets: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every Region and account that owns a watched vault (a vault without `regions` or `accounts` is everywhere); RDS
+ * snapshots outside AWS Backup (`rdsSnapshots`) can be anywhere, so with them on every member Region and account.
+ */
+export function planActions(config: VaultpilotConfig): ActionsPlan {
+  const actions = config.actions;
+  const memberRegions = config.members.regions;
+  const everywhere = actions.rdsSnapshots.automated || actions.rdsSnapshots.manual;
+  const wanted = new Set(everywhere ? memberRegions : actions.vaults.flatMap((v) => v.regions ?? memberRegions));
+  const regions = memberRegions.filter((r) => wanted.has(r));
+  const accounts =
+    everywhere || actions.vaults.some((v) => !v.accounts?.length)
+      ? undefined
+      : [...new Set(actions.vaults.flatMap((v) => v.accounts ?? []))].sort();
+  const bucketRegions = [...new Set([config.central.region, ...regions])];
+  const archiveBuckets = archiveBucketNames(
+    bucketRegions,
+    config.central.region,
+    actions.archiveBucket.name,
+    config.central.account,
+  );
+  for (const [region, name] of Object.entries(archiveBuckets)) {
+    if (name.length > 63) {
+      throw new InfraError(
+        `the archive bucket of ${region} would be named ${name} (${name.length} characters, S3 allows 63): ` +
+          'shorten actions.archiveBucket.name (other Regions append -<region> to it)',
+      );
+    }
+  }
+  return { regions, ...(accounts ? { accounts } : {}), archiveBuckets };
 }

@@ -33,11 +33,40 @@ export class TemplateTooLargeError extends InfraError {
   }
 }
 
-/** The size of every template of the assembly; throws if one is over CloudFormation's hard limit. */
-export function checkTemplateSizes(assembly: CloudAssembly): TemplateSize[] {
+/**
+ * Templates that reach their accounts only as a StackSet's inline TemplateBody (the member and the actions member
+ * stacks), so they must stay within the inline limit whatever the deployment tool.
+ */
+export const STACKSET_BODY_STACKS: readonly string[] = ['Vaultpilot-Member', 'Vaultpilot-ActionsMember'];
+
+/** A StackSet template body over the inline limit. */
+export class StackSetTemplateTooLargeError extends InfraError {
+  constructor(
+    readonly stackName: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `the ${stackName} template is ${bytes} bytes, over the ${INLINE_TEMPLATE_LIMIT_BYTES}-byte limit of a StackSet's ` +
+        'inline template body; list fewer watched vaults (watchedVaults, actions.vaults) or restrict them to accounts/regions',
+    );
+    this.name = 'StackSetTemplateTooLargeError';
+  }
+}
+
+/**
+ * The size of every template of the assembly; throws if one is over CloudFormation's hard limit, or if a StackSet
+ * body (`stackSetBodies`) is over the inline limit.
+ */
+export function checkTemplateSizes(
+  assembly: CloudAssembly,
+  stackSetBodies: readonly string[] = STACKSET_BODY_STACKS,
+): TemplateSize[] {
   return assembly.stacks.map((stack) => {
     const bytes = Buffer.byteLength(JSON.stringify(stack.template), 'utf8');
     if (bytes > S3_TEMPLATE_LIMIT_BYTES) throw new TemplateTooLargeError(stack.stackName, bytes);
+    if (stackSetBodies.includes(stack.stackName) && bytes > INLINE_TEMPLATE_LIMIT_BYTES) {
+      throw new StackSetTemplateTooLargeError(stack.stackName, bytes);
+    }
     return { stackName: stack.stackName, bytes, needsS3Upload: bytes > INLINE_TEMPLATE_LIMIT_BYTES };
   });
 }

@@ -88,6 +88,19 @@ const SHOULD_MATCH: Record<RulePattern['name'], (f: Fixture) => boolean> = {
   // Neither heartbeats nor inventories are AWS events of the corpus: their own tests cover them.
   sourceHeartbeats: () => false,
   policyInventory: () => false,
+  // The backup actions' rules are deployed from the configuration; test/infra/actionsMemberStack.test.ts covers them.
+  actionBackupTriggers: (f) => {
+    const e = envelope(f);
+    const detail = (e.detail ?? {}) as Record<string, unknown>;
+    if (e.source !== 'aws.backup') return false;
+    if (['Backup Job State Change', 'Copy Job State Change'].includes(String(e['detail-type'])))
+      return detail.state === 'COMPLETED';
+    return (
+      e['detail-type'] === 'Recovery Point State Change' && ['COMPLETED', 'AVAILABLE'].includes(String(detail.status))
+    );
+  },
+  actionRdsSnapshotTriggers: () => false,
+  actionResults: (f) => envelope(f).source === 'vaultpilot.actions',
 };
 
 function alarmEvent(alarmName: string): Record<string, unknown> {

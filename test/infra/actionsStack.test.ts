@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { requireConfig } from '../../src/core/config/parseConfig.js';
 import { buildApp, STACK_NAMES } from '../../src/infra/app.js';
-import { fixtureConfig, MINIMAL_CONFIG_PATH, projectRoot } from './fixtureApp.js';
+import { ACTION_HANDLER_STUBS, fixtureConfig, MINIMAL_CONFIG_PATH, projectRoot } from './fixtureApp.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -42,6 +42,7 @@ function actionsTemplate(actionsYaml: string): Template {
     projectRoot,
     cloudFormationValidation: false,
     nag: true,
+    actionHandlerEntries: ACTION_HANDLER_STUBS,
   });
   if (!built.actions) throw new Error('no Actions stack');
   const assembly = built.app.synth();
@@ -65,7 +66,7 @@ describe('ActionsStack', () => {
 
   describe('with every archive setting configured', () => {
     const template = actionsTemplate(FULL_ACTIONS);
-    const bucket = only(template, 'AWS::S3::Bucket');
+    const bucket = only(template, 'AWS::S3::Bucket', { Properties: { BucketName: 'acme-backup-archive-test' } });
 
     it('encrypts the archive with its own customer managed key, rotated and retained, using bucket keys', () => {
       const key = Object.entries(template.findResources('AWS::KMS::Key'));
@@ -168,10 +169,13 @@ describe('ActionsStack', () => {
       string,
       Resource,
     ];
-    const [logsId, logs] = Object.entries(buckets).find(([id]) => id !== archiveId) as [string, Resource];
+    const codeName = 'vaultpilot-actions-code-666666666666-us-east-1';
+    const [logsId, logs] = Object.entries(buckets).find(
+      ([id, b]) => id !== archiveId && (b as Resource).Properties.BucketName !== codeName,
+    ) as [string, Resource];
 
-    it('has a generated name, no Object Lock and only the multipart-abort lifecycle rule', () => {
-      expect(archive.Properties.BucketName).toBeUndefined();
+    it('has a name member accounts can address, no Object Lock and only the multipart-abort lifecycle rule', () => {
+      expect(archive.Properties.BucketName).toBe('vaultpilot-archive-666666666666-us-east-1');
       expect(archive.Properties.ObjectLockEnabled).toBeUndefined();
       expect(archive.Properties.ObjectLockConfiguration).toBeUndefined();
       expect(archive.Properties.LifecycleConfiguration).toEqual({
@@ -186,7 +190,8 @@ describe('ActionsStack', () => {
     });
 
     it('logs access into a bucket of its own: SSE-S3, TLS only, no public access, expiring, retained', () => {
-      expect(Object.keys(buckets)).toHaveLength(2);
+      // The archive, its logs bucket and the Region's code bucket of the action functions.
+      expect(Object.keys(buckets)).toHaveLength(3);
       expect(archive.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId } });
       expect(logs.Properties.BucketEncryption).toEqual({
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],

@@ -7,6 +7,8 @@ import { STACK_NAMES } from '../../src/infra/app.js';
 import {
   checkTemplateSizes,
   INLINE_TEMPLATE_LIMIT_BYTES,
+  STACKSET_BODY_STACKS,
+  StackSetTemplateTooLargeError,
   TemplateTooLargeError,
 } from '../../src/infra/templateSizes.js';
 import { runCli } from '../cli/runCli.js';
@@ -32,6 +34,15 @@ describe('checkTemplateSizes', () => {
     expect(() => checkTemplateSizes(assemblyOf({ huge: { Description: 'x'.repeat(1_000_001) } }))).toThrow(
       TemplateTooLargeError,
     );
+  });
+
+  it('refuses a StackSet template body over the inline limit (member and actions member stacks)', () => {
+    expect(STACKSET_BODY_STACKS).toEqual([STACK_NAMES.member, STACK_NAMES.actionsMember]);
+    for (const name of STACKSET_BODY_STACKS) {
+      expect(() => checkTemplateSizes(assemblyOf({ [name]: { Description: 'x'.repeat(60_000) } }))).toThrow(
+        StackSetTemplateTooLargeError,
+      );
+    }
   });
 });
 

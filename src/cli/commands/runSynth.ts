@@ -18,6 +18,7 @@ export interface SynthOptions {
   readonly delegatedAdmin?: boolean;
   readonly validation: boolean;
   readonly assetsBucket?: string;
+  readonly actionsCodeBucket?: string;
 }
 
 /** Where each stack goes, in the order an administrator deploys them. */
@@ -29,7 +30,15 @@ const DEPLOY_ORDER: readonly string[] = [
   STACK_NAMES.management,
   STACK_NAMES.memberStackSet,
   STACK_NAMES.member,
+  STACK_NAMES.actionsStackSet,
+  STACK_NAMES.actionsMember,
 ];
+
+/** A stack's place in DEPLOY_ORDER; the archives of other Regions (`Vaultpilot-Actions-<region>`) follow the central one. */
+function deployRank(stackName: string): number {
+  const rank = DEPLOY_ORDER.indexOf(stackName);
+  return rank >= 0 ? rank : DEPLOY_ORDER.indexOf(STACK_NAMES.actions) + 0.5;
+}
 
 function formatBytes(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
@@ -75,6 +84,7 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
       cloudFormationValidation: options.validation,
       delegatedAdmin: options.delegatedAdmin,
       assetsBucket: options.assetsBucket,
+      actionsCodeBucket: options.actionsCodeBucket,
     });
     assembly = built.app.synth();
     sizes = new Map(checkTemplateSizes(assembly).map((size) => [size.stackName, size]));
@@ -92,7 +102,7 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
     `Synthesized ${assembly.stacks.length} stacks into ${show(outdir)}/ (cdk-nag AwsSolutions: clean)\n\n`,
   );
   const stacks = [...assembly.stacks].sort(
-    (a, b) => DEPLOY_ORDER.indexOf(a.stackName) - DEPLOY_ORDER.indexOf(b.stackName),
+    (a, b) => deployRank(a.stackName) - deployRank(b.stackName) || a.stackName.localeCompare(b.stackName),
   );
   for (const stack of stacks) {
     const template = join(outdir, stack.templateFile);
@@ -100,7 +110,9 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
     const where =
       stack.stackName === STACK_NAMES.member
         ? 'every member account and Region (through the StackSet)'
-        : `account ${stack.environment.account}, ${stack.environment.region}`;
+        : stack.stackName === STACK_NAMES.actionsMember
+          ? 'every account and Region with watched vaults (through the actions StackSet)'
+          : `account ${stack.environment.account}, ${stack.environment.region}`;
     ctx.stdout.write(`  ${stack.stackName.padEnd(26)} ${where}\n`);
     ctx.stdout.write(
       `    template  ${show(template)} (${resources} resources, ${formatBytes(statSync(template).size)})` +
@@ -119,6 +131,10 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
   }
   ctx.stdout.write(
     `\nThe StackSet carries the member template inline (${formatBytes(Buffer.byteLength(built.memberTemplateBody))}).\n` +
+      (built.actionsMemberTemplateBody
+        ? `The actions StackSet carries the actions member template inline (${formatBytes(Buffer.byteLength(built.actionsMemberTemplateBody))}); ` +
+          'upload the action code to the code buckets before deploying it (docs/deployment.md, "Backup actions").\n'
+        : '') +
       `Deploy in this order with: npx cdk deploy --app ${show(outdir)} <stack>  (see docs/deployment.md)\n`,
   );
 }

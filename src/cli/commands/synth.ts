@@ -19,6 +19,11 @@ export function registerSynthCommand(program: Command, ctx: CliContext): void {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation placeholders shown to the user
       'refer to Lambda code in this bucket (placeholders ${AWS::Region}, ${AWS::AccountId}) for deployment without CDK',
     )
+    .option(
+      '--actions-code-bucket <name>',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder shown to the user
+      "read the action functions' code in member accounts from this bucket (placeholder ${AWS::Region}) instead of the code buckets the Actions stacks create",
+    )
     .option('--no-validation', "skip CDK's CloudFormation schema validation (faster; cdk-nag still runs)")
     .action(async (options: SynthOptions) => {
       // Loaded on use: aws-cdk-lib would otherwise weigh on every other command's start-up and memory.

@@ -7,7 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../core/eventPatterns.js';
+import { ACTION_RESULT_EVENTS, CENTRAL_BUS_RULES, CENTRAL_DEFAULT_BUS_RULES } from '../../core/eventPatterns.js';
 import { policyInventoryEventsFrom } from '../../core/inventory/policyInventory.js';
 import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
 import { patternRule } from '../constructs/patternRule.js';
@@ -34,6 +34,8 @@ export interface RouterPipelineProps {
   readonly queueName?: string;
   /** Let members' vault-notification topics deliver into the router queue. @default false */
   readonly acceptVaultNotifications?: boolean;
+  /** Route the backup actions' results (source `vaultpilot.actions`) from the central bus. @default false */
+  readonly acceptActionResults?: boolean;
 }
 
 /**
@@ -70,6 +72,15 @@ export class RouterPipeline {
       eventBus: props.bus,
       targets: [target],
     });
+    // The member accounts' action workflows put their results on the central bus themselves (the bus policy admits
+    // every principal of the organization); the central account's own workflows do too.
+    if (props.acceptActionResults) {
+      patternRule(stack, `Bus-${ACTION_RESULT_EVENTS.name}`, {
+        rule: ACTION_RESULT_EVENTS,
+        eventBus: props.bus,
+        targets: [target],
+      });
+    }
     for (const rule of CENTRAL_DEFAULT_BUS_RULES) {
       patternRule(stack, `Default-${rule.name}`, { rule, targets: [target] });
     }

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -32,6 +33,19 @@ export interface ArchiveBucketProps {
   readonly accessLogBucketName?: string;
   /** Days the created logs bucket keeps access logs (unused with `accessLogBucketName`). @default 365 */
   readonly accessLogRetentionDays?: number;
+  /** An alias for the key, so other accounts can address it by name. @default none */
+  readonly keyAlias?: string;
+}
+
+/** Who in the organization may write exports into the archive, by role name prefix (see admitOrganization). */
+export interface ArchiveAdmission {
+  readonly organizationId: string;
+  /** Roles RDS assumes to write exports: the actions RDS documents, on `exports/*`. */
+  readonly exportRolePrefix: string;
+  /** Roles of the action functions: read, write and delete objects under `prefixes`. */
+  readonly functionRolePrefix: string;
+  /** Key prefixes (with trailing slash) the functions may use. */
+  readonly prefixes: readonly string[];
 }
 
 /** Incomplete multipart uploads of large exports are billed until aborted. */
@@ -57,6 +71,7 @@ export class ArchiveBucket extends Construct {
       description: 'Vaultpilot archive bucket: exported recovery points',
       allowLogs: false,
     }).key;
+    if (props.keyAlias) new kms.Alias(this, 'KeyAlias', { aliasName: props.keyAlias, targetKey: this.key });
     this.accessLogBucket = props.accessLogBucketName
       ? s3.Bucket.fromBucketName(this, 'AccessLogs', props.accessLogBucketName)
       : this.createLogsBucket(props.accessLogRetentionDays ?? 365);
@@ -81,6 +96,68 @@ export class ArchiveBucket extends Construct {
       serverAccessLogsPrefix: props.accessLogBucketName ? 'vaultpilot-archive/' : undefined,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
+
+  /**
+   * Lets the organization's export roles and action functions (by role name prefix, in any member account) write
+   * exports into the bucket with the key: RDS writes only to a bucket in the snapshot's Region, from the account
+   * that owns the snapshot, with the role StartExportTask was given.
+   */
+  admitOrganization(admission: ArchiveAdmission): void {
+    const partition = Stack.of(this).partition;
+    const role = (prefix: string) => `arn:${partition}:iam::*:role/${prefix}*`;
+    const from = (prefixes: readonly string[]) => ({
+      StringEquals: { 'aws:PrincipalOrgID': admission.organizationId },
+      ArnLike: { 'aws:PrincipalArn': prefixes.map(role) },
+    });
+    const both = [admission.exportRolePrefix, admission.functionRolePrefix];
+    const anyone = [new iam.AnyPrincipal()];
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationActionsToList',
+        principals: anyone,
+        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        resources: [this.bucket.bucketArn],
+        conditions: from(both),
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationExportRolesToWrite',
+        principals: anyone,
+        actions: ['s3:PutObject*', 's3:GetObject*', 's3:DeleteObject*'],
+        resources: [this.bucket.arnForObjects('exports/*')],
+        conditions: from([admission.exportRolePrefix]),
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationActionFunctions',
+        principals: anyone,
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: admission.prefixes.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
+        conditions: from([admission.functionRolePrefix]),
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationActionsToUseKey',
+        principals: anyone,
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: from(both),
+      }),
+    );
+    // RDS creates a grant on the key for the export (StartExportTask's caller and role need CreateGrant).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationActionsToGrantRds',
+        principals: anyone,
+        actions: ['kms:CreateGrant', 'kms:RetireGrant'],
+        resources: ['*'],
+        conditions: { ...from(both), Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
   }
 
   private createLogsBucket(retentionDays: number): s3.Bucket {

@@ -46,6 +46,8 @@ export interface CentralStackProps extends StackProps {
   readonly projectRoot: string;
   /** Let members' vault-notification topics deliver into the router queue. @default false */
   readonly acceptVaultNotifications?: boolean;
+  /** Route the backup actions' results from the central bus to the router (`actions.enabled`). @default false */
+  readonly acceptActionResults?: boolean;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -97,6 +99,7 @@ export class CentralStack extends Stack {
       bus: this.bus,
       queueName: props.routerQueueName,
       acceptVaultNotifications: props.acceptVaultNotifications,
+      acceptActionResults: props.acceptActionResults,
     });
     this.routerQueue = intake.queue;
     this.routerDeadLetterQueue = intake.deadLetterQueue;

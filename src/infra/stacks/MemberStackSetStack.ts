@@ -20,6 +20,14 @@ export interface MemberStackSetStackProps extends StackProps {
    * @default false
    */
   readonly delegatedAdmin?: boolean;
+  /** @default MEMBER_STACKSET_NAME */
+  readonly stackSetName?: string;
+  /** @default the member stack's description */
+  readonly stackSetDescription?: string;
+  /** Only these accounts of the OUs (INTERSECTION filter). @default every account of the OUs */
+  readonly accounts?: readonly string[];
+  /** What the template is and how to make it smaller, for the error when it is too large. @default the member template's */
+  readonly tooLarge?: { readonly what: string; readonly hint: string };
 }
 
 /** The service-managed StackSet that deploys the member template to every account of the OUs. */
@@ -30,11 +38,17 @@ export class MemberStackSetStack extends Stack {
     super(scope, id, props);
     const size = Buffer.byteLength(props.templateBody, 'utf8');
     if (size > TEMPLATE_BODY_LIMIT_BYTES) {
-      throw new MemberTemplateTooLargeError(size, TEMPLATE_BODY_LIMIT_BYTES);
+      throw new MemberTemplateTooLargeError(
+        size,
+        TEMPLATE_BODY_LIMIT_BYTES,
+        props.tooLarge?.what,
+        props.tooLarge?.hint,
+      );
     }
     this.stackSet = new CfnStackSet(this, 'MemberStackSet', {
-      stackSetName: MEMBER_STACKSET_NAME,
-      description: 'Vaultpilot member: forwards AWS Backup events and alarms to the central account',
+      stackSetName: props.stackSetName ?? MEMBER_STACKSET_NAME,
+      description:
+        props.stackSetDescription ?? 'Vaultpilot member: forwards AWS Backup events and alarms to the central account',
       permissionModel: 'SERVICE_MANAGED',
       callAs: props.delegatedAdmin ? 'DELEGATED_ADMIN' : 'SELF',
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
@@ -52,7 +66,10 @@ export class MemberStackSetStack extends Stack {
       },
       stackInstancesGroup: [
         {
-          deploymentTargets: { organizationalUnitIds: [...props.organizationalUnits] },
+          deploymentTargets: {
+            organizationalUnitIds: [...props.organizationalUnits],
+            ...(props.accounts?.length ? { accounts: [...props.accounts], accountFilterType: 'INTERSECTION' } : {}),
+          },
           regions: [...props.regions],
         },
       ],

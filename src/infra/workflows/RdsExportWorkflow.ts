@@ -63,8 +63,6 @@ export interface RdsExportWorkflowProps {
   readonly stateMachineName?: string;
 }
 
-type TaskName = ActionTask | 'recordNotExportable' | 'recordFailure';
-
 /**
  * The RDS/Aurora snapshot export workflow: Describe source → Start export → poll (Wait / Check export) →
  * Verify export → Write manifest → optionally delete the AWS Backup recovery point and confirm → Record outcome;
@@ -78,7 +76,8 @@ export class RdsExportWorkflow extends Construct {
     super(scope, id);
     const fns = props.tasks;
 
-    const task = (name: TaskName, fn: lambda.IFunction, stateName: string, resultKey: string) => {
+    // No Comments in the definition: the member template must fit a StackSet's inline template body.
+    const task = (fn: lambda.IFunction, stateName: string, resultKey: string) => {
       const invoke = new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: fn,
@@ -88,7 +87,6 @@ export class RdsExportWorkflow extends Construct {
         resultPath: `$.${resultKey}`,
         taskTimeout: sfn.Timeout.duration(Duration.seconds(EXPORT_TIMING.taskTimeoutSeconds)),
         retryOnServiceExceptions: false,
-        comment: `${name}: ${fn.node.path}`,
       });
       invoke.addRetry({
         errors: [...LAMBDA_SERVICE_ERRORS],
@@ -99,7 +97,7 @@ export class RdsExportWorkflow extends Construct {
       invoke.addRetry(retryOf([ACTION_ERRORS.transient], EXPORT_TIMING.transientRetry, true));
       return invoke;
     };
-    const taskOf = (name: ActionTask) => task(name, fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey);
+    const taskOf = (name: ActionTask) => task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey);
 
     // Failure path: Clean up → Record failure → Export failed.
     const exportFailed = new sfn.Fail(this, EXPORT_STATES.failed, {
@@ -107,7 +105,7 @@ export class RdsExportWorkflow extends Construct {
       error: EXPORT_FAILED_ERROR,
       cause: EXPORT_FAILED_CAUSE,
     });
-    const recordFailure = task('recordFailure', fns.recordOutcome, EXPORT_STATES.recordFailure, 'outcome');
+    const recordFailure = task(fns.recordOutcome, EXPORT_STATES.recordFailure, 'outcome');
     recordFailure.addCatch(exportFailed, { errors: [sfn.Errors.ALL], resultPath: '$.recordError' });
     recordFailure.next(exportFailed);
     const cleanUp = taskOf('cleanUp');
@@ -132,7 +130,7 @@ export class RdsExportWorkflow extends Construct {
     describeSource.addRetry(retryOf([ACTION_ERRORS.sourceNotReady], EXPORT_TIMING.sourceRetry, false));
 
     const recordNotExportable = catchIntoCleanUp(
-      task('recordNotExportable', fns.recordOutcome, EXPORT_STATES.recordNotExportable, 'outcome'),
+      task(fns.recordOutcome, EXPORT_STATES.recordNotExportable, 'outcome'),
       EXPORT_STATES.recordNotExportable,
     );
     recordNotExportable.next(
@@ -179,7 +177,6 @@ export class RdsExportWorkflow extends Construct {
     // The export is verified and kept: an unconfirmed deletion is reported with the outcome, never cleaned up.
     const deletionUnconfirmed = new sfn.Pass(this, EXPORT_STATES.deletionUnconfirmed, {
       stateName: EXPORT_STATES.deletionUnconfirmed,
-      comment: 'The export is kept; recordOutcome reports the deletion as unconfirmed from $.deletionError.',
     });
     deletionUnconfirmed.next(recordOutcome);
     confirmDeletion.addCatch(deletionUnconfirmed, { errors: [sfn.Errors.ALL], resultPath: '$.deletionError' });
@@ -244,7 +241,6 @@ export class RdsExportWorkflow extends Construct {
       timeout: props.timeout ?? Duration.hours(EXPORT_TIMING.executionTimeoutHours),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      comment: 'Vaultpilot: export an RDS or Aurora snapshot to Parquet in the archive bucket',
     });
     acknowledgeStateMachinePolicy(this.stateMachine, Object.values(fns));
   }

@@ -179,6 +179,10 @@ describe('RdsExportWorkflow definition', () => {
       IntervalSeconds: EXPORT_TIMING.confirmRetry.intervalSeconds,
       MaxAttempts: EXPORT_TIMING.confirmRetry.maxAttempts,
     });
+    expect(retryOf(EXPORT_STATES.cleanUp, ACTION_ERRORS.cleanupPending)).toMatchObject({
+      IntervalSeconds: EXPORT_TIMING.cleanupRetry.intervalSeconds,
+      MaxAttempts: EXPORT_TIMING.cleanupRetry.maxAttempts,
+    });
     expect(retryOf(EXPORT_STATES.checkExport, ACTION_ERRORS.exportSlotsBusy)).toBeUndefined();
   });
 

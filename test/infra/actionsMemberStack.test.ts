@@ -1,0 +1,370 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { EXPORT_TIMING } from '../../src/core/actions/exportWorkflow.js';
+import { requireConfig } from '../../src/core/config/parseConfig.js';
+import { ACTIONS_ENV } from '../../src/core/deployment/contract.js';
+import { matchesEventPattern } from '../../src/core/eventPatternMatch.js';
+import {
+  ACTION_BACKUP_TRIGGERS,
+  ACTION_RESULT_EVENTS,
+  actionRdsSnapshotTriggers,
+} from '../../src/core/eventPatterns.js';
+import { ACTIONS_STACKSET_NAME, buildApp, planActions, regionalActionsStackName } from '../../src/infra/app.js';
+import { TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
+import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
+import { ACTION_HANDLER_STUBS, FULL_CONFIG_PATH, projectRoot } from './fixtureApp.js';
+
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+const EXAMPLE_PATH = join(projectRoot, 'examples/vaultpilot.config.yaml');
+const example = requireConfig(readFileSync(EXAMPLE_PATH, 'utf8'), EXAMPLE_PATH);
+
+/** The example configuration (vaults, RDS snapshots, deletion on), cdk-nag on: a finding fails synthesis. */
+const built = buildApp(example, {
+  outdir: mkdtempSync(join(tmpdir(), 'vaultpilot-actions-member-')),
+  projectRoot,
+  cloudFormationValidation: false,
+  nag: true,
+  actionHandlerEntries: ACTION_HANDLER_STUBS,
+});
+const assembly = built.app.synth();
+const templateOf = (artifactId: string) => assembly.getStackArtifact(artifactId).template as Record<string, unknown>;
+if (!built.actionsMember || !built.actionsStackSet || !built.actions) throw new Error('no actions stacks');
+const memberJson = templateOf(built.actionsMember.artifactId);
+const member = Template.fromJSON(memberJson);
+const memberResources = memberJson.Resources as Record<string, Resource>;
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const text = (value: unknown) => JSON.stringify(value);
+
+/** Every identity-policy statement of the role whose name starts with `roleName`. */
+function policyOf(roleName: string): Statement[] {
+  const roleId = Object.entries(memberResources).find(
+    ([, r]) => r.Type === 'AWS::IAM::Role' && text(r.Properties.RoleName).includes(`"${roleName}-"`),
+  )?.[0];
+  if (!roleId) throw new Error(`no role ${roleName}`);
+  return Object.values(memberResources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && text(r.Properties.Roles) === text([{ Ref: roleId }]))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action));
+
+describe('ActionsMemberStack (example configuration)', () => {
+  it('synthesizes with cdk-nag clean and fits a StackSet template body', () => {
+    expect(built.actionsMemberTemplateBody).toBeDefined();
+    expect(Buffer.byteLength(built.actionsMemberTemplateBody ?? '', 'utf8')).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
+    // The StackSet deploys exactly what the app synthesized as Vaultpilot-ActionsMember.
+    expect(JSON.parse(built.actionsMemberTemplateBody ?? '{}')).toEqual(memberJson);
+  });
+
+  it('starts from completed jobs and available recovery points, and from the RDS snapshot events configured', () => {
+    const patterns = Object.values(member.findResources('AWS::Events::Rule')).map(
+      (r) => (r as Resource).Properties.EventPattern,
+    );
+    const rds = actionRdsSnapshotTriggers({ automated: true, manual: true });
+    expect(patterns).toEqual(expect.arrayContaining([ACTION_BACKUP_TRIGGERS.pattern, rds?.pattern]));
+    expect(patterns).toHaveLength(2);
+    expect(rds?.pattern).toMatchObject({
+      detail: { EventID: ['RDS-EVENT-0091', 'RDS-EVENT-0169', 'RDS-EVENT-0042', 'RDS-EVENT-0075'] },
+    });
+    const event = (path: string) => JSON.parse(readFileSync(join(projectRoot, path), 'utf8'));
+    expect(
+      matchesEventPattern(ACTION_BACKUP_TRIGGERS.pattern, event('samples/events/02-backup-job-completed-ebs.json')),
+    ).toBe(true);
+    expect(
+      matchesEventPattern(ACTION_BACKUP_TRIGGERS.pattern, event('samples/events/01-backup-job-failed-dynamodb.json')),
+    ).toBe(false);
+    const rdsPattern = rds?.pattern ?? {};
+    const fixtures = 'test/fixtures/events/rds-eventbridge';
+    expect(matchesEventPattern(rdsPattern, event(`${fixtures}/docs-automated-snapshot-created.json`))).toBe(true);
+    expect(matchesEventPattern(rdsPattern, event(`${fixtures}/docs-cluster-snapshot-creating.json`))).toBe(false);
+    expect(actionRdsSnapshotTriggers({ automated: false, manual: false })).toBeUndefined();
+    expect(actionRdsSnapshotTriggers({ automated: true, manual: false })?.pattern).toMatchObject({
+      detail: { EventID: ['RDS-EVENT-0091', 'RDS-EVENT-0169'] },
+    });
+  });
+
+  it('queues triggers encrypted, with a dead-letter queue and its alarm, for a starter reporting batch item failures', () => {
+    const queues = member.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    for (const q of Object.values(queues)) expect((q as Resource).Properties.KmsMasterKeyId).toBeDefined();
+    member.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 5 } });
+    member.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    member.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'vaultpilot-actions-trigger-dead-letters' });
+    for (const rule of Object.values(member.findResources('AWS::Events::Rule'))) {
+      const target = ((rule as Resource).Properties.Targets as Record<string, unknown>[])[0];
+      expect(target?.DeadLetterConfig).toBeDefined();
+    }
+  });
+
+  it('keeps claims and outcomes in an encrypted pay-per-request table with PITR and TTL', () => {
+    member.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('runs the export workflow: STANDARD, 72-hour timeout, traced, logged without execution data', () => {
+    member.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
+    const definition = definitionFromTemplate(memberJson) as { TimeoutSeconds: number };
+    expect(definition.TimeoutSeconds).toBe(EXPORT_TIMING.executionTimeoutHours * 3600);
+  });
+
+  it('reads the function code from the Region’s code bucket, not from CDK assets', () => {
+    const functions = Object.values(member.findResources('AWS::Lambda::Function')) as Resource[];
+    expect(functions).toHaveLength(10);
+    for (const f of functions) {
+      expect(f.Properties.Code).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
+        S3Bucket: { 'Fn::Sub': 'vaultpilot-actions-code-123456789012-${AWS::Region}' },
+        S3Key: expect.stringMatching(/^\w{64}\.zip$/),
+      });
+    }
+    expect(memberJson.Parameters).toBeUndefined();
+    expect(memberJson.Rules).toBeUndefined();
+  });
+
+  it('deletes only AWS Backup recovery points, in the watched vaults, never an RDS snapshot directly', () => {
+    expect(text(memberJson)).not.toMatch(/rds:DeleteDB(Cluster)?Snapshot/);
+    const deleting = Object.values(memberResources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => asArray(s.Action).includes('backup:DeleteRecoveryPoint'));
+    expect(deleting).toHaveLength(1);
+    const resources = text(deleting[0]?.Resource);
+    expect(resources).toContain(':backup-vault:prod-daily');
+    expect(resources).toContain(':backup-vault:dr-copies');
+    expect(resources).not.toContain('backup-vault:*');
+    expect(policyOf('vaultpilot-action-deleteRecoveryPoint').length).toBeGreaterThan(0);
+    expect(actionsOf(policyOf('vaultpilot-action-confirmDeletion'))).not.toContain('backup:DeleteRecoveryPoint');
+  });
+
+  it('passes only the export role, only to RDS exports', () => {
+    const passing = policyOf('vaultpilot-action-startExport').filter((s) => asArray(s.Action).includes('iam:PassRole'));
+    expect(passing).toHaveLength(1);
+    expect(passing[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ExportRole/), 'Arn'] });
+    expect(passing[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'export.rds.amazonaws.com' } });
+    for (const name of ['describeSource', 'checkExport', 'verifyExport', 'recordOutcome', 'startAction']) {
+      expect(actionsOf(policyOf(`vaultpilot-action-${name}`)), name).not.toContain('iam:PassRole');
+    }
+  });
+
+  it('lets RDS assume the export role only for export tasks of this account and Region', () => {
+    const role = Object.values(memberResources).find(
+      (r) => r.Type === 'AWS::IAM::Role' && text(r.Properties.RoleName).includes('vaultpilot-rds-export-'),
+    ) as Resource;
+    const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+    expect(trust).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'export.rds.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':rds:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':export-task:*',
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const permissions = policyOf('vaultpilot-rds-export');
+    expect(actionsOf(permissions)).toEqual(
+      expect.arrayContaining([
+        's3:PutObject*',
+        's3:ListBucket',
+        's3:GetObject*',
+        's3:DeleteObject*',
+        's3:GetBucketLocation',
+      ]),
+    );
+    const objects = permissions.find((s) => asArray(s.Action).includes('s3:PutObject*'));
+    expect(text(objects?.Resource)).toContain('/exports/*');
+  });
+
+  it('gives the recorder only the table, the central bus and its logs', () => {
+    const statements = policyOf('vaultpilot-action-recordOutcome');
+    const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'events', 'kms', 'logs']);
+    const put = statements.find((s) => asArray(s.Action).includes('events:PutEvents'));
+    expect(put?.Resource).toBe('arn:aws:events:eu-west-1:123456789012:event-bus/vaultpilot');
+  });
+
+  it('lets the starter claim in the table and start only its workflow', () => {
+    const statements = policyOf('vaultpilot-action-startAction');
+    const start = statements.find((s) => asArray(s.Action).includes('states:StartExecution'));
+    expect(start?.Resource).toEqual({ Ref: expect.stringMatching(/^ExportWorkflowStateMachine/) });
+    expect(actionsOf(statements)).toContain('dynamodb:PutItem');
+    expect(actionsOf(statements)).not.toContain('rds:StartExportTask');
+  });
+
+  it('points the functions at the archive of their Region and the archive key by alias', () => {
+    member.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ACTIONS_ENV.archiveBucket]: { 'Fn::FindInMap': ['ArchiveBuckets', { Ref: 'AWS::Region' }, 'name'] },
+          [ACTIONS_ENV.exportKmsKeyArn]: Match.anyValue(),
+          [ACTIONS_ENV.exportRoleArn]: Match.anyValue(),
+        }),
+      },
+    });
+    expect(memberJson.Mappings).toEqual({
+      ArchiveBuckets: {
+        'eu-west-1': { name: 'acme-backup-archive-eu-west-1' },
+        'eu-central-1': { name: 'acme-backup-archive-eu-west-1-eu-central-1' },
+        'us-east-1': { name: 'acme-backup-archive-eu-west-1-us-east-1' },
+      },
+    });
+  });
+});
+
+describe('the actions StackSet and the archives per Region', () => {
+  it('deploys the actions member stack as StackSet vaultpilot-actions with named IAM', () => {
+    const stackSet = Template.fromJSON(templateOf(built.actionsStackSet?.artifactId ?? ''));
+    stackSet.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      StackSetName: ACTIONS_STACKSET_NAME,
+      PermissionModel: 'SERVICE_MANAGED',
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: example.members.organizationalUnits },
+          Regions: example.members.regions,
+        },
+      ],
+    });
+  });
+
+  it('reaches only the accounts and Regions of the watched vaults when no RDS snapshots are acted on', () => {
+    const config = requireConfig(
+      `${readFileSync(FULL_CONFIG_PATH, 'utf8')}
+actions:
+  enabled: true
+  vaults:
+    - name: prod-daily
+      accounts: ["333333333333"]
+      regions: [eu-central-1]
+    - name: dr-copies
+      accounts: ["444444444444"]
+      regions: [eu-central-1]
+  resourceTypes:
+    RDS: { export: parquet }
+`,
+      'vaults.yaml',
+    );
+    const plan = planActions(config);
+    expect(plan.regions).toEqual(['eu-central-1']);
+    expect(plan.accounts).toEqual(['333333333333', '444444444444']);
+    expect(plan.archiveBuckets).toEqual({
+      'eu-west-1': 'vaultpilot-archive-222222222222-eu-west-1',
+      'eu-central-1': 'vaultpilot-archive-222222222222-eu-central-1',
+    });
+  });
+
+  it('adds an archive stack in the central account for every other Region, admitting the organization by role name', () => {
+    expect(Object.keys(built.regionalActions).sort()).toEqual(['eu-central-1', 'us-east-1']);
+    const regional = built.regionalActions['eu-central-1'];
+    if (!regional) throw new Error('no eu-central-1 archive');
+    expect(regional.stackName).toBe(regionalActionsStackName('eu-central-1'));
+    expect(regional.region).toBe('eu-central-1');
+    expect(regional.account).toBe(example.central.account);
+    const template = Template.fromJSON(templateOf(regional.artifactId));
+    template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-backup-archive-eu-west-1-eu-central-1' });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'vaultpilot-actions-code-123456789012-eu-central-1',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/vaultpilot-archive' });
+    const bucketStatements = Object.values(template.findResources('AWS::S3::BucketPolicy')).flatMap(
+      (p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    const exportWrite = bucketStatements.find((s) => s.Sid === 'AllowOrganizationExportRolesToWrite');
+    expect(exportWrite?.Condition?.StringEquals).toEqual({ 'aws:PrincipalOrgID': example.organization.id });
+    expect(text(exportWrite?.Condition?.ArnLike)).toContain(':iam::*:role/vaultpilot-rds-export-*');
+    expect(text(exportWrite?.Condition?.ArnLike)).not.toContain('vaultpilot-action-');
+    expect(exportWrite?.Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.any(String), 'Arn'] }, '/exports/*']],
+    });
+    const codeRead = bucketStatements.find((s) => s.Sid === 'AllowOrganizationToReadCode');
+    expect(codeRead?.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': example.organization.id } });
+    const keyStatements = Object.values(template.findResources('AWS::KMS::Key')).flatMap(
+      (k) => ((k as Resource).Properties.KeyPolicy as { Statement: Statement[] }).Statement,
+    );
+    const grant = keyStatements.find((s) => s.Sid === 'AllowOrganizationActionsToGrantRds');
+    expect(grant?.Condition).toMatchObject({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    // Every statement admitting principals outside the account is held to the organization.
+    for (const s of [...bucketStatements, ...keyStatements]) {
+      if (text(s.Principal) === text({ AWS: '*' }) && s.Effect === 'Allow') {
+        expect(s.Condition?.StringEquals?.['aws:PrincipalOrgID'], s.Sid).toBe(example.organization.id);
+      }
+    }
+  });
+
+  it('reads the code from a bucket of the operator’s choosing, and then creates no code bucket', () => {
+    const other = buildApp(example, {
+      outdir: mkdtempSync(join(tmpdir(), 'vaultpilot-actions-code-')),
+      projectRoot,
+      cloudFormationValidation: false,
+      nag: false,
+      actionHandlerEntries: ACTION_HANDLER_STUBS,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
+      actionsCodeBucket: 'acme-lambda-code-${AWS::Region}',
+    });
+    const body = JSON.parse(other.actionsMemberTemplateBody ?? '{}') as { Resources: Record<string, Resource> };
+    const codes = Object.values(body.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => (r.Properties.Code as { S3Bucket: unknown }).S3Bucket);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
+    expect(new Set(codes.map(text))).toEqual(new Set([text({ 'Fn::Sub': 'acme-lambda-code-${AWS::Region}' })]));
+    const assembly = other.app.synth();
+    for (const stack of [other.actions, ...Object.values(other.regionalActions)]) {
+      const buckets = Object.values(
+        Template.fromJSON(assembly.getStackArtifact(stack?.artifactId ?? '').template).findResources('AWS::S3::Bucket'),
+      );
+      expect(buckets.some((b) => text(b).includes('vaultpilot-actions-code-'))).toBe(false);
+    }
+  });
+
+  it('routes the action results from the central bus to the router', () => {
+    const central = Template.fromJSON(templateOf(built.central.artifactId));
+    central.hasResourceProperties('AWS::Events::Rule', { EventPattern: ACTION_RESULT_EVENTS.pattern });
+    const result = JSON.parse(
+      readFileSync(join(projectRoot, 'samples/events/17-export-workflow-failed-rds.json'), 'utf8'),
+    );
+    expect(matchesEventPattern(ACTION_RESULT_EVENTS.pattern, result)).toBe(true);
+  });
+});
