@@ -49,6 +49,15 @@ export class ActionStarter {
     const plan = planRecoveryPoint(signal, actions);
     const request = exportRequestOf(plan, actions, new Date(now()).toISOString());
     if (!request) return { decision: 'none', reason: plan.reason };
+    // A copy into another account or Region is acted on by the actions stack there (RDS exports only snapshots
+    // of the caller's own account and Region); this one would only fail to find it.
+    const [, , , ownRegion, ownAccount] = stateMachineArn.split(':');
+    if ((request.account && request.account !== ownAccount) || (request.region && request.region !== ownRegion)) {
+      return {
+        decision: 'none',
+        reason: `the recovery point is in ${request.account} / ${request.region}: the actions stack there exports it`,
+      };
+    }
     const name = executionName(request.recoveryPointArn, request.resourceName, request.attempt);
     const executionArn = executionArnOf(stateMachineArn, name);
     const claim = await ledger.claim(request.recoveryPointArn, request.attempt, name);

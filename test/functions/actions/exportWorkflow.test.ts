@@ -144,6 +144,24 @@ describe('the RDS export workflow, run locally', () => {
     expect(local.rds.exportTasks().filter((t) => t.sourceArn === arn)).toHaveLength(1);
   });
 
+  it('leaves a copy that arrived in another account to the actions stack there', async () => {
+    const { starter, executions } = local.starter();
+    const arn = 'arn:aws:rds:eu-west-1:444455556666:snapshot:awsbackup:job-elsewhere-0001';
+    const decisions = await starter.handle(
+      backupJobCompletedEvent({
+        account: '444455556666',
+        region: REGION,
+        vault: 'prod-daily',
+        recoveryPointArn: arn,
+        resourceArn: `arn:aws:rds:${REGION}:444455556666:db:far-db`,
+        resourceType: 'RDS',
+        time: '2026-11-20T02:31:09Z',
+      }),
+    );
+    expect(decisions).toMatchObject([{ decision: 'none', reason: expect.stringContaining('444455556666') }]);
+    expect(await executions()).toHaveLength(0);
+  });
+
   it('exports a MariaDB snapshot and keeps an RDS automated snapshot (never deleted)', async () => {
     const snapshotId = 'rds:shop-db-2026-11-20-02-10';
     const arn = local.rds.addSnapshot({

@@ -331,3 +331,44 @@ describe('an execution that ends without its Catch blocks (aborted, timed out)',
     expect(await sweeper.sweep(detail)).toMatchObject({ swept: false });
   });
 });
+
+describe('fault injection on the not-exportable path', () => {
+  function sqlServerPoint(): { arn: string; request: ExportRequest } {
+    const { arn, request } = newRecoveryPoint();
+    // Same request, but the snapshot behind it is SQL Server: RDS cannot export it.
+    const sqlArn = local.rds.addSnapshot({
+      kind: 'db',
+      identifier: `awsbackup:job-sqlserver-${counter}`,
+      sourceIdentifier: `erp-${counter}`,
+      engine: 'sqlserver-se',
+    });
+    local.backup.addRecoveryPoint({
+      vault: 'prod-daily',
+      recoveryPointArn: sqlArn,
+      resourceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:erp-${counter}`,
+      resourceType: 'RDS',
+      resourceName: `erp-${counter}`,
+    });
+    void arn;
+    return { arn: sqlArn, request: { ...request, recoveryPointArn: sqlArn } };
+  }
+
+  it('retries a transient fault at Record not exportable', async () => {
+    const { arn, request } = sqlServerPoint();
+    const run = await local.run({ request }, { intercept: transientOnce(EXPORT_STATES.recordNotExportable) });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.retries).toBeGreaterThanOrEqual(1);
+    expect(resultFor(arn)).toMatchObject({ outcome: 'not-exportable' });
+    await assertSafe(arn, request, 'transient at Record not exportable');
+  });
+
+  it('reports a permanent fault at Record not exportable through Record failure', async () => {
+    const { arn, request } = sqlServerPoint();
+    const run = await local.run({ request }, { intercept: permanent(EXPORT_STATES.recordNotExportable) });
+    expect(run.status).toBe('FAILED');
+    expect(run.path).toContain(EXPORT_STATES.recordFailure);
+    expect(resultFor(arn)).toMatchObject({ outcome: 'failed', failedStep: EXPORT_STATES.recordNotExportable });
+    expect(local.backup.recoveryPoint(arn)?.deleted).toBe(false);
+    await assertSafe(arn, request, 'permanent at Record not exportable');
+  });
+});
