@@ -6,12 +6,14 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ActionLedger } from '../../aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
+import { ExportKey } from '../../aws/export/ExportKey.js';
 import { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../aws/export/rds/RdsExports.js';
 import { ACTIONS_ENV } from '../../core/deployment/contract.js';
@@ -79,6 +81,12 @@ export function dependenciesFromEnvironment(env: Environment = process.env): Exp
     },
     get exportKmsKeyArn() {
       return required(env, ACTIONS_ENV.exportKmsKeyArn);
+    },
+    resolveExportKey() {
+      return once(
+        'exportKey',
+        () => new ExportKey(new KMSClient(clientOptions), required(env, ACTIONS_ENV.exportKmsKeyArn)),
+      ).keyArn();
     },
     ...(env[ACTIONS_ENV.metricNamespace] ? { metricNamespace: env[ACTIONS_ENV.metricNamespace] } : {}),
   };

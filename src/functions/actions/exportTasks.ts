@@ -56,6 +56,8 @@ export interface ExportTaskDependencies {
   readonly results: ActionResultPublisher;
   readonly exportRoleArn: string;
   readonly exportKmsKeyArn: string;
+  /** Resolves `exportKmsKeyArn` (an alias ARN in deployments) to the key ARN. @default it is used as it is */
+  readonly resolveExportKey?: () => Promise<string>;
   /** RDS's quota of concurrent export tasks per account. @default 5 */
   readonly maxConcurrentExports?: number;
   readonly now?: () => number;
@@ -206,7 +208,7 @@ export async function startExport(input: unknown, deps: ExportTaskDependencies):
     bucket: deps.archive.bucket,
     prefix: request.s3Prefix,
     roleArn: deps.exportRoleArn,
-    kmsKeyId: deps.exportKmsKeyArn,
+    kmsKeyId: deps.resolveExportKey ? await deps.resolveExportKey() : deps.exportKmsKeyArn,
   });
   return progressOf(
     { ...info, s3Bucket: info.s3Bucket || deps.archive.bucket, s3Prefix: info.s3Prefix || request.s3Prefix },
