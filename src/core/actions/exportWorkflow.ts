@@ -31,6 +31,10 @@ export type ActionTask = (typeof ACTION_TASKS)[number];
 export const EXPORT_STATES = {
   describeSource: 'Describe source',
   exportable: 'Exportable?',
+  /** The dispatch to the exporter of the recovery point's resource type (RDS and Aurora: Start export). */
+  resourceType: 'Resource type?',
+  /** A resource type without an exporter: recorded as not exportable. */
+  noExporter: 'No exporter',
   recordNotExportable: 'Record not exportable',
   notExportable: 'Not exportable',
   startExport: 'Start export',

@@ -221,9 +221,32 @@ export class RdsExportWorkflow extends Construct {
     waitForExport.next(checkExport);
     checkExport.next(exportFinished);
 
+    // One branch per exporter; the next issues add theirs (DynamoDB, EBS, native dumps) beside RDS and Aurora.
+    const noExporter = new sfn.Pass(this, EXPORT_STATES.noExporter, {
+      stateName: EXPORT_STATES.noExporter,
+      parameters: {
+        exportable: false,
+        'reason.$': "States.Format('resource type {} has no exporter', $.request.resourceType)",
+        'engine.$': '$.source.engine',
+        'status.$': '$.source.status',
+        'encrypted.$': '$.source.encrypted',
+        'tags.$': '$.source.tags',
+      },
+      resultPath: '$.source',
+    });
+    noExporter.next(recordNotExportable);
+    const resourceType = new sfn.Choice(this, EXPORT_STATES.resourceType, { stateName: EXPORT_STATES.resourceType })
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals('$.request.resourceType', 'RDS'),
+          sfn.Condition.stringEquals('$.request.resourceType', 'Aurora'),
+        ),
+        startExport,
+      )
+      .otherwise(noExporter);
     const exportable = new sfn.Choice(this, EXPORT_STATES.exportable, { stateName: EXPORT_STATES.exportable })
       .when(sfn.Condition.booleanEquals('$.source.exportable', false), recordNotExportable)
-      .otherwise(startExport);
+      .otherwise(resourceType);
     describeSource.next(exportable);
 
     this.logGroup =

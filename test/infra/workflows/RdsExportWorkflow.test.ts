@@ -230,6 +230,17 @@ describe('RdsExportWorkflow definition', () => {
     expect(state(EXPORT_STATES.exportTaskFailed)).toMatchObject({ Type: 'Pass', Next: EXPORT_STATES.cleanUp });
   });
 
+  it('dispatches by resource type: RDS and Aurora to their exporter, anything else recorded as not exportable', () => {
+    const dispatch = state(EXPORT_STATES.resourceType);
+    expect(dispatch.Type).toBe('Choice');
+    expect(JSON.stringify(dispatch.Choices)).toContain('"RDS"');
+    expect(JSON.stringify(dispatch.Choices)).toContain('"Aurora"');
+    expect(dispatch.Choices?.[0]?.Next).toBe(EXPORT_STATES.startExport);
+    expect(dispatch.Default).toBe(EXPORT_STATES.noExporter);
+    expect(state(EXPORT_STATES.noExporter).Next).toBe(EXPORT_STATES.recordNotExportable);
+    expect(state(EXPORT_STATES.exportable).Default).toBe(EXPORT_STATES.resourceType);
+  });
+
   it('polls with Wait states, never sleeping in a Task', () => {
     expect(state(EXPORT_STATES.waitForExport)).toEqual({
       Type: 'Wait',
