@@ -33,8 +33,7 @@ import type { ExecutionStarter } from '../../src/aws/export/WorkflowExecutions.j
 import { ACTION_TASKS, type ActionTask, EXPORT_STATES, TASK_STATES } from '../../src/core/actions/exportWorkflow.js';
 import type { ActionsConfig } from '../../src/core/config/actionsSchema.js';
 import { ActionStarter } from '../../src/functions/actions/ActionStarter.js';
-import type { ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
-import * as tasks from '../../src/functions/actions/exportTasks.js';
+import { EXPORT_TASK_FUNCTIONS, type ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
 import { TableRegistrar } from '../../src/functions/actions/TableRegistrar.js';
 import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
 import { RdsExportWorkflow } from '../../src/infra/workflows/RdsExportWorkflow.js';
@@ -218,7 +217,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
   async function run(input: unknown, runOptions: RunOptions = {}): Promise<LocalExecution> {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const { state, task } of TASK_STATE_FUNCTIONS) {
-      const fn = tasks[task] as (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>;
+      const fn = EXPORT_TASK_FUNCTIONS[task];
       const call = (taskInput: unknown) => () => fn(taskInput, deps);
       handlers[state] = (taskInput) =>
         runOptions.intercept ? runOptions.intercept(state, task, taskInput, call(taskInput)) : call(taskInput)();

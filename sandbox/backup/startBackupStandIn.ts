@@ -29,7 +29,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../http/listenLocally.js';
 import {
   BackupStandInError,
   backupErrorAnswer,
@@ -182,16 +182,10 @@ export async function startBackupStandIn(options: BackupStandInOptions = {}): Pr
   const server: Server = createServer((req, res) => {
     void handle(req, res, handler, injected);
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint = await listenLocally(server, options);
 
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint,
     addVault,
     addRecoveryPoint: (spec) => {
       if (points.has(spec.recoveryPointArn))

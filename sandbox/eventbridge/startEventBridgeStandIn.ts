@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { header, listenLocally, readBodyUpTo } from '../http/listenLocally.js';
 
 /** How to start the stand-in. */
 export interface EventBridgeStandInOptions {
@@ -95,16 +95,10 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
   const server: Server = createServer((req, res) => {
     void handle(req, res, state);
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint = await listenLocally(server, options);
 
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint,
     events: () => [...state.events],
     injectError: (operation, error, times = 1) => {
       if (!Number.isInteger(times) || times < 1)
@@ -244,18 +238,8 @@ function validate(entry: Json): { ErrorCode: string; ErrorMessage: string } | un
   return undefined;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
-  }
-  if (size > MAX_BODY) throw new EventsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBodyUpTo(req, MAX_BODY);
+  if (body === undefined) throw new EventsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+  return body;
 }

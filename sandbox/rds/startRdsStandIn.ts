@@ -23,10 +23,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { listenLocally } from '../http/listenLocally.js';
 import {
   BYTES_PER_GB,
   type ExportInfo,
@@ -197,16 +197,9 @@ export async function startRdsStandIn(options: RdsStandInOptions): Promise<RdsSt
       res.end(body);
     });
   });
-  // Keep-alive sockets would hold close() open; answers of a few ms do not need long idle timeouts.
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint = await listenLocally(server, options);
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint,
     addSnapshot: (spec) => state.addSnapshot(spec),
     removeSnapshot: (arn) => state.removeSnapshot(arn),
     snapshotExists: (arn) => state.snapshots.has(arn),

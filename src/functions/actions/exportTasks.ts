@@ -26,6 +26,7 @@ import {
   ACTIVE_EXPORT_STATUSES,
   ActionError,
   type ActionOutcome,
+  type ActionTask,
   type CleanupResult,
   type DeletionResult,
   type ExportProgress,
@@ -551,3 +552,18 @@ export function metricsRecord(detail: ActionResultDetail, namespace: string, req
       : {}),
   };
 }
+
+/** Each Task of the workflow and the function that runs it (what the Lambda entry files and local runs call). */
+export const EXPORT_TASK_FUNCTIONS: Readonly<
+  Record<ActionTask, (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>>
+> = {
+  describeSource,
+  startExport,
+  checkExport,
+  verifyExport,
+  writeManifest,
+  deleteRecoveryPoint,
+  confirmDeletion,
+  cleanUp,
+  recordOutcome,
+};
