@@ -51,7 +51,9 @@ export type RulePatternName =
   | 'policyInventory'
   | 'actionBackupTriggers'
   | 'actionRdsSnapshotTriggers'
-  | 'actionResults';
+  | 'actionResults'
+  | 'actionExecutionEnded'
+  | 'actionResultsToRegister';
 
 /** One rule: its pattern and what it is for (shown as the rule description). */
 export interface RulePattern {
@@ -224,3 +226,36 @@ export const ACTION_RESULT_EVENTS: RulePattern = {
   description: 'Results of the backup actions (exports) from the member accounts',
   pattern: { source: [ACTION_RESULT_SOURCE], 'detail-type': [ACTION_RESULT_DETAIL_TYPE] },
 };
+
+/** The outcomes whose export is registered in the Glue Data Catalog (the registrar ignores every other result). */
+export const REGISTERED_ACTION_OUTCOMES = ['exported', 'exported-partially'] as const;
+
+/** Verified exports, for the table registrar (central account and Region, central bus). */
+export const ACTION_RESULTS_TO_REGISTER: RulePattern = {
+  name: 'actionResultsToRegister',
+  description: 'Verified exports of the backup actions, registered in the Glue Data Catalog',
+  pattern: {
+    source: [ACTION_RESULT_SOURCE],
+    'detail-type': [ACTION_RESULT_DETAIL_TYPE],
+    detail: { outcome: [...REGISTERED_ACTION_OUTCOMES] },
+  },
+};
+
+/** Execution statuses after which no state of the export workflow runs: the sweeper cleans up and reports. */
+export const ABNORMAL_EXECUTION_STATUSES = ['TIMED_OUT', 'ABORTED', 'FAILED'] as const;
+
+/**
+ * Executions of the export workflow (member accounts, default bus: Step Functions sends its standard workflows'
+ * status changes there) that ended without running their own cleanup, for the execution sweeper.
+ */
+export function actionExecutionEnded(stateMachineArn: string): RulePattern {
+  return {
+    name: 'actionExecutionEnded',
+    description: 'Export workflow executions that timed out, were aborted or failed (backup actions sweeper)',
+    pattern: {
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: [...ABNORMAL_EXECUTION_STATUSES], stateMachineArn: [stateMachineArn] },
+    },
+  };
+}

@@ -6,15 +6,16 @@ export class InfraError extends Error {
   }
 }
 
-/** The member template does not fit into a StackSet's inline template body. */
+/** A StackSet's template does not fit into its template body (inline) or TemplateURL object. */
 export class MemberTemplateTooLargeError extends InfraError {
   constructor(
     readonly bytes: number,
     readonly limitBytes: number,
     what = 'the member template',
     hint = 'list fewer vaults under watchedVaults (each adds two alarms) or restrict them to accounts/regions',
+    how = 'inline',
   ) {
-    super(`${what} is ${bytes} bytes, over CloudFormation's ${limitBytes}-byte inline template limit; ${hint}`);
+    super(`${what} is ${bytes} bytes, over CloudFormation's ${limitBytes}-byte ${how} template limit; ${hint}`);
     this.name = 'MemberTemplateTooLargeError';
   }
 }

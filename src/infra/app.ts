@@ -2,7 +2,8 @@
  * The Vaultpilot CDK app: every stack, built from one validated configuration. Synthesis is offline:
  * accounts and Regions come from the configuration, nothing is looked up in AWS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
-import type { ActionHandlerName } from '../core/deployment/contract.js';
+import type { ActionHandlerName, CentralActionHandlerName } from '../core/deployment/contract.js';
 import { InfraError } from './InfraError.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import {
@@ -55,6 +56,22 @@ export function regionalActionsStackName(region: string): string {
 /** The StackSet that deploys the actions member stack. */
 export const ACTIONS_STACKSET_NAME = 'vaultpilot-actions';
 
+/**
+ * The file the actions member template is written to in the cloud assembly and uploaded as to the central Region's
+ * code bucket (the actions StackSet reads it from there): named by the first 12 hex digits of its SHA-256.
+ */
+export function actionsMemberTemplateFileName(templateBody: string): string {
+  return `${ACTIONS_MEMBER_TEMPLATE_PREFIX}${createHash('sha256').update(templateBody, 'utf8').digest('hex').slice(0, 12)}.json`;
+}
+const ACTIONS_MEMBER_TEMPLATE_PREFIX = 'vaultpilot-actions-member-';
+
+/** The S3 domain of a partition (virtual-hosted style URLs: `https://<bucket>.s3.<region>.<suffix>/<key>`). */
+function urlSuffixOf(partition: string): string {
+  if (partition === 'aws-cn') return 'amazonaws.com.cn';
+  if (partition === 'aws-eusc') return 'amazonaws.eu';
+  return 'amazonaws.com';
+}
+
 /** The default code bucket of the action functions: one per Region in the central account, created by the Actions stacks. */
 export function defaultActionsCodeBucket(centralAccount: string): string {
   return `vaultpilot-actions-code-${centralAccount}-\${AWS::Region}`;
@@ -86,8 +103,24 @@ export interface BuildAppOptions {
    * by the organization). @default `vaultpilot-actions-code-<central account>-${AWS::Region}`, created by the Actions stacks
    */
   readonly actionsCodeBucket?: string;
-  /** Entry files of the action handlers (tests point them at a stub). @default ACTION_HANDLER_ENTRIES */
-  readonly actionHandlerEntries?: Partial<Record<ActionHandlerName, string>>;
+  /**
+   * Entry files of the action handlers, member and central (tests point them at a stub).
+   * @default ACTION_HANDLER_ENTRIES and CENTRAL_ACTION_HANDLER_ENTRIES
+   */
+  readonly actionHandlerEntries?: Partial<Record<ActionHandlerName | CentralActionHandlerName, string>>;
+}
+
+/** The actions member template as the actions StackSet reads it: a file of the assembly, uploaded to S3. */
+export interface ActionsMemberTemplateFile {
+  /** `vaultpilot-actions-member-<sha256, 12 hex digits>.json`: the file name and the object key in the code bucket. */
+  readonly fileName: string;
+  /** Where synthesis wrote it (in the assembly directory). */
+  readonly path: string;
+  /** The code bucket of the central Region it must be uploaded to. */
+  readonly bucket: string;
+  /** The StackSet's TemplateURL. */
+  readonly url: string;
+  readonly bytes: number;
 }
 
 export interface VaultpilotApp {
@@ -101,6 +134,8 @@ export interface VaultpilotApp {
   readonly actionsMember?: ActionsMemberStack;
   readonly actionsStackSet?: MemberStackSetStack;
   readonly actionsMemberTemplateBody?: string;
+  /** Present only when `actions.enabled`: where the actions StackSet's template was written and is read from. */
+  readonly actionsMemberTemplate?: ActionsMemberTemplateFile;
   readonly monitoring: MonitoringStack;
   readonly digest: DigestStack;
   readonly management: ManagementStack;
@@ -180,6 +215,17 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
         ? // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder, replaced by the Region
           { bucketName: codeBucket.replace('${AWS::Region}', region), organizationId: config.organization.id }
         : undefined,
+      // The Glue Data Catalog lives in the central Region: one registrar reads the exports of every Region.
+      registrar:
+        central && actionsPlan
+          ? {
+              eventBusName: config.central.eventBusName,
+              archiveBuckets: actionsPlan.archiveBuckets,
+              archiveKeyAlias: ARCHIVE_KEY_ALIAS,
+              projectRoot,
+              entry: options.actionHandlerEntries?.registerTables,
+            }
+          : undefined,
     });
   };
   const actions = actionsPlan ? actionsStackFor(config.central.region, STACK_NAMES.actions) : undefined;
@@ -247,6 +293,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
   let actionsMember: ActionsMemberStack | undefined;
   let actionsStackSet: MemberStackSetStack | undefined;
   let actionsMemberTemplateBody: string | undefined;
+  let actionsMemberTemplate: ActionsMemberTemplateFile | undefined;
   // Nothing to act on anywhere (validate refuses such a configuration): only the central archive.
   if (actionsPlan && actionsPlan.regions.length > 0) {
     const actionsMemberProps: ActionsMemberStackProps = {
@@ -274,6 +321,16 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
       (scope) =>
         new ActionsMemberStack(scope, STACK_NAMES.actionsMember, { ...actionsMemberProps, synthesizer: synthesizer() }),
       validation,
+      // Into the app's own directory: the bundles' source maps name their sources relative to it, so the code hashes
+      // (the S3 keys of the zips) come out the same as those of the assets the app writes and operators upload.
+      app.outdir,
+    );
+    actionsMemberTemplate = writeActionsMemberTemplate(
+      app.outdir,
+      actionsMemberTemplateBody,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder, replaced by the Region
+      codeBucket.replace('${AWS::Region}', config.central.region),
+      config.central.region,
     );
     actionsStackSet = new MemberStackSetStack(app, STACK_NAMES.actionsStackSet, {
       env: options.delegatedAdmin
@@ -283,6 +340,8 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
       stackSetName: ACTIONS_STACKSET_NAME,
       stackSetDescription: 'Vaultpilot actions: exports recovery points of the watched vaults to the central archive',
       templateBody: actionsMemberTemplateBody,
+      // Read from S3 (1 MB) rather than inline (51,200 bytes): the actions template outgrows the inline limit.
+      templateUrl: actionsMemberTemplate.url,
       organizationalUnits: config.members.organizationalUnits,
       regions: actionsPlan.regions,
       accounts: actionsPlan.accounts,
@@ -304,6 +363,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
     ...(actionsMember ? { actionsMember } : {}),
     ...(actionsStackSet ? { actionsStackSet } : {}),
     ...(actionsMemberTemplateBody ? { actionsMemberTemplateBody } : {}),
+    ...(actionsMemberTemplate ? { actionsMemberTemplate } : {}),
     monitoring,
     digest,
     management,
@@ -321,15 +381,55 @@ function synthesizeMemberTemplate(props: MemberStackProps, validation: boolean):
   return synthesizeTemplate((scope) => new MemberStack(scope, STACK_NAMES.member, props), validation);
 }
 
-/** One stack's template as JSON, synthesized in an app of its own (for a StackSet's template body). */
-function synthesizeTemplate(make: (scope: App) => Stack, validation: boolean): string {
-  const outdir = mkdtempSync(join(tmpdir(), 'vaultpilot-member-'));
+/**
+ * Writes the actions member template into the assembly directory under its content-hashed name (removing the files of
+ * earlier syntheses, so the directory holds the one to upload) and returns where the StackSet reads it from: the code
+ * bucket of the central Region, in the central account, readable by the organization (the StackSet administrator,
+ * the management account or the delegated administrator, is a principal of the organization).
+ */
+function writeActionsMemberTemplate(
+  outdir: string,
+  body: string,
+  bucket: string,
+  region: string,
+): ActionsMemberTemplateFile {
+  if (bucket.includes('${')) {
+    throw new InfraError(
+      `the actions code bucket ${bucket} may hold no placeholder but \${AWS::Region}: the actions StackSet reads its ` +
+        "template from the central Region's code bucket, which must have a fixed name",
+    );
+  }
+  const fileName = actionsMemberTemplateFileName(body);
+  mkdirSync(outdir, { recursive: true });
+  for (const old of readdirSync(outdir)) {
+    if (old.startsWith(ACTIONS_MEMBER_TEMPLATE_PREFIX) && old.endsWith('.json') && old !== fileName) {
+      rmSync(join(outdir, old), { force: true });
+    }
+  }
+  const path = join(outdir, fileName);
+  writeFileSync(path, body);
+  return {
+    fileName,
+    path,
+    bucket,
+    url: `https://${bucket}.s3.${region}.${urlSuffixOf(partitionOf(region))}/${fileName}`,
+    bytes: Buffer.byteLength(body, 'utf8'),
+  };
+}
+
+/**
+ * One stack's template as JSON, synthesized in an app of its own (for a StackSet's template). A stack with Lambda code
+ * must be synthesized into the directory the main app synthesizes into (`sharedOutdir`, whose files the main app then
+ * writes again): the code hashes depend on it. Without, a temporary directory.
+ */
+function synthesizeTemplate(make: (scope: App) => Stack, validation: boolean, sharedOutdir?: string): string {
+  const outdir = sharedOutdir ?? mkdtempSync(join(tmpdir(), 'vaultpilot-member-'));
   try {
     const app = new App({ outdir, builtinCloudFormationValidation: validation });
     const stack = make(app);
     return JSON.stringify(app.synth().getStackArtifact(stack.artifactId).template);
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    if (!sharedOutdir) rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -101,6 +101,11 @@ const SHOULD_MATCH: Record<RulePattern['name'], (f: Fixture) => boolean> = {
   },
   actionRdsSnapshotTriggers: () => false,
   actionResults: (f) => envelope(f).source === 'vaultpilot.actions',
+  // Deployed from the stacks; test/infra/actionsMemberStack.test.ts and actionsStack.test.ts cover them.
+  actionExecutionEnded: () => false,
+  actionResultsToRegister: (f) =>
+    envelope(f).source === 'vaultpilot.actions' &&
+    ['exported', 'exported-partially'].includes(String(envelope(f).detail?.outcome)),
 };
 
 function alarmEvent(alarmName: string): Record<string, unknown> {

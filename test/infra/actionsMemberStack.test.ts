@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,8 +13,16 @@ import {
   ACTION_RESULT_EVENTS,
   actionRdsSnapshotTriggers,
 } from '../../src/core/eventPatterns.js';
-import { ACTIONS_STACKSET_NAME, buildApp, planActions, regionalActionsStackName } from '../../src/infra/app.js';
-import { TEMPLATE_BODY_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
+import {
+  ACTIONS_STACKSET_NAME,
+  actionsMemberTemplateFileName,
+  buildApp,
+  planActions,
+  regionalActionsStackName,
+} from '../../src/infra/app.js';
+import { SWEEP_MAX_RECEIVE_COUNT } from '../../src/infra/stacks/ActionsMemberStack.js';
+import { TEMPLATE_BODY_LIMIT_BYTES, TEMPLATE_URL_LIMIT_BYTES } from '../../src/infra/stacks/MemberStackSetStack.js';
+import { checkTemplateSizes } from '../../src/infra/templateSizes.js';
 import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
 import { ACTION_HANDLER_STUBS, FULL_CONFIG_PATH, projectRoot } from './fixtureApp.js';
 
@@ -31,8 +40,9 @@ const EXAMPLE_PATH = join(projectRoot, 'examples/vaultpilot.config.yaml');
 const example = requireConfig(readFileSync(EXAMPLE_PATH, 'utf8'), EXAMPLE_PATH);
 
 /** The example configuration (vaults, RDS snapshots, deletion on), cdk-nag on: a finding fails synthesis. */
+const outdir = mkdtempSync(join(tmpdir(), 'vaultpilot-actions-member-'));
 const built = buildApp(example, {
-  outdir: mkdtempSync(join(tmpdir(), 'vaultpilot-actions-member-')),
+  outdir,
   projectRoot,
   cloudFormationValidation: false,
   nag: true,
@@ -61,11 +71,34 @@ function policyOf(roleName: string): Statement[] {
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action));
 
 describe('ActionsMemberStack (example configuration)', () => {
-  it('synthesizes with cdk-nag clean and fits a StackSet template body', () => {
-    expect(built.actionsMemberTemplateBody).toBeDefined();
-    expect(Buffer.byteLength(built.actionsMemberTemplateBody ?? '', 'utf8')).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
+  it('synthesizes with cdk-nag clean and writes the template file the StackSet reads, named by its hash', () => {
+    const body = built.actionsMemberTemplateBody ?? '';
+    const file = built.actionsMemberTemplate;
+    if (!file) throw new Error('no actions member template file');
     // The StackSet deploys exactly what the app synthesized as Vaultpilot-ActionsMember.
-    expect(JSON.parse(built.actionsMemberTemplateBody ?? '{}')).toEqual(memberJson);
+    expect(JSON.parse(body)).toEqual(memberJson);
+    const hash = createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 12);
+    expect(file.fileName).toBe(`vaultpilot-actions-member-${hash}.json`);
+    expect(actionsMemberTemplateFileName(body)).toBe(file.fileName);
+    expect(file.path).toBe(join(outdir, file.fileName));
+    expect(readdirSync(outdir).filter((f) => f.startsWith('vaultpilot-actions-member-'))).toEqual([file.fileName]);
+    expect(readFileSync(file.path, 'utf8')).toBe(body);
+    expect(file.bytes).toBe(Buffer.byteLength(body, 'utf8'));
+    expect(file.bytes).toBeLessThan(TEMPLATE_URL_LIMIT_BYTES);
+  });
+
+  it('checks the actions member template against the 1 MB limit of a template from S3, not the inline limit', () => {
+    const sizes = checkTemplateSizes(assembly);
+    const actionsMember = sizes.find((s) => s.stackName === 'Vaultpilot-ActionsMember');
+    expect(actionsMember?.bytes).toBe(built.actionsMemberTemplate?.bytes);
+    const huge = { stacks: [{ stackName: 'Vaultpilot-ActionsMember', template: { Description: 'x'.repeat(60_000) } }] };
+    expect(() => checkTemplateSizes(huge as never)).not.toThrow();
+    const tooHuge = {
+      stacks: [{ stackName: 'Vaultpilot-ActionsMember', template: { Description: 'x'.repeat(1_000_001) } }],
+    };
+    expect(() => checkTemplateSizes(tooHuge as never)).toThrow(
+      /1000000-byte limit of a StackSet's template read from S3/,
+    );
   });
 
   it('starts from completed jobs and available recovery points, and from the RDS snapshot events configured', () => {
@@ -74,7 +107,8 @@ describe('ActionsMemberStack (example configuration)', () => {
     );
     const rds = actionRdsSnapshotTriggers({ automated: true, manual: true });
     expect(patterns).toEqual(expect.arrayContaining([ACTION_BACKUP_TRIGGERS.pattern, rds?.pattern]));
-    expect(patterns).toHaveLength(2);
+    // And the sweeper's rule (below).
+    expect(patterns).toHaveLength(3);
     expect(rds?.pattern).toMatchObject({
       detail: { EventID: ['RDS-EVENT-0091', 'RDS-EVENT-0169', 'RDS-EVENT-0042', 'RDS-EVENT-0075'] },
     });
@@ -97,7 +131,8 @@ describe('ActionsMemberStack (example configuration)', () => {
 
   it('queues triggers encrypted, with a dead-letter queue and its alarm, for a starter reporting batch item failures', () => {
     const queues = member.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    // The trigger queue and the sweep queue, each with its dead-letter queue.
+    expect(Object.keys(queues)).toHaveLength(4);
     for (const q of Object.values(queues)) expect((q as Resource).Properties.KmsMasterKeyId).toBeDefined();
     member.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 5 } });
     member.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -136,7 +171,7 @@ describe('ActionsMemberStack (example configuration)', () => {
 
   it('reads the function code from the Region’s code bucket, not from CDK assets', () => {
     const functions = Object.values(member.findResources('AWS::Lambda::Function')) as Resource[];
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const f of functions) {
       expect(f.Properties.Code).toEqual({
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
@@ -146,6 +181,75 @@ describe('ActionsMemberStack (example configuration)', () => {
     }
     expect(memberJson.Parameters).toBeUndefined();
     expect(memberJson.Rules).toBeUndefined();
+  });
+
+  it('sweeps executions that timed out, were aborted or failed: rule → encrypted queue → sweeper', () => {
+    const [ruleId, rule] = Object.entries(memberResources).find(
+      ([, r]) => r.Type === 'AWS::Events::Rule' && text(r.Properties.EventPattern).includes('aws.states'),
+    ) as [string, Resource];
+    expect(ruleId).toMatch(/^Sweep/);
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['TIMED_OUT', 'ABORTED', 'FAILED'],
+        stateMachineArn: [{ Ref: expect.stringMatching(/^ExportWorkflowStateMachine/) }],
+      },
+    });
+    const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+    const arn = 'arn:aws:states:eu-west-1:111122223333:stateMachine:wf';
+    const concrete = { ...pattern, detail: { ...(pattern.detail as object), stateMachineArn: [arn] } };
+    const event = (status: string, stateMachineArn = arn) => ({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status, stateMachineArn, executionArn: `${arn}:x`, input: '{}' },
+    });
+    for (const status of ['TIMED_OUT', 'ABORTED', 'FAILED'])
+      expect(matchesEventPattern(concrete, event(status))).toBe(true);
+    expect(matchesEventPattern(concrete, event('SUCCEEDED'))).toBe(false);
+    expect(matchesEventPattern(concrete, event('FAILED', `${arn}-other`))).toBe(false);
+
+    const target = (rule.Properties.Targets as { Arn: unknown; DeadLetterConfig: unknown }[])[0];
+    if (!target) throw new Error('the sweep rule has no target');
+    const queueId = (target.Arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
+    const queue = memberResources[queueId] as Resource;
+    expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    const sweeper = Object.entries(memberResources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        text(r.Properties.Environment).includes(ACTIONS_ENV.resultBusArn) &&
+        text(r.Properties.Environment).includes(ACTIONS_ENV.archiveBucket),
+    ) as [string, Resource];
+    expect(sweeper).toBeDefined();
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (sweeper[1].Properties.Timeout as number));
+    const redrive = queue.Properties.RedrivePolicy as { maxReceiveCount: number; deadLetterTargetArn: unknown };
+    expect(redrive.maxReceiveCount).toBe(SWEEP_MAX_RECEIVE_COUNT);
+    expect(SWEEP_MAX_RECEIVE_COUNT).toBeGreaterThanOrEqual(20);
+    expect(target.DeadLetterConfig).toEqual({ Arn: redrive.deadLetterTargetArn });
+    const dlqId = (redrive.deadLetterTargetArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect((memberResources[dlqId as string] as Resource).Properties.KmsMasterKeyId).toBeDefined();
+    member.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'vaultpilot-actions-sweep-dead-letters',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+    });
+    member.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sweeper[0] },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // The environment and permissions of cleanUp and recordOutcome together.
+    const env = (sweeper[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const name of [ACTIONS_ENV.archiveBucket, ACTIONS_ENV.actionsTable, ACTIONS_ENV.resultBusArn]) {
+      expect(env[name], name).toBeDefined();
+    }
+    const own = new Set(actionsOf(policyOf('vaultpilot-action-sweepExecution')));
+    for (const task of ['cleanUp', 'recordOutcome']) {
+      for (const action of actionsOf(policyOf(`vaultpilot-action-${task}`))) {
+        if (!action.startsWith('logs:')) expect(own.has(action), `${task}: ${action}`).toBe(true);
+      }
+    }
+    expect(own.has('backup:DeleteRecoveryPoint')).toBe(false);
+    expect(own.has('iam:PassRole')).toBe(false);
   });
 
   it('deletes only AWS Backup recovery points, in the watched vaults, never an RDS snapshot directly', () => {
@@ -255,6 +359,53 @@ describe('ActionsMemberStack (example configuration)', () => {
 });
 
 describe('the actions StackSet and the archives per Region', () => {
+  it('reads the actions member template from the central Region’s code bucket (TemplateURL), not inline', () => {
+    const stackSet = templateOf(built.actionsStackSet?.artifactId ?? '') as { Resources: Record<string, Resource> };
+    const [resource] = Object.values(stackSet.Resources).filter((r) => r.Type === 'AWS::CloudFormation::StackSet');
+    const fileName = built.actionsMemberTemplate?.fileName ?? '';
+    expect(fileName).toMatch(/^vaultpilot-actions-member-[0-9a-f]{12}\.json$/);
+    expect(resource?.Properties.TemplateURL).toBe(
+      `https://vaultpilot-actions-code-123456789012-eu-west-1.s3.eu-west-1.amazonaws.com/${fileName}`,
+    );
+    expect(resource?.Properties.TemplateBody).toBeUndefined();
+    expect(existsSync(join(outdir, fileName))).toBe(true);
+    // The bucket named there: created by Vaultpilot-Actions (central account and Region), readable by every
+    // principal of the organization, the StackSet administrator (management account or delegated admin) among them.
+    const central = Template.fromJSON(templateOf(built.actions?.artifactId ?? ''));
+    central.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'vaultpilot-actions-code-123456789012-eu-west-1' });
+    const codeRead = Object.values(central.findResources('AWS::S3::BucketPolicy'))
+      .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .find((s) => s.Sid === 'AllowOrganizationToReadCode');
+    expect(codeRead?.Principal).toEqual({ AWS: '*' });
+    expect(asArray(codeRead?.Action ?? [])).toContain('s3:GetObject');
+    expect(codeRead?.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': example.organization.id } });
+    // The member StackSet stays inline.
+    const memberStackSet = templateOf(built.memberStackSet.artifactId) as { Resources: Record<string, Resource> };
+    const inline = Object.values(memberStackSet.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet');
+    expect(inline?.Properties.TemplateBody).toBeDefined();
+    expect(inline?.Properties.TemplateURL).toBeUndefined();
+    expect(Buffer.byteLength(built.memberTemplateBody, 'utf8')).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
+  });
+
+  it('refuses a code bucket whose central name is not fixed, and names the operator’s bucket in the TemplateURL', () => {
+    const build = (bucket: string) =>
+      buildApp(example, {
+        outdir: mkdtempSync(join(tmpdir(), 'vaultpilot-actions-url-')),
+        projectRoot,
+        cloudFormationValidation: false,
+        nag: false,
+        actionHandlerEntries: ACTION_HANDLER_STUBS,
+        actionsCodeBucket: bucket,
+      });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
+    expect(() => build('acme-${AWS::AccountId}-${AWS::Region}')).toThrow(/placeholder/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
+    const other = build('acme-lambda-code-${AWS::Region}');
+    expect(other.actionsMemberTemplate?.url).toMatch(
+      /^https:\/\/acme-lambda-code-eu-west-1\.s3\.eu-west-1\.amazonaws\.com\/vaultpilot-actions-member-[0-9a-f]{12}\.json$/,
+    );
+  });
+
   it('deploys the actions member stack as StackSet vaultpilot-actions with named IAM', () => {
     const stackSet = Template.fromJSON(templateOf(built.actionsStackSet?.artifactId ?? ''));
     stackSet.hasResourceProperties('AWS::CloudFormation::StackSet', {

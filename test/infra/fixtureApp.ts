@@ -7,7 +7,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { VaultpilotConfig } from '../../src/core/config/configSchema.js';
 import { requireConfig } from '../../src/core/config/parseConfig.js';
-import { ACTION_HANDLER_ENTRIES, type ActionHandlerName, HANDLER_ENTRIES } from '../../src/core/deployment/contract.js';
+import {
+  ACTION_HANDLER_ENTRIES,
+  type ActionHandlerName,
+  CENTRAL_ACTION_HANDLER_ENTRIES,
+  type CentralActionHandlerName,
+  HANDLER_ENTRIES,
+} from '../../src/core/deployment/contract.js';
 import { type BuildAppOptions, buildApp, type VaultpilotApp } from '../../src/infra/app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,8 +24,11 @@ export const MINIMAL_CONFIG_PATH = join(here, 'fixtures/minimal.config.yaml');
 /** Every action handler pointed at one stub, so infra tests never bundle the handlers being written. */
 export const ACTION_HANDLER_STUB = join(here, 'fixtures/actionHandlerStub.ts');
 export const ACTION_HANDLER_STUBS = Object.fromEntries(
-  Object.keys(ACTION_HANDLER_ENTRIES).map((name) => [name, ACTION_HANDLER_STUB]),
-) as Record<ActionHandlerName, string>;
+  [...Object.keys(ACTION_HANDLER_ENTRIES), ...Object.keys(CENTRAL_ACTION_HANDLER_ENTRIES)].map((name) => [
+    name,
+    ACTION_HANDLER_STUB,
+  ]),
+) as Record<ActionHandlerName | CentralActionHandlerName, string>;
 
 /** Reads a fixture configuration through the real parser. */
 export function fixtureConfig(path = FULL_CONFIG_PATH): VaultpilotConfig {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_NAMES } from '../../src/infra/app.js';
 import { type CliRun, runCli } from '../cli/runCli.js';
-import { FULL_CONFIG_PATH, MINIMAL_CONFIG_PATH } from './fixtureApp.js';
+import { FULL_CONFIG_PATH, MINIMAL_CONFIG_PATH, projectRoot } from './fixtureApp.js';
 
 describe('vaultpilot synth', () => {
   const work = mkdtempSync(join(tmpdir(), 'vaultpilot-synth-'));
@@ -93,5 +94,29 @@ describe('vaultpilot synth', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('file not found');
     expect(missing.stderr).toContain('vaultpilot init');
+  });
+
+  it('writes the actions member template file the actions StackSet reads, and says where to upload it', async () => {
+    const example = join(projectRoot, 'examples/vaultpilot.config.yaml');
+    const actions = await runCli(['synth', '--config', example, '--out', 'actions', '--no-validation'], { cwd: work });
+    expect(actions.stderr).not.toMatch(/vaultpilot: /);
+    expect(actions.code).toBe(0);
+    const file = /template file +(actions\/vaultpilot-actions-member-([0-9a-f]{12})\.json)/.exec(actions.stdout);
+    expect(file, actions.stdout).not.toBeNull();
+    const body = readFileSync(join(work, file?.[1] ?? ''), 'utf8');
+    expect(createHash('sha256').update(body).digest('hex').slice(0, 12)).toBe(file?.[2]);
+    expect(actions.stdout).toContain(
+      `upload to      s3://vaultpilot-actions-code-123456789012-eu-west-1/vaultpilot-actions-member-${file?.[2]}.json`,
+    );
+    const stackSet = JSON.parse(
+      readFileSync(join(work, 'actions', `${STACK_NAMES.actionsStackSet}.template.json`), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const resource = Object.values(stackSet.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet');
+    expect(resource?.Properties.TemplateURL).toMatch(new RegExp(`/vaultpilot-actions-member-${file?.[2]}\\.json$`));
+    expect(body).toBe(
+      JSON.stringify(
+        JSON.parse(readFileSync(join(work, 'actions', `${STACK_NAMES.actionsMember}.template.json`), 'utf8')),
+      ),
+    );
   });
 });

@@ -7,7 +7,9 @@ import { STACK_NAMES } from '../../src/infra/app.js';
 import {
   checkTemplateSizes,
   INLINE_TEMPLATE_LIMIT_BYTES,
+  S3_TEMPLATE_LIMIT_BYTES,
   STACKSET_BODY_STACKS,
+  STACKSET_URL_STACKS,
   StackSetTemplateTooLargeError,
   TemplateTooLargeError,
 } from '../../src/infra/templateSizes.js';
@@ -36,13 +38,25 @@ describe('checkTemplateSizes', () => {
     );
   });
 
-  it('refuses a StackSet template body over the inline limit (member and actions member stacks)', () => {
-    expect(STACKSET_BODY_STACKS).toEqual([STACK_NAMES.member, STACK_NAMES.actionsMember]);
+  it('refuses a StackSet template body over the inline limit (the member stack)', () => {
+    expect(STACKSET_BODY_STACKS).toEqual([STACK_NAMES.member]);
     for (const name of STACKSET_BODY_STACKS) {
       expect(() => checkTemplateSizes(assemblyOf({ [name]: { Description: 'x'.repeat(60_000) } }))).toThrow(
         StackSetTemplateTooLargeError,
       );
     }
+  });
+
+  it('holds the StackSet template read from S3 (the actions member stack) to the 1 MB limit only', () => {
+    expect(STACKSET_URL_STACKS).toEqual([STACK_NAMES.actionsMember]);
+    const [size] = checkTemplateSizes(assemblyOf({ [STACK_NAMES.actionsMember]: { Description: 'x'.repeat(60_000) } }));
+    expect(size?.bytes).toBeGreaterThan(INLINE_TEMPLATE_LIMIT_BYTES);
+    const tooBig = () =>
+      checkTemplateSizes(
+        assemblyOf({ [STACK_NAMES.actionsMember]: { Description: 'x'.repeat(S3_TEMPLATE_LIMIT_BYTES) } }),
+      );
+    expect(tooBig).toThrow(StackSetTemplateTooLargeError);
+    expect(tooBig).toThrow(/TemplateURL/);
   });
 });
 

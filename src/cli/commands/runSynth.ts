@@ -7,7 +7,12 @@ import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/config/ConfigError.js';
 import { buildApp, STACK_NAMES } from '../../infra/app.js';
 import { InfraError } from '../../infra/InfraError.js';
-import { checkTemplateSizes, INLINE_TEMPLATE_LIMIT_BYTES, type TemplateSize } from '../../infra/templateSizes.js';
+import {
+  checkTemplateSizes,
+  INLINE_TEMPLATE_LIMIT_BYTES,
+  S3_TEMPLATE_LIMIT_BYTES,
+  type TemplateSize,
+} from '../../infra/templateSizes.js';
 import { type CliContext, CliError } from '../CliContext.js';
 import { loadConfigForCommand } from '../loadConfig.js';
 import { packageRoot } from '../packageRoot.js';
@@ -131,9 +136,14 @@ export async function runSynth(options: SynthOptions, ctx: CliContext): Promise<
   }
   ctx.stdout.write(
     `\nThe StackSet carries the member template inline (${formatBytes(Buffer.byteLength(built.memberTemplateBody))}).\n` +
-      (built.actionsMemberTemplateBody
-        ? `The actions StackSet carries the actions member template inline (${formatBytes(Buffer.byteLength(built.actionsMemberTemplateBody))}); ` +
-          'upload the action code to the code buckets before deploying it (docs/deployment.md, "Backup actions").\n'
+      (built.actionsMemberTemplate
+        ? `The actions StackSet reads the actions member template from S3 (${formatBytes(built.actionsMemberTemplate.bytes)}, ` +
+          `CloudFormation's limit ${S3_TEMPLATE_LIMIT_BYTES.toLocaleString('en')} bytes):\n` +
+          `  template file  ${show(built.actionsMemberTemplate.path)}\n` +
+          `  upload to      s3://${built.actionsMemberTemplate.bucket}/${built.actionsMemberTemplate.fileName}\n` +
+          `  TemplateURL    ${built.actionsMemberTemplate.url}\n` +
+          'Upload it and the action code to the code buckets before deploying the actions StackSet ' +
+          '(docs/deployment.md, "Backup actions").\n'
         : '') +
       `Deploy in this order with: npx cdk deploy --app ${show(outdir)} <stack>  (see docs/deployment.md)\n`,
   );

@@ -136,7 +136,10 @@ const ArchiveBucketSchema = z
   .object({
     name: bucketName
       .optional()
-      .describe('Name of the archive bucket. Default: Vaultpilot creates one in the central account.'),
+      .describe(
+        'Name of the archive bucket in the central Region; the other Regions get `<name>-<region>`. Default: ' +
+          '`vaultpilot-archive-<central account>-<region>` in every Region, created by the actions stacks in the central account.',
+      ),
     lifecycle: z
       .object({
         glacierAfterDays: days('Move exports to S3 Glacier Flexible Retrieval this many days after they are written.'),

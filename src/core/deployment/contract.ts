@@ -45,7 +45,8 @@ export const INVENTORY_ENV = {
 /**
  * Lambda entry files of the backup actions (member accounts, every Region that owns a watched vault). One
  * function per Task of the export workflow (ACTION_TASKS in src/core/actions/exportWorkflow.ts), plus the
- * starter that turns trigger events into executions. Each exports `handler`.
+ * starter that turns trigger events into executions and the sweeper of executions that ended abnormally. Each
+ * exports `handler`.
  */
 export const ACTION_HANDLER_ENTRIES = {
   startAction: 'src/functions/actions/startAction.ts',
@@ -58,6 +59,12 @@ export const ACTION_HANDLER_ENTRIES = {
   confirmDeletion: 'src/functions/actions/confirmDeletion.ts',
   cleanUp: 'src/functions/actions/cleanUp.ts',
   recordOutcome: 'src/functions/actions/recordOutcome.ts',
+  /**
+   * Not a Task: sweeps executions that ended TIMED_OUT, ABORTED or FAILED without recording their outcome (SQS batches
+   * of Step Functions "Execution Status Change" events; cleans up and records like the cleanUp and recordOutcome
+   * Tasks; partial batch responses).
+   */
+  sweepExecution: 'src/functions/actions/sweepExecution.ts',
 } as const;
 export type ActionHandlerName = keyof typeof ACTION_HANDLER_ENTRIES;
 

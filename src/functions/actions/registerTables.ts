@@ -28,7 +28,12 @@ export function registrarFromEnvironment(env: Environment = process.env): TableR
   const clientOptions = { maxAttempts: 4, requestHandler };
   const archiveBucket = env[ACTIONS_ENV.archiveBucket]?.trim();
   return new TableRegistrar({
-    s3: new S3Client({ ...clientOptions, forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }),
+    // The registrar in the central Region reads manifests and footers of every Region's archive.
+    s3: new S3Client({
+      ...clientOptions,
+      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3),
+      followRegionRedirects: true,
+    }),
     catalog: new GlueCatalog(new GlueClient(clientOptions)),
     logger,
     database: env[ACTIONS_ENV.glueDatabase]?.trim() || GLUE_DATABASE,

@@ -7,11 +7,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ActionHandlerName } from '../../core/deployment/contract.js';
+import type { ActionHandlerName, CentralActionHandlerName } from '../../core/deployment/contract.js';
 import { LAMBDA_BUNDLING } from '../lambdaBundling.js';
 
 export interface ActionFunctionProps {
-  readonly handler: ActionHandlerName;
+  readonly handler: ActionHandlerName | CentralActionHandlerName;
   /** The entry file (absolute, or relative to `projectRoot`). */
   readonly entry: string;
   readonly projectRoot: string;
@@ -38,7 +38,7 @@ export function placeholderHandlerSource(handler: string, entry: string): string
 }
 
 /**
- * An action function (member accounts): the contract's handler bundled with esbuild like every Vaultpilot function
+ * An action function (member accounts; the registrar in the central account): the contract's handler bundled with esbuild like every Vaultpilot function
  * (ESM, minified, Node.js 22 on arm64), a KMS-encrypted log group with retention, and a role with a fixed name that
  * can write only to that log group; callers add the permissions of the function's task. Where the entry file does
  * not exist yet, the function runs a placeholder that fails every call (and synthesis warns).

@@ -14,7 +14,7 @@ import {
   LEDGER_KEYS,
   METRIC_NAMESPACE,
 } from '../../core/deployment/contract.js';
-import { ACTION_BACKUP_TRIGGERS, actionRdsSnapshotTriggers } from '../../core/eventPatterns.js';
+import { ACTION_BACKUP_TRIGGERS, actionExecutionEnded, actionRdsSnapshotTriggers } from '../../core/eventPatterns.js';
 import { encryptedQueue } from '../central/encryptedQueue.js';
 import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
 import { ActionFunction } from '../constructs/ActionFunction.js';
@@ -53,8 +53,15 @@ export interface ActionsMemberStackProps extends StackProps {
   readonly handlerEntries?: Partial<Record<ActionHandlerName, string>>;
 }
 
-/** The handlers this stack deploys: the starter and the workflow's Tasks. */
-type DeployedHandler = ActionTask | 'startAction';
+/** The handlers this stack deploys: the starter, the workflow's Tasks and the execution sweeper. */
+type DeployedHandler = ActionTask | 'startAction' | 'sweepExecution';
+
+/**
+ * Receives of one execution-ended event before it is dead-lettered. A sweep whose cleanup must wait for a cancelled
+ * export to stop fails on purpose and is redelivered after the visibility timeout (6 minutes): 24 receives give an
+ * export about 2.4 hours to stop.
+ */
+export const SWEEP_MAX_RECEIVE_COUNT = 24;
 
 /** Memory per function: verification reads the export's info files, the rest do a few API calls. */
 const MEMORY: Partial<Record<ActionHandlerName, number>> = { verifyExport: 1024, writeManifest: 1024 };
@@ -72,6 +79,9 @@ export class ActionsMemberStack extends Stack {
   readonly table: dynamodb.Table;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Execution-ended events of the workflow, for the sweeper. */
+  readonly sweepQueue: sqs.Queue;
+  readonly sweepDeadLetterQueue: sqs.Queue;
   readonly workflow: RdsExportWorkflow;
   readonly exportRole: iam.Role;
   /** The starter and one function per workflow Task. */
@@ -160,6 +170,10 @@ export class ActionsMemberStack extends Stack {
         memorySize: MEMORY[handler],
       });
     const archiveEnv = { [ACTIONS_ENV.archiveBucket]: archiveBucket };
+    const recordEnv = {
+      [ACTIONS_ENV.actionsTable]: this.table.tableName,
+      [ACTIONS_ENV.resultBusArn]: props.centralBusArn,
+    };
     const functions = {
       startAction: fn('startAction', {
         [ACTIONS_ENV.actionsTable]: this.table.tableName,
@@ -177,10 +191,9 @@ export class ActionsMemberStack extends Stack {
       deleteRecoveryPoint: fn('deleteRecoveryPoint', {}),
       confirmDeletion: fn('confirmDeletion', {}),
       cleanUp: fn('cleanUp', archiveEnv),
-      recordOutcome: fn('recordOutcome', {
-        [ACTIONS_ENV.actionsTable]: this.table.tableName,
-        [ACTIONS_ENV.resultBusArn]: props.centralBusArn,
-      }),
+      recordOutcome: fn('recordOutcome', recordEnv),
+      // Runs the cleanUp and recordOutcome Task code: their environment and permissions together.
+      sweepExecution: fn('sweepExecution', { ...archiveEnv, ...recordEnv }),
     } satisfies Record<DeployedHandler, ActionFunction>;
     this.functions = functions;
     const allow = (f: ActionFunction, sid: string, actions: string[], resources: string[], conditions?: object) =>
@@ -228,14 +241,16 @@ export class ActionsMemberStack extends Stack {
 
     allow(functions.checkExport, 'DescribeExports', ['rds:DescribeExportTasks'], ['*']);
 
-    for (const f of [functions.verifyExport, functions.writeManifest, functions.cleanUp]) {
+    for (const f of [functions.verifyExport, functions.writeManifest, functions.cleanUp, functions.sweepExecution]) {
       allow(f, 'ListArchive', ['s3:ListBucket'], [archiveBucketArn], {
         StringLike: { 's3:prefix': ARCHIVE_PREFIXES.map((prefix) => `${prefix}*`) },
       });
       allow(f, 'ReadWriteArchive', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], archiveObjects);
       allow(f, 'UseArchiveKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [centralKeys]);
     }
-    allow(functions.cleanUp, 'CancelExport', ['rds:CancelExportTask', 'rds:DescribeExportTasks'], ['*']);
+    for (const f of [functions.cleanUp, functions.sweepExecution]) {
+      allow(f, 'CancelExport', ['rds:CancelExportTask', 'rds:DescribeExportTasks'], ['*']);
+    }
 
     // Only AWS Backup recovery points in the watched vaults are ever deleted; never an RDS snapshot directly.
     allow(
@@ -251,8 +266,10 @@ export class ActionsMemberStack extends Stack {
       [...vaultArns, ...recoveryPoints],
     );
 
-    this.table.grantReadWriteData(functions.recordOutcome.role);
-    allow(functions.recordOutcome, 'PutResults', ['events:PutEvents'], [props.centralBusArn]);
+    for (const f of [functions.recordOutcome, functions.sweepExecution]) {
+      this.table.grantReadWriteData(f.role);
+      allow(f, 'PutResults', ['events:PutEvents'], [props.centralBusArn]);
+    }
 
     // The trigger queue, fed by this account's default-bus rules, drained by the starter.
     this.deadLetterQueue = encryptedQueue(this, 'TriggerDeadLetters', key, { retentionPeriod: Duration.days(14) });
@@ -297,6 +314,35 @@ export class ActionsMemberStack extends Stack {
       [this.table.tableArn],
     );
     key.grantEncryptDecrypt(starter.role);
+
+    // The sweeper: executions that ended TIMED_OUT, ABORTED or FAILED (no state of theirs runs any more, so their own
+    // cleanup did not) → an encrypted queue → cleanup and outcome, once. A record whose cleanup must wait fails and
+    // comes back after the visibility timeout, up to SWEEP_MAX_RECEIVE_COUNT times.
+    const sweeper = functions.sweepExecution;
+    this.sweepDeadLetterQueue = encryptedQueue(this, 'SweepDeadLetters', key, { retentionPeriod: Duration.days(14) });
+    Validations.of(this.sweepDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the sweep queue and of its EventBridge rule.',
+    });
+    this.sweepQueue = encryptedQueue(this, 'SweepQueue', key, {
+      visibilityTimeout: Duration.seconds(taskTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.sweepDeadLetterQueue, maxReceiveCount: SWEEP_MAX_RECEIVE_COUNT },
+    });
+    patternRule(this, 'Sweep-executionEnded', {
+      rule: actionExecutionEnded(this.workflow.stateMachine.stateMachineArn),
+      targets: [new AccountRuleQueueTarget(this.sweepQueue, { deadLetterQueue: this.sweepDeadLetterQueue, key })],
+    });
+    sweeper.function.addEventSource(
+      new SqsEventSource(this.sweepQueue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 2 }),
+    );
+    queueHasMessagesAlarm(this, 'SweepDeadLettersAlarm', {
+      queue: this.sweepDeadLetterQueue,
+      alarmName: `${ALARM_NAME_PREFIX}actions-sweep-dead-letters`,
+      description:
+        `Export workflow executions that ended abnormally and could not be cleaned up and reported after ` +
+        `${SWEEP_MAX_RECEIVE_COUNT} attempts (see the sweepExecution logs)`,
+    });
 
     acknowledgeActionFindings(this, central);
   }

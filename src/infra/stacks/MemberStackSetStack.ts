@@ -4,13 +4,20 @@ import { MemberTemplateTooLargeError } from '../InfraError.js';
 
 /** CloudFormation's limit for a template passed inline (TemplateBody). */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
+/** CloudFormation's limit for a template read from S3 (TemplateURL). */
+export const TEMPLATE_URL_LIMIT_BYTES = 1_000_000;
 
 /** The StackSet's name, shared by the docs and the template-only deployment. */
 export const MEMBER_STACKSET_NAME = 'vaultpilot-member';
 
 export interface MemberStackSetStackProps extends StackProps {
-  /** The member template, as JSON. */
+  /** The member template, as JSON (checked against the limit of how it is passed). */
   readonly templateBody: string;
+  /**
+   * Pass the template by this S3 URL (TemplateURL, up to 1 MB) instead of inline (TemplateBody, 51,200 bytes); the
+   * object must hold exactly `templateBody`. @default inline
+   */
+  readonly templateUrl?: string;
   /** OUs (or the root) whose accounts get the member stack, now and when they join later. */
   readonly organizationalUnits: readonly string[];
   readonly regions: readonly string[];
@@ -37,12 +44,14 @@ export class MemberStackSetStack extends Stack {
   constructor(scope: Construct, id: string, props: MemberStackSetStackProps) {
     super(scope, id, props);
     const size = Buffer.byteLength(props.templateBody, 'utf8');
-    if (size > TEMPLATE_BODY_LIMIT_BYTES) {
+    const limit = props.templateUrl ? TEMPLATE_URL_LIMIT_BYTES : TEMPLATE_BODY_LIMIT_BYTES;
+    if (size > limit) {
       throw new MemberTemplateTooLargeError(
         size,
-        TEMPLATE_BODY_LIMIT_BYTES,
+        limit,
         props.tooLarge?.what,
         props.tooLarge?.hint,
+        props.templateUrl ? 'S3 (TemplateURL)' : 'inline',
       );
     }
     this.stackSet = new CfnStackSet(this, 'MemberStackSet', {
@@ -73,7 +82,7 @@ export class MemberStackSetStack extends Stack {
           regions: [...props.regions],
         },
       ],
-      templateBody: props.templateBody,
+      ...(props.templateUrl ? { templateUrl: props.templateUrl } : { templateBody: props.templateBody }),
     });
   }
 }
