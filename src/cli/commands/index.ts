@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../CliContext.js';
 import { registerActionsCommand } from './actions.js';
 import { registerArchiveCommand } from './archive.js';
+import { registerConvertCommand } from './convert.js';
 import { registerDemoCommand } from './demo.js';
 import { registerInitCommand } from './init.js';
 import { registerInspectCommand } from './inspect.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRestoreCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerInspectCommand(program, ctx);
+  registerConvertCommand(program, ctx);
   registerSandboxCommand(program, ctx);
   registerDemoCommand(program, ctx);
 }

@@ -117,6 +117,22 @@ export const ACTION_METRICS = {
 export const WORKER_ENTRIES = {
   /** Exports one EBS snapshot (or one shard of it) into a block archive, or merges the shards. */
   exportSnapshot: 'src/worker/exportSnapshot.ts',
+  /** Converts one DynamoDB export to typed, lossless Parquet (docs/dynamodb.md). */
+  convertDynamoDbExport: 'src/worker/convertDynamoDbExport.ts',
+} as const;
+
+/** Environment variables the DynamoDB-export worker reads (docs/dynamodb.md lists them for operators). */
+export const DYNAMODB_WORKER_ENV = {
+  /** The export: `s3://…/AWSDynamoDB/<ExportId>/` or a folder holding it (or the first argument). */
+  source: 'VAULTPILOT_SOURCE',
+  /** `s3://bucket/prefix` or a directory (or the second argument). */
+  destination: 'VAULTPILOT_DESTINATION',
+  /** `pk[,sk]`; default: the export's vaultpilot-table.json, else none. */
+  keys: 'VAULTPILOT_DYNAMODB_KEYS',
+  /** Data files in parallel; default one per core. */
+  concurrency: 'VAULTPILOT_CONCURRENCY',
+  /** Endpoint of an S3-compatible store (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL). */
+  s3Endpoint: 'VAULTPILOT_S3_ENDPOINT',
 } as const;
 export type WorkerName = keyof typeof WORKER_ENTRIES;
 
