@@ -73,7 +73,7 @@ export function restoreMetadataFor(source: RestoreMetadataSource): Record<string
     case 'DynamoDB':
       return {
         originalTableName: source.resourceName,
-        targetTableName: `${source.resourceName}-restored`,
+        targetTableName: source.resourceName,
         encryptionType: source.encryptionKeyArn === undefined ? 'Default' : 'KMS',
         ...(source.encryptionKeyArn === undefined ? {} : { kmsMasterKeyArn: source.encryptionKeyArn }),
       };

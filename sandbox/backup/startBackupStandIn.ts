@@ -5,9 +5,15 @@
  * Signatures are not checked.
  *
  * What it answers: DescribeRecoveryPoint, DeleteRecoveryPoint, GetRecoveryPointRestoreMetadata, DescribeBackupVault
- * and ListTags, over vaults and recovery points registered in code (`addVault`, `addRecoveryPoint`). Every other
- * operation answers `UnknownOperationException` (404). It does not run backup jobs, plans, copies, restores,
- * legal holds or lifecycles (a recovery point never expires by itself), and does not check IAM.
+ * and ListTags, over vaults and recovery points registered in code (`addVault`, `addRecoveryPoint`), and
+ * StartRestoreJob / DescribeRestoreJob for DynamoDB recovery points: the restore creates the table (Metadata
+ * `targetTableName`) with the point's `dynamoDbItems` through the `onDynamoDbRestore` listener (e.g. the DynamoDB
+ * stand-in's `restoreTable`), RUNNING, then COMPLETED with CreatedResourceArn after `restoreMs`; a table that already
+ * exists, a listener error or `failRestore(arn, message)` → a FAILED job with that StatusMessage (AWS too accepts the
+ * job and fails it). IdempotencyToken: the same token → the same job. Restores of other resource types answer
+ * InvalidRequestException (not modelled). Every other operation answers `UnknownOperationException` (404). It does
+ * not run backup jobs, plans, copies, legal holds or lifecycles (a recovery point never expires by itself), and does
+ * not check IAM.
  *
  * Errors, as AWS answers them (all 400 — the service model gives Backup's client errors no other code):
  * - unknown vault, unknown or deleted recovery point, recovery point in another vault, unknown ARN for ListTags →
@@ -36,6 +42,7 @@ import {
   ErrorQueue,
   type InjectedError,
   invalidParameterValue,
+  invalidRequest,
   invalidResourceState,
   resourceNotFound,
 } from './backupStandInErrors.js';
@@ -66,6 +73,26 @@ export interface BackupStandInOptions {
   readonly region?: string;
   /** Clock for vault lock retention and default creation dates. @default () => new Date() */
   readonly now?: () => Date;
+  /** How long a restore job stays RUNNING (at least as long as the table takes to load). @default 100 ms */
+  readonly restoreMs?: number;
+}
+
+/** A DynamoDB restore for the `onDynamoDbRestore` listener to carry out. */
+export interface DynamoDbRestoreRequest {
+  readonly restoreJobId: string;
+  readonly recoveryPointArn: string;
+  readonly tableName: string;
+  readonly keySchema: readonly DynamoDbKeyAttribute[];
+  readonly items: readonly Record<string, unknown>[];
+  /** The whole Metadata map StartRestoreJob received. */
+  readonly metadata: Record<string, string>;
+}
+
+/** One key attribute of a DynamoDB table. */
+export interface DynamoDbKeyAttribute {
+  readonly attributeName: string;
+  readonly keyType: 'HASH' | 'RANGE';
+  readonly attributeType: 'S' | 'N' | 'B';
 }
 
 /** A recovery point to register. */
@@ -97,6 +124,19 @@ export interface RecoveryPointSpec {
   readonly lifecycle?: { readonly deleteAfterDays?: number; readonly moveToColdStorageAfterDays?: number };
   /** Overrides the made-up GetRecoveryPointRestoreMetadata map. */
   readonly restoreMetadata?: Record<string, string>;
+  /** DynamoDB: the items the backup holds, in DynamoDB JSON (`{ pk: { S: 'a' }, n: { N: '1' } }`). @default [] */
+  readonly dynamoDbItems?: readonly Record<string, unknown>[];
+  /** DynamoDB: the table's key. @default [{ attributeName: 'pk', keyType: 'HASH', attributeType: 'S' }] */
+  readonly keySchema?: readonly DynamoDbKeyAttribute[];
+}
+
+/** A restore job as tests see it. */
+export interface RestoreJobInfo {
+  readonly restoreJobId: string;
+  readonly recoveryPointArn: string;
+  readonly status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  readonly statusMessage?: string;
+  readonly createdResourceArn?: string;
 }
 
 /** A running stand-in. */
@@ -112,6 +152,15 @@ export interface BackupStandIn {
   recoveryPoint(arn: string): { status: string; deleted: boolean } | undefined;
   /** Called after each recovery point DeleteRecoveryPoint really deletes (e.g. to remove the RDS snapshot too). */
   onDelete(listener: (recoveryPointArn: string) => void): void;
+  /**
+   * Carries out DynamoDB restores: creates `tableName` with `items` and returns the new table's ARN (or throws:
+   * the job FAILS with the error's message). One listener; a later call replaces it.
+   */
+  onDynamoDbRestore(listener: (restore: DynamoDbRestoreRequest) => Promise<string>): void;
+  /** Restore jobs of this recovery point started from now on end FAILED with this StatusMessage. */
+  failRestore(recoveryPointArn: string, message: string): void;
+  /** Every restore job so far, in order. */
+  restoreJobs(): readonly RestoreJobInfo[];
   /** The next `times` (default 1) calls of `operation` (e.g. 'DeleteRecoveryPoint') answer this error. */
   injectError(operation: string, error: InjectedError, times?: number): void;
   /** Stops the server and drops open connections. */
@@ -136,7 +185,23 @@ interface RecoveryPoint {
   denied: boolean;
 }
 
+interface RestoreJob {
+  readonly id: string;
+  readonly recoveryPointArn: string;
+  readonly point: RecoveryPoint;
+  readonly vault: Vault;
+  readonly iamRoleArn: string;
+  readonly idempotencyToken: string | undefined;
+  readonly creationDate: Date;
+  status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  statusMessage?: string;
+  completionDate?: Date;
+  createdResourceArn?: string;
+}
+
 type Route =
+  | { operation: 'StartRestoreJob' }
+  | { operation: 'DescribeRestoreJob'; restoreJobId: string }
   | {
       operation: 'DescribeRecoveryPoint' | 'DeleteRecoveryPoint' | 'GetRecoveryPointRestoreMetadata';
       vault: string;
@@ -160,6 +225,13 @@ export async function startBackupStandIn(options: BackupStandInOptions = {}): Pr
   const points = new Map<string, RecoveryPoint>();
   const listeners: ((arn: string) => void)[] = [];
   const injected = new ErrorQueue();
+  const restores: RestoreState = {
+    jobs: new Map(),
+    failing: new Map(),
+    listener: undefined,
+    restoreMs: options.restoreMs ?? 100,
+    running: new Set(),
+  };
 
   const addVault: BackupStandIn['addVault'] = (name, vaultOptions = {}) => {
     if (!/^[a-zA-Z0-9\-_]{2,50}$/.test(name)) throw new Error(`Invalid backup vault name: ${name}`);
@@ -178,7 +250,7 @@ export async function startBackupStandIn(options: BackupStandInOptions = {}): Pr
     });
   };
 
-  const handler = new BackupHandler({ accountId, region, now, vaults, points, listeners });
+  const handler = new BackupHandler({ accountId, region, now, vaults, points, listeners, restores });
   const server: Server = createServer((req, res) => {
     void handle(req, res, handler, injected);
   });
@@ -211,22 +283,37 @@ export async function startBackupStandIn(options: BackupStandInOptions = {}): Pr
     onDelete: (listener) => {
       listeners.push(listener);
     },
+    onDynamoDbRestore: (listener) => {
+      restores.listener = listener;
+    },
+    failRestore: (arn, message) => {
+      restores.failing.set(arn, message);
+    },
+    restoreJobs: () =>
+      [...restores.jobs.values()].map((job) => ({
+        restoreJobId: job.id,
+        recoveryPointArn: job.recoveryPointArn,
+        status: job.status,
+        ...(job.statusMessage === undefined ? {} : { statusMessage: job.statusMessage }),
+        ...(job.createdResourceArn === undefined ? {} : { createdResourceArn: job.createdResourceArn }),
+      })),
     injectError: (operation, error, times) => injected.add(operation, error, times),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      while (restores.running.size > 0) await Promise.allSettled([...restores.running]);
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, handler: BackupHandler, injected: ErrorQueue) {
   let answer: Answer;
   try {
-    // Drain any body so the connection stays usable.
-    for await (const _chunk of req) {
-      // nothing to read: these operations carry no body
-    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const route = matchRoute(req.method ?? 'GET', url.pathname);
     if (!route) {
@@ -236,7 +323,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, handler: Backup
     if (fault) {
       throw new BackupStandInError(fault.status, fault.type, fault.message ?? `Injected ${fault.type}.`);
     }
-    answer = handler.run(route, url.searchParams);
+    answer = handler.run(route, url.searchParams, body);
   } catch (error) {
     answer = backupErrorAnswer(error);
   }
@@ -260,6 +347,10 @@ function matchRoute(method: string, path: string): Route | undefined {
     return undefined;
   }
   const [first, vaultOrArn, third, arn, fifth] = parts;
+  if (first === 'restore-jobs' && parts.length === 1 && method === 'PUT') return { operation: 'StartRestoreJob' };
+  if (first === 'restore-jobs' && parts.length === 2 && method === 'GET') {
+    return { operation: 'DescribeRestoreJob', restoreJobId: vaultOrArn! };
+  }
   if (first === 'tags' && parts.length === 2 && method === 'GET')
     return { operation: 'ListTags', resourceArn: vaultOrArn! };
   if (first !== 'backup-vaults' || vaultOrArn === undefined) return undefined;
@@ -280,6 +371,16 @@ interface State {
   readonly vaults: Map<string, Vault>;
   readonly points: Map<string, RecoveryPoint>;
   readonly listeners: ((arn: string) => void)[];
+  readonly restores: RestoreState;
+}
+
+interface RestoreState {
+  readonly jobs: Map<string, RestoreJob>;
+  /** Recovery point ARN → the StatusMessage its restores fail with. */
+  readonly failing: Map<string, string>;
+  listener: ((restore: DynamoDbRestoreRequest) => Promise<string>) | undefined;
+  readonly restoreMs: number;
+  readonly running: Set<Promise<void>>;
 }
 
 const seconds = (date: Date) => date.getTime() / 1000;
@@ -287,8 +388,12 @@ const seconds = (date: Date) => date.getTime() / 1000;
 class BackupHandler {
   constructor(private readonly state: State) {}
 
-  run(route: Route, query: URLSearchParams): Answer {
+  run(route: Route, query: URLSearchParams, body: string): Answer {
     switch (route.operation) {
+      case 'StartRestoreJob':
+        return this.startRestoreJob(body);
+      case 'DescribeRestoreJob':
+        return this.describeRestoreJob(route.restoreJobId);
       case 'DescribeBackupVault':
         return this.describeVault(route.vault);
       case 'ListTags':
@@ -444,6 +549,111 @@ class BackupHandler {
     point.deleted = true;
     for (const listener of this.state.listeners) listener(arn);
     return empty();
+  }
+
+  private startRestoreJob(raw: string): Answer {
+    let input: Record<string, unknown>;
+    try {
+      input = raw.length === 0 ? {} : (JSON.parse(raw) as Record<string, unknown>);
+    } catch {
+      throw invalidParameterValue('The request body is not valid JSON.');
+    }
+    const arn = input.RecoveryPointArn;
+    const metadata = input.Metadata;
+    if (typeof arn !== 'string' || arn.length === 0) {
+      throw new BackupStandInError(400, 'MissingParameterValueException', 'RecoveryPointArn is required.');
+    }
+    if (!metadata || typeof metadata !== 'object') {
+      throw new BackupStandInError(400, 'MissingParameterValueException', 'Metadata is required.');
+    }
+    const token = typeof input.IdempotencyToken === 'string' ? input.IdempotencyToken : undefined;
+    if (token !== undefined) {
+      for (const job of this.state.restores.jobs.values()) {
+        if (job.idempotencyToken === token && job.recoveryPointArn === arn) return json({ RestoreJobId: job.id });
+      }
+    }
+    const point = this.state.points.get(arn);
+    if (!point || point.deleted) throw resourceNotFound(`Recovery point ${arn} does not exist.`, arn);
+    const vault = this.vault(point.spec.vault);
+    if (point.spec.resourceType !== 'DynamoDB') {
+      throw invalidRequest(`The stand-in restores DynamoDB recovery points only, not ${point.spec.resourceType}.`, arn);
+    }
+    if (point.status !== 'COMPLETED') {
+      throw invalidRequest(`Recovery point ${arn} is ${point.status}; only COMPLETED recovery points can be restored.`);
+    }
+    const meta = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)]));
+    const tableName = meta.targetTableName;
+    if (tableName === undefined || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+      throw invalidParameterValue(`Metadata targetTableName is missing or not a valid table name: ${tableName}.`);
+    }
+    const job: RestoreJob = {
+      id: randomUUID().toUpperCase(),
+      recoveryPointArn: arn,
+      point,
+      vault,
+      iamRoleArn:
+        typeof input.IamRoleArn === 'string'
+          ? input.IamRoleArn
+          : `arn:aws:iam::${this.state.accountId}:role/service-role/AWSBackupDefaultServiceRole`,
+      idempotencyToken: token,
+      creationDate: this.state.now(),
+      status: 'RUNNING',
+    };
+    this.state.restores.jobs.set(job.id, job);
+    const restores = this.state.restores;
+    const work = (async () => {
+      const delay = new Promise<void>((resolve) => setTimeout(resolve, restores.restoreMs));
+      try {
+        const failure = restores.failing.get(arn);
+        if (failure !== undefined) throw new Error(failure);
+        if (!restores.listener)
+          throw new Error('No DynamoDB is attached to the AWS Backup stand-in (onDynamoDbRestore).');
+        const created = await restores.listener({
+          restoreJobId: job.id,
+          recoveryPointArn: arn,
+          tableName,
+          keySchema: point.spec.keySchema ?? [{ attributeName: 'pk', keyType: 'HASH', attributeType: 'S' }],
+          items: point.spec.dynamoDbItems ?? [],
+          metadata: meta,
+        });
+        await delay;
+        job.createdResourceArn = created;
+        job.status = 'COMPLETED';
+      } catch (error) {
+        await delay;
+        job.status = 'FAILED';
+        job.statusMessage = error instanceof Error ? error.message : String(error);
+      }
+      job.completionDate = this.state.now();
+    })();
+    const tracked = work.finally(() => restores.running.delete(tracked));
+    restores.running.add(tracked);
+    return json({ RestoreJobId: job.id });
+  }
+
+  private describeRestoreJob(id: string): Answer {
+    const job = this.state.restores.jobs.get(id);
+    if (!job) throw resourceNotFound(`Restore job ${id} does not exist.`, id);
+    const spec = job.point.spec;
+    return json({
+      AccountId: this.state.accountId,
+      RestoreJobId: job.id,
+      RecoveryPointArn: job.recoveryPointArn,
+      SourceResourceArn: spec.resourceArn,
+      BackupVaultArn: job.vault.arn,
+      CreationDate: seconds(job.creationDate),
+      ...(job.completionDate ? { CompletionDate: seconds(job.completionDate) } : {}),
+      Status: job.status,
+      ...(job.statusMessage === undefined ? {} : { StatusMessage: job.statusMessage }),
+      PercentDone: job.status === 'COMPLETED' ? '100.00%' : '0.00%',
+      BackupSizeInBytes: spec.backupSizeInBytes ?? 0,
+      IamRoleArn: job.iamRoleArn,
+      ExpectedCompletionTimeMinutes: 1,
+      ...(job.createdResourceArn === undefined ? {} : { CreatedResourceArn: job.createdResourceArn }),
+      ResourceType: spec.resourceType,
+      RecoveryPointCreationDate: seconds(job.point.creationDate),
+      IsParent: false,
+    });
   }
 
   private restoreMetadata(vaultName: string, arn: string): Answer {

@@ -4,12 +4,14 @@ import {
   DeleteRecoveryPointCommand,
   DescribeBackupVaultCommand,
   DescribeRecoveryPointCommand,
+  DescribeRestoreJobCommand,
   GetRecoveryPointRestoreMetadataCommand,
   InvalidRequestException,
   InvalidResourceStateException,
   ListTagsCommand,
   ResourceNotFoundException,
   ServiceUnavailableException,
+  StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -320,5 +322,112 @@ describe('DescribeBackupVault, ListTags, GetRecoveryPointRestoreMetadata', () =>
       AvailabilityZone: 'eu-west-1a',
       KmsKeyId: KMS,
     });
+  });
+});
+
+describe('DynamoDB restores: StartRestoreJob, DescribeRestoreJob', () => {
+  const DDB_ARN = 'arn:aws:backup:eu-west-1:111122223333:recovery-point:aaaaaaaa-1111-4222-8333-444455556666';
+  const items = [{ pk: { S: 'a' }, n: { N: '1' } }];
+  const made: { tableName: string; items: readonly Record<string, unknown>[]; keys: string[] }[] = [];
+
+  const waitJob = async (RestoreJobId: string | undefined) => {
+    for (let i = 0; i < 200; i++) {
+      const out = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId }));
+      if (out.Status !== 'RUNNING') return out;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('restore job still RUNNING');
+  };
+
+  beforeAll(() => {
+    standIn.addRecoveryPoint(
+      point({
+        recoveryPointArn: DDB_ARN,
+        resourceArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/carts',
+        resourceType: 'DynamoDB',
+        dynamoDbItems: items,
+      }),
+    );
+  });
+
+  it('answers DynamoDB restore metadata naming the source table', async () => {
+    const out = await backup.send(
+      new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: 'main', RecoveryPointArn: DDB_ARN }),
+    );
+    expect(out.ResourceType).toBe('DynamoDB');
+    expect(out.RestoreMetadata).toMatchObject({ targetTableName: 'carts', encryptionType: 'Default' });
+  });
+
+  it('FAILS the job when no DynamoDB is attached, then restores through the listener', async () => {
+    const orphan = await backup.send(
+      new StartRestoreJobCommand({ RecoveryPointArn: DDB_ARN, Metadata: { targetTableName: 'carts-a' } }),
+    );
+    expect(await waitJob(orphan.RestoreJobId)).toMatchObject({ Status: 'FAILED' });
+
+    standIn.onDynamoDbRestore(async (restore) => {
+      made.push({
+        tableName: restore.tableName,
+        items: restore.items,
+        keys: restore.keySchema.map((k) => k.attributeName),
+      });
+      return `arn:aws:dynamodb:eu-west-1:111122223333:table/${restore.tableName}`;
+    });
+    const input = {
+      RecoveryPointArn: DDB_ARN,
+      Metadata: { targetTableName: 'carts-b', encryptionType: 'Default' },
+      IamRoleArn: 'arn:aws:iam::111122223333:role/restore',
+      IdempotencyToken: 'tok-1',
+    };
+    const first = await backup.send(new StartRestoreJobCommand(input));
+    const second = await backup.send(new StartRestoreJobCommand(input));
+    expect(second.RestoreJobId).toBe(first.RestoreJobId);
+    const job = await waitJob(first.RestoreJobId);
+    expect(job).toMatchObject({
+      Status: 'COMPLETED',
+      CreatedResourceArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/carts-b',
+      IamRoleArn: 'arn:aws:iam::111122223333:role/restore',
+      ResourceType: 'DynamoDB',
+      SourceResourceArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/carts',
+      BackupVaultArn: 'arn:aws:backup:eu-west-1:111122223333:backup-vault:main',
+      PercentDone: '100.00%',
+    });
+    expect(job.CompletionDate).toBeInstanceOf(Date);
+    expect(made).toEqual([{ tableName: 'carts-b', items, keys: ['pk'] }]);
+    expect(standIn.restoreJobs().map((j) => j.status)).toEqual(['FAILED', 'COMPLETED']);
+  });
+
+  it('FAILS the job with the listener error or the failRestore message', async () => {
+    standIn.onDynamoDbRestore(async (restore) => {
+      throw new Error(`Table already exists: ${restore.tableName}`);
+    });
+    const exists = await backup.send(
+      new StartRestoreJobCommand({ RecoveryPointArn: DDB_ARN, Metadata: { targetTableName: 'carts' } }),
+    );
+    expect(await waitJob(exists.RestoreJobId)).toMatchObject({
+      Status: 'FAILED',
+      StatusMessage: 'Table already exists: carts',
+    });
+    standIn.failRestore(DDB_ARN, 'Insufficient permissions');
+    const failed = await backup.send(
+      new StartRestoreJobCommand({ RecoveryPointArn: DDB_ARN, Metadata: { targetTableName: 'carts-c' } }),
+    );
+    expect(await waitJob(failed.RestoreJobId)).toMatchObject({
+      Status: 'FAILED',
+      StatusMessage: 'Insufficient permissions',
+    });
+  });
+
+  it('refuses unknown recovery points and jobs, and restores of other resource types', async () => {
+    await expect(
+      backup.send(
+        new StartRestoreJobCommand({ RecoveryPointArn: `${DDB_ARN}x`, Metadata: { targetTableName: 'x1x' } }),
+      ),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      backup.send(new StartRestoreJobCommand({ RecoveryPointArn: RDS_ARN, Metadata: { targetTableName: 'x1x' } })),
+    ).rejects.toBeInstanceOf(InvalidRequestException);
+    await expect(backup.send(new DescribeRestoreJobCommand({ RestoreJobId: 'nope' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 });

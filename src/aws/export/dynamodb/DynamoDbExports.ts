@@ -1,0 +1,240 @@
+/**
+ * The AWS calls of the DynamoDB export path: restore the recovery point to a temporary table (AWS Backup), turn on
+ * point-in-time recovery, export the table (ExportTableToPointInTime, DynamoDB JSON), delete the temporary table.
+ * No AWS API exports a DynamoDB recovery point directly, so the backup itself is restored first; the source
+ * table's own PITR is an explicit alternative (exportFromSourcePitr). Every failure leaves as a named ActionError.
+ */
+import {
+  type BackupClient,
+  DescribeRestoreJobCommand,
+  GetRecoveryPointRestoreMetadataCommand,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
+import {
+  DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  type DynamoDBClient,
+  ExportTableToPointInTimeCommand,
+  UpdateContinuousBackupsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ACTION_ERRORS, ActionError } from '../../../core/actions/exportWorkflow.js';
+import { actionErrorOf, errorMessage, errorName } from '../awsErrors.js';
+
+/** A restore job as the workflow sees it. */
+export interface RestoreJobInfo {
+  readonly restoreJobId: string;
+  /** PENDING | RUNNING | COMPLETED | ABORTED | FAILED */
+  readonly status: string;
+  readonly statusMessage?: string;
+  /** The restored table's ARN, once COMPLETED. */
+  readonly createdResourceArn?: string;
+}
+
+/** A table export as the workflow sees it. */
+export interface TableExportInfo {
+  readonly exportArn: string;
+  /** IN_PROGRESS | COMPLETED | FAILED */
+  readonly status: string;
+  readonly failureCode?: string;
+  readonly failureMessage?: string;
+  /** `<prefix>/AWSDynamoDB/<export id>/manifest-summary.json` */
+  readonly manifestSummaryKey?: string;
+  readonly itemCount?: number;
+  readonly billedSizeBytes?: number;
+}
+
+export interface StartRestoreInput {
+  readonly recoveryPointArn: string;
+  /** The vault holding the recovery point (GetRecoveryPointRestoreMetadata names it). */
+  readonly vault: string;
+  readonly targetTableName: string;
+  readonly iamRoleArn: string;
+  /** Same token, same job (AWS Backup's idempotency). */
+  readonly idempotencyToken: string;
+  /** Tags the temporary table as Vaultpilot's, so cleanup and IAM conditions can tell it apart. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface StartTableExportInput {
+  readonly tableArn: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Idempotent for 8 hours: a retried start gets the same export. */
+  readonly clientToken: string;
+  readonly kmsKeyId?: string;
+  /** Export the table as of this time (PITR); default: now. */
+  readonly exportTime?: Date;
+}
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'TableNotFoundException', 'ExportNotFoundException']);
+const REFUSED = new Set([
+  'InvalidExportTimeException',
+  'PointInTimeRecoveryUnavailableException',
+  'ExportConflictException',
+  'IdempotentParameterMismatchException',
+  'InvalidParameterValueException',
+  'InvalidRequestException',
+  'ValidationException',
+  'LimitExceededException',
+]);
+
+export class DynamoDbExports {
+  constructor(
+    private readonly backup: BackupClient,
+    private readonly dynamodb: DynamoDBClient,
+  ) {}
+
+  /** Restores the recovery point to `targetTableName` (restore metadata from AWS Backup, the name overridden). */
+  async startRestore(input: StartRestoreInput): Promise<RestoreJobInfo> {
+    const doing = `restoring ${input.recoveryPointArn} to table ${input.targetTableName}`;
+    try {
+      const described = await this.backup.send(
+        new GetRecoveryPointRestoreMetadataCommand({
+          BackupVaultName: input.vault,
+          RecoveryPointArn: input.recoveryPointArn,
+        }),
+      );
+      const metadata = described.RestoreMetadata ?? {};
+      const out = await this.backup.send(
+        new StartRestoreJobCommand({
+          RecoveryPointArn: input.recoveryPointArn,
+          IamRoleArn: input.iamRoleArn,
+          IdempotencyToken: input.idempotencyToken,
+          ResourceType: 'DynamoDB',
+          Metadata: { ...metadata, targetTableName: input.targetTableName },
+          ...(input.tags ? { Tags: { ...input.tags } } : {}),
+        }),
+      );
+      return { restoreJobId: out.RestoreJobId ?? '', status: 'PENDING' };
+    } catch (error) {
+      if (NOT_FOUND.has(errorName(error))) {
+        throw new ActionError(ACTION_ERRORS.sourceNotFound, `${doing}: ${errorMessage(error)}`, { cause: error });
+      }
+      throw actionErrorOf(error, doing, ACTION_ERRORS.exportRefused);
+    }
+  }
+
+  async describeRestore(restoreJobId: string): Promise<RestoreJobInfo> {
+    try {
+      const out = await this.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: restoreJobId }));
+      return {
+        restoreJobId,
+        status: out.Status ?? 'UNKNOWN',
+        ...(out.StatusMessage ? { statusMessage: out.StatusMessage } : {}),
+        ...(out.CreatedResourceArn ? { createdResourceArn: out.CreatedResourceArn } : {}),
+      };
+    } catch (error) {
+      throw actionErrorOf(error, `describing restore job ${restoreJobId}`, ACTION_ERRORS.exportTaskFailed);
+    }
+  }
+
+  /** Turns on point-in-time recovery (ExportTableToPointInTime needs it); true once it is ENABLED. */
+  async enablePitr(tableName: string): Promise<boolean> {
+    const doing = `turning on point-in-time recovery of ${tableName}`;
+    try {
+      const current = await this.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: tableName }));
+      const status = current.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+      if (status === 'ENABLED') return true;
+      await this.dynamodb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: tableName,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      );
+      const after = await this.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: tableName }));
+      return (
+        after.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED'
+      );
+    } catch (error) {
+      // UpdateContinuousBackups answers ContinuousBackupsUnavailableException while a new table's backups start.
+      if (errorName(error) === 'ContinuousBackupsUnavailableException') return false;
+      throw actionErrorOf(error, doing, ACTION_ERRORS.exportRefused);
+    }
+  }
+
+  /** ExportTableToPointInTime in DynamoDB JSON (the only lossless input the converter reads). */
+  async startTableExport(input: StartTableExportInput): Promise<TableExportInfo> {
+    const doing = `exporting ${input.tableArn} to s3://${input.bucket}/${input.prefix}`;
+    try {
+      const out = await this.dynamodb.send(
+        new ExportTableToPointInTimeCommand({
+          TableArn: input.tableArn,
+          S3Bucket: input.bucket,
+          S3Prefix: input.prefix,
+          ExportFormat: 'DYNAMODB_JSON',
+          ExportType: 'FULL_EXPORT',
+          ClientToken: input.clientToken,
+          ...(input.exportTime ? { ExportTime: input.exportTime } : {}),
+          ...(input.kmsKeyId ? { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: input.kmsKeyId } : {}),
+        }),
+      );
+      return exportInfo(out.ExportDescription);
+    } catch (error) {
+      const name = errorName(error);
+      if (NOT_FOUND.has(name)) {
+        throw new ActionError(ACTION_ERRORS.sourceNotFound, `${doing}: ${errorMessage(error)}`, { cause: error });
+      }
+      if (REFUSED.has(name)) {
+        throw new ActionError(ACTION_ERRORS.exportRefused, `${doing}: ${name}: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }
+      throw actionErrorOf(error, doing, ACTION_ERRORS.exportRefused);
+    }
+  }
+
+  async describeTableExport(exportArn: string): Promise<TableExportInfo> {
+    try {
+      const out = await this.dynamodb.send(new DescribeExportCommand({ ExportArn: exportArn }));
+      return exportInfo(out.ExportDescription);
+    } catch (error) {
+      throw actionErrorOf(error, `describing export ${exportArn}`, ACTION_ERRORS.exportTaskFailed);
+    }
+  }
+
+  /** Deletes the temporary table; false when it is already gone. */
+  async deleteTable(tableName: string): Promise<boolean> {
+    try {
+      await this.dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
+      return true;
+    } catch (error) {
+      if (NOT_FOUND.has(errorName(error))) return false;
+      // A table still being created or restored cannot be deleted yet: asked again.
+      if (errorName(error) === 'ResourceInUseException') {
+        throw new ActionError(
+          ACTION_ERRORS.cleanupPending,
+          `table ${tableName} is still in use: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw actionErrorOf(error, `deleting table ${tableName}`, ACTION_ERRORS.transient);
+    }
+  }
+}
+
+function exportInfo(
+  d:
+    | {
+        ExportArn?: string;
+        ExportStatus?: string;
+        FailureCode?: string;
+        FailureMessage?: string;
+        ExportManifest?: string;
+        ItemCount?: number;
+        BilledSizeBytes?: number;
+      }
+    | undefined,
+): TableExportInfo {
+  return {
+    exportArn: d?.ExportArn ?? '',
+    status: d?.ExportStatus ?? 'UNKNOWN',
+    ...(d?.FailureCode ? { failureCode: d.FailureCode } : {}),
+    ...(d?.FailureMessage ? { failureMessage: d.FailureMessage } : {}),
+    ...(d?.ExportManifest ? { manifestSummaryKey: d.ExportManifest } : {}),
+    ...(d?.ItemCount !== undefined ? { itemCount: d.ItemCount } : {}),
+    ...(d?.BilledSizeBytes !== undefined ? { billedSizeBytes: d.BilledSizeBytes } : {}),
+  };
+}
