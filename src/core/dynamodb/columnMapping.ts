@@ -131,6 +131,11 @@ export function decideColumns(input: MappingInput): ColumnSpec[] {
     if (!addressableByJsonPath(key)) {
       throw new ColumnMappingError(`key attribute "${key}" holds a "*", which DuckDB's JSON paths cannot address`);
     }
+    if (input.itemCount === 0) {
+      // An empty table: no value tells the key's type. A string column keeps the key in the schema.
+      add({ name: key, tags: {} }, 'S', 'key');
+      continue;
+    }
     const stats = input.stats.get(key);
     const present = stats ? valueCount(stats) : 0;
     if (!stats || present < input.itemCount) {

@@ -229,3 +229,27 @@ describe('convert dynamodb ⇄ parquet-to-dynamodb', () => {
     }
   });
 });
+
+describe('an export of an empty table', () => {
+  it('converts and converts back with zero items, keys still columns', async () => {
+    const { forward, back } = await roundTrip([], 1);
+    expect(forward.manifest.itemCount).toBe(0);
+    expect(forward.manifest.columns.map((c) => c.column)).toContain('pk');
+    expect(back).toEqual([]);
+  });
+
+  it('accepts an export with no data file at all (an empty manifest-files.json)', async () => {
+    const dir = join(root, `run-${++run}`);
+    await writeExportFiles(join(dir, 'export'), [], { files: 1 });
+    const folder = join(dir, 'export', 'AWSDynamoDB', (await readdir(join(dir, 'export', 'AWSDynamoDB')))[0]!);
+    for (const name of await readdir(join(folder, 'data'))) await rm(join(folder, 'data', name));
+    await writeFile(join(folder, 'manifest-files.json'), '');
+    const result = await convertDynamoDbExport({
+      source: new LocalConvertLocation(join(dir, 'export')),
+      destination: new LocalConvertLocation(join(dir, 'parquet')),
+      keys: { partitionKey: 'pk' },
+      concurrency: 1,
+    });
+    expect(result.manifest.itemCount).toBe(0);
+  });
+});
