@@ -22,6 +22,8 @@ export interface ActionRecord {
   readonly executionArn?: string;
   readonly claimedAt: string;
   readonly finishedAt?: string;
+  /** The execution input of the claim, so that a retried start sends the same one. */
+  readonly input?: unknown;
 }
 
 export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly existing: ActionRecord };
@@ -42,13 +44,14 @@ export class ActionLedger {
   }
 
   /** Claims the attempt for `executionName`; the existing record when another trigger claimed it first. */
-  async claim(recoveryPointArn: string, attempt: number, executionName: string): Promise<ClaimResult> {
+  async claim(recoveryPointArn: string, attempt: number, executionName: string, input?: unknown): Promise<ClaimResult> {
     const record: ActionRecord = {
       recoveryPointArn,
       attempt,
       status: 'claimed',
       executionName,
       claimedAt: new Date(this.now()).toISOString(),
+      ...(input !== undefined ? { input } : {}),
     };
     try {
       await this.doc.send(

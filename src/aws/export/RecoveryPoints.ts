@@ -31,7 +31,8 @@ export interface RecoveryPointInfo {
 export type DeletionRequest = { status: 'requested' } | { status: 'refused'; reason: string };
 
 /** Errors by which AWS Backup refuses to delete a locked or not-yet-deletable recovery point. */
-const REFUSED = new Set(['InvalidRequestException', 'InvalidResourceStateException', 'AccessDeniedException']);
+// Not AccessDeniedException: a role that may not delete is a deployment to fix, reported as the failure it is.
+const REFUSED = new Set(['InvalidRequestException', 'InvalidResourceStateException']);
 
 export class RecoveryPoints {
   constructor(private readonly backup: BackupClient) {}

@@ -106,6 +106,9 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+/** A Task that ran out of time: Lambda's own timeout (`Sandbox.Timedout`) or the Task's (`States.Timeout`). */
+export const TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'] as const;
+
 /** How the workflow waits. Waits are Wait states and Retry intervals, never sleeps inside a Task. */
 export const EXPORT_TIMING = {
   /** The whole execution: queueing (a day at most) plus a multi-hour export. */
@@ -115,10 +118,15 @@ export const EXPORT_TIMING = {
   /** Polls of DescribeExportTasks: 60 s first, ×2 each time, at most every 10 min. */
   firstPollSeconds: 60,
   maxPollSeconds: 600,
-  /** Waiting for a free export slot: every 2–15 min (jittered) for up to 24 h. */
-  slotRetry: { intervalSeconds: 120, backoffRate: 1.5, maxDelaySeconds: 900, maxAttempts: 100 },
+  /**
+   * Waiting for a free export slot: every 2–15 min for about a day. With full jitter a wait is uniform in
+   * [0, delay], so once at the 15-minute cap the mean is 7.5 min: 190 attempts ≈ 24 h.
+   */
+  slotRetry: { intervalSeconds: 120, backoffRate: 1.5, maxDelaySeconds: 900, maxAttempts: 190 },
   /** Waiting for the source to become available. */
   sourceRetry: { intervalSeconds: 300, backoffRate: 1.5, maxDelaySeconds: 1800, maxAttempts: 20 },
+  /** A Task that timed out. */
+  timeoutRetry: { intervalSeconds: 10, backoffRate: 2, maxDelaySeconds: 60, maxAttempts: 2 },
   /** Throttling and other transient errors. */
   transientRetry: { intervalSeconds: 5, backoffRate: 2, maxDelaySeconds: 120, maxAttempts: 6 },
   /** DeleteRecoveryPoint is asynchronous: wait, then describe again. */

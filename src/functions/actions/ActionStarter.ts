@@ -58,20 +58,24 @@ export class ActionStarter {
         reason: `the recovery point is in ${request.account} / ${request.region}: the actions stack there exports it`,
       };
     }
-    const name = executionName(request.recoveryPointArn, request.resourceName, request.attempt);
-    const executionArn = executionArnOf(stateMachineArn, name);
-    const claim = await ledger.claim(request.recoveryPointArn, request.attempt, name);
+    const ownName = executionName(request.recoveryPointArn, request.resourceName, request.attempt);
+    const ownInput = { request: { ...request, executionArn: executionArnOf(stateMachineArn, ownName) } };
+    const claim = await ledger.claim(request.recoveryPointArn, request.attempt, ownName, ownInput);
     // A claim left `claimed` means an earlier start may have died before StartExecution: starting the same name
     // again is safe (Step Functions starts it once).
     if (!claim.claimed && claim.existing.status !== 'claimed') {
       return {
         decision: 'duplicate',
-        executionArn: claim.existing.executionArn ?? executionArn,
+        executionArn: claim.existing.executionArn ?? executionArnOf(stateMachineArn, claim.existing.executionName),
         recoveryPointArn: request.recoveryPointArn,
         status: claim.existing.status,
       };
     }
-    const started = await executions.start(name, { request: { ...request, executionArn } });
+    // A claim still `claimed` is started under its own name and input: another trigger for the same recovery point
+    // may name the resource or date it differently, and must not start a second execution or export.
+    const name = claim.claimed ? ownName : claim.existing.executionName;
+    const input = claim.claimed ? ownInput : (claim.existing.input ?? ownInput);
+    const started = await executions.start(name, input);
     await ledger.markStarted(request.recoveryPointArn, request.attempt, started.executionArn);
     return started.alreadyStarted
       ? {

@@ -29,6 +29,7 @@ import {
   type ActionTask,
   type CleanupResult,
   type DeletionResult,
+  EXPORT_STATES,
   type ExportProgress,
   type ExportState,
   type ExportTaskStatus,
@@ -117,7 +118,9 @@ export async function describeSource(input: unknown, deps: ExportTaskDependencie
     if (!READY_POINT.has(point.status)) {
       return notExportable(`the recovery point is ${point.status}, not COMPLETED`);
     }
-    tags = await deps.recoveryPoints.tags(arn);
+    // backup:ListTags takes only resources AWS Backup fully manages (`arn:…:backup:…`); an RDS recovery point is
+    // the snapshot itself, whose TagList (read below) holds its tags.
+    if (/^arn:[^:]+:backup:/.test(arn)) tags = await deps.recoveryPoints.tags(arn);
   }
   const snapshot = await deps.rds.describeSnapshot(arn);
   tags = { ...snapshot.tags, ...tags };
@@ -311,7 +314,9 @@ export async function writeManifest(input: unknown, deps: ExportTaskDependencies
     ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
     verifiedAt,
   };
-  const currentText = await deps.archive.readText(latestKey);
+  // Listed first: without s3:ListBucket on the key itself, S3 answers a GET of a missing key with 403, not 404.
+  const pointerExists = (await deps.archive.list(latestKey)).some((o) => o.key === latestKey);
+  const currentText = pointerExists ? await deps.archive.readText(latestKey) : undefined;
   let current: LatestPointer | undefined;
   try {
     current = currentText ? (JSON.parse(currentText) as LatestPointer) : undefined;
@@ -446,27 +451,38 @@ export function causeText(cause: string | undefined): string | undefined {
 export function resultOf(state: ExportState, finishedAt: string): ActionResultDetail {
   const { request } = state;
   let outcome: ActionOutcome;
-  if (state.failedStep) outcome = 'failed';
+  // A step after Write manifest failed (deletion, recording): the export is verified and stays; only that step failed.
+  const verifiedBeforeFailure = Boolean(state.failedStep && state.manifest?.manifestKey && state.verification);
+  if (verifiedBeforeFailure) outcome = state.verification?.complete === true ? 'exported' : 'exported-partially';
+  else if (state.failedStep) outcome = 'failed';
   else if (state.source && !state.source.exportable) outcome = 'not-exportable';
   else if (state.verification?.complete) outcome = 'exported';
   else outcome = 'exported-partially';
 
   const progress = state.export;
+  const failedText = state.failure
+    ? `${state.failedStep} failed: ${state.failure.Error}${causeText(state.failure.Cause) ? `: ${causeText(state.failure.Cause)}` : ''}`
+    : `${state.failedStep} failed`;
   const deletion: DeletionResult | undefined =
     outcome === 'not-exportable'
       ? undefined
-      : state.deletion?.status === 'requested' && state.deletionError
+      : verifiedBeforeFailure && state.failedStep === EXPORT_STATES.deleteRecoveryPoint
         ? {
             status: 'not-deleted',
-            reason: `deletion was requested but not confirmed: ${causeText(state.deletionError.Cause) ?? state.deletionError.Error}`,
+            reason: `the export is verified, but deleting the recovery point failed (${failedText})`,
           }
-        : (state.deletion ?? {
-            status: 'kept',
-            reason:
-              outcome === 'failed'
-                ? 'the export failed: a recovery point is only deleted after a complete, verified export'
-                : (keepReason(state) ?? 'the workflow did not reach deletion'),
-          });
+        : state.deletion?.status === 'requested' && state.deletionError
+          ? {
+              status: 'not-deleted',
+              reason: `deletion was requested but not confirmed: ${causeText(state.deletionError.Cause) ?? state.deletionError.Error}`,
+            }
+          : (state.deletion ?? {
+              status: 'kept',
+              reason:
+                outcome === 'failed'
+                  ? 'the export failed: a recovery point is only deleted after a complete, verified export'
+                  : (keepReason(state) ?? 'the workflow did not reach deletion'),
+            });
   const detail: ActionResultDetail = {
     workflow: request.workflow,
     outcome,
@@ -482,7 +498,7 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
       ? { archiveUri: `s3://${progress.s3Bucket}/${exportRoot(progress.s3Prefix, progress.exportTaskIdentifier)}` }
       : {}),
     ...(state.manifest ? { manifestKey: state.manifest.manifestKey } : {}),
-    ...(state.failedStep ? { failedStep: state.failedStep } : {}),
+    ...(state.failedStep && !verifiedBeforeFailure ? { failedStep: state.failedStep } : {}),
     ...(outcome === 'failed' && state.failure
       ? {
           error: state.failure.Error,
@@ -506,6 +522,7 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
     finishedAt,
     ...(request.executionArn ? { executionArn: request.executionArn } : {}),
   };
+  if (verifiedBeforeFailure) detail.warnings.push(failedText);
   const cleanupError = (state as { cleanupError?: { Error: string; Cause?: string } }).cleanupError;
   if (cleanupError) {
     detail.warnings.push(`cleanup failed: ${cleanupError.Error}: ${causeText(cleanupError.Cause) ?? ''}`.trim());
@@ -518,8 +535,10 @@ export async function recordOutcome(input: unknown, deps: ExportTaskDependencies
   const state = parseState(input);
   const finishedAt = nowIso(deps);
   const detail = resultOf(state, finishedAt);
-  await deps.ledger.recordOutcome(state.request.attempt, detail);
+  // Reported first, recorded last: a recorded outcome is what stops the sweeper, so it must not be there before the
+  // result has been put on the bus (a failed put is retried, or swept, and reported).
   await deps.results.publish(detail);
+  await deps.ledger.recordOutcome(state.request.attempt, detail);
   const write = deps.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
   write(JSON.stringify(metricsRecord(detail, deps.metricNamespace ?? METRIC_NAMESPACE, state.request.requestedAt)));
   return { outcome: detail.outcome };

@@ -17,6 +17,7 @@ import {
   EXPORT_STATES,
   EXPORT_TIMING,
   LAMBDA_SERVICE_ERRORS,
+  TIMEOUT_ERRORS,
   TASK_STATES,
 } from '../../core/actions/exportWorkflow.js';
 
@@ -95,6 +96,9 @@ export class RdsExportWorkflow extends Construct {
         maxAttempts: 6,
       });
       invoke.addRetry(retryOf([ACTION_ERRORS.transient], EXPORT_TIMING.transientRetry, true));
+      // A function that ran out of time (a large export to verify, a slow answer) is asked again: every Task is
+      // idempotent, and a timeout must not send a good export to cleanup.
+      invoke.addRetry(retryOf([...TIMEOUT_ERRORS], EXPORT_TIMING.timeoutRetry, true));
       return invoke;
     };
     const taskOf = (name: ActionTask) => task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey);

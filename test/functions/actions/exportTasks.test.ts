@@ -333,9 +333,12 @@ describe('writeManifest', () => {
     const newer = { manifestKey: 'newer', snapshotTime: '2026-11-21T02:00:00.000Z', verifiedAt: '2026-11-21' };
     const f = fakes({
       texts: { [verification.detailKey]: JSON.stringify(detail), [latestKey]: JSON.stringify(newer) },
+      objects: [{ key: latestKey, size: 100 }],
     });
     await writeManifest({ request, source, export: progress, verification }, f.deps);
     expect(f.written.has(latestKey)).toBe(false);
+    // The pointer is looked for by listing, never by a GET that S3 answers 403 when the key is missing.
+    expect(f.calls).toContain(`list ${latestKey}`);
   });
 });
 

@@ -207,6 +207,14 @@ describe('fault injection at every Task of the export workflow', () => {
       }
       expect(run.status).toBe('FAILED');
       expect(run.path).toContain(EXPORT_STATES.cleanUp);
+      if (state === EXPORT_STATES.deleteRecoveryPoint) {
+        // Verified before the fault: the export stands, the deletion failed and says why.
+        expect(run.status).toBe('FAILED');
+        expect(result).toMatchObject({ outcome: 'exported', deletion: { status: 'not-deleted' } });
+        expect(result?.deletion?.reason).toContain('refused for good');
+        expect(local.backup.recoveryPoint(arn)?.deleted).toBe(false);
+        return;
+      }
       if (state === EXPORT_STATES.recordOutcome) {
         // Record outcome failed: Record failure (the same function, another state) still reports it.
         expect(run.path).toContain(EXPORT_STATES.recordFailure);

@@ -89,6 +89,16 @@ export function isExportQuotaError(error: unknown): boolean {
   return /quota|too many|concurrent|at most \d+ export/i.test(errorMessage(error));
 }
 
+/**
+ * The SnapshotType DescribeDBSnapshots needs for an identifier: without one RDS returns only automated and manual
+ * snapshots, and it asks for the type of an automated one by name.
+ */
+export function snapshotTypeOf(identifier: string): 'awsbackup' | 'automated' | undefined {
+  if (identifier.startsWith('awsbackup:')) return 'awsbackup';
+  if (identifier.startsWith('rds:')) return 'automated';
+  return undefined;
+}
+
 /** `arn:aws:rds:<region>:<account>:snapshot:<id>` or `…:cluster-snapshot:<id>` → its kind and identifier. */
 export function parseSnapshotArn(arn: string): { kind: 'db' | 'cluster'; identifier: string } | undefined {
   const parts = arn.split(':');
@@ -137,7 +147,12 @@ export class RdsExports {
     // By identifier: the snapshot is in the caller's own account and Region (RDS keeps identifiers lower-case).
     try {
       if (parsed.kind === 'db') {
-        const out = await this.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: parsed.identifier }));
+        const out = await this.rds.send(
+          new DescribeDBSnapshotsCommand({
+            DBSnapshotIdentifier: parsed.identifier,
+            ...(snapshotTypeOf(parsed.identifier) ? { SnapshotType: snapshotTypeOf(parsed.identifier) } : {}),
+          }),
+        );
         const s = out.DBSnapshots?.[0];
         if (!s) throw new ActionError(ACTION_ERRORS.sourceNotFound, `${doing}: RDS lists no such snapshot`);
         return {
@@ -155,7 +170,11 @@ export class RdsExports {
         };
       }
       const out = await this.rds.send(
-        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: parsed.identifier }),
+        new DescribeDBClusterSnapshotsCommand({
+          DBClusterSnapshotIdentifier: parsed.identifier,
+          // `awsbackup` is no cluster snapshot type (AWS Backup's Aurora snapshots are listed as manual ones).
+          ...(parsed.identifier.startsWith('rds:') ? { SnapshotType: 'automated' } : {}),
+        }),
       );
       const s = out.DBClusterSnapshots?.[0];
       if (!s) throw new ActionError(ACTION_ERRORS.sourceNotFound, `${doing}: RDS lists no such cluster snapshot`);
@@ -197,7 +216,15 @@ export class RdsExports {
     let marker: string | undefined;
     try {
       do {
-        const out = await this.rds.send(new DescribeExportTasksCommand({ MaxRecords: 100, Marker: marker }));
+        // Filtered by status: an account's finished export tasks stay listed for good.
+        const out = await this.rds.send(
+          new DescribeExportTasksCommand({
+            MaxRecords: 100,
+            Marker: marker,
+            // RDS documents this filter's values in lower case (in_progress, …); the statuses are checked again below.
+            Filters: [{ Name: 'status', Values: ACTIVE_EXPORT_STATUSES.map((status) => status.toLowerCase()) }],
+          }),
+        );
         for (const task of out.ExportTasks ?? []) {
           if (ACTIVE_EXPORT_STATUSES.includes((task.Status ?? '') as ExportTaskStatus)) active.push(taskInfo(task));
         }
