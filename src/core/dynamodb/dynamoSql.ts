@@ -51,35 +51,80 @@ SELECT name, tag, count(*)::BIGINT AS n, max(vp_scale(num))::INTEGER AS max_scal
 FROM t GROUP BY ALL`;
 }
 
-/** The SQL expression of a typed column over `v` (the attribute's DynamoDB JSON value). */
-export function columnExpression(spec: ColumnSpec, v: string): string {
-  switch (spec.role === 'decimal' ? 'DECIMAL' : spec.tag) {
-    case 'DECIMAL':
-      return `CAST(${v}->>'N' AS ${spec.type})`;
-    case 'S':
-      return `(${v}->>'S')`;
-    case 'N':
-      return `CAST(${v}->>'N' AS DOUBLE)`;
-    case 'B':
-      return `from_base64(${v}->>'B')`;
+/** Rows per Parquet row group: a writer buffers one row group per thread, so this bounds its memory. */
+const ROW_GROUP_ROWS = 20_480;
+
+/** DuckDB's largest DECIMAL stored in 64 bits; casting text to it is fast, to DECIMAL(38,s) much slower. */
+const FAST_DECIMAL_PRECISION = 18;
+
+/**
+ * The lines of one data file, each as VARCHAR `line`, read by DuckDB's CSV reader with no delimiter, quote
+ * or escape (a JSON line holds no raw U+0001): it splits lines far faster than the JSON reader parses them,
+ * and the line is then parsed once by json_transform (the typed values) and once by json_extract (`_item`).
+ * Blank lines are skipped, as the JSON reader skips them.
+ */
+export function readExportLines(path: string): string {
+  return `(SELECT line FROM read_csv(${sqlString(path)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, auto_detect=false, new_line='\\n', strict_mode=false, max_line_size=16777216) WHERE line IS NOT NULL)`;
+}
+
+/** The json_transform structure of a tag's value. */
+function transformType(spec: ColumnSpec): unknown {
+  switch (spec.tag) {
     case 'BOOL':
-      return `CAST(${v}->'BOOL' AS BOOLEAN)`;
+      return 'BOOLEAN';
     case 'SS':
-      return `CAST(${v}->'SS' AS VARCHAR[])`;
     case 'NS':
-      return `list_transform(CAST(${v}->'NS' AS VARCHAR[]), x -> CAST(x AS DOUBLE))`;
     case 'BS':
-      return `list_transform(CAST(${v}->'BS' AS VARCHAR[]), x -> from_base64(x))`;
+      return ['VARCHAR'];
     case 'M':
-      return `(${v}->'M')`;
     case 'L':
-      return `(${v}->'L')`;
+      return 'JSON';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+/**
+ * The SQL expression of a typed column over `x`, the value under the attribute's tag as json_transform
+ * gives it (VARCHAR for S, N and B; BOOLEAN; VARCHAR[] for the sets; JSON for M and L).
+ */
+export function columnExpression(spec: ColumnSpec, x: string): string {
+  switch (spec.role === 'decimal' ? 'DECIMAL' : spec.tag) {
+    case 'DECIMAL': {
+      const scale = spec.scale ?? 0;
+      // The fast cast only for short plain text (at most 18 characters, no exponent: at most 18 digits, which
+      // DuckDB parses exactly; longer mantissas or exponents can round there); everything else, and any value
+      // that does not fit DECIMAL(18,s), takes the exact DECIMAL(38,s) cast.
+      const short = `CASE WHEN length(${x}) <= ${FAST_DECIMAL_PRECISION} AND NOT contains(${x}, 'e') AND NOT contains(${x}, 'E') THEN ${x} END`;
+      return scale <= FAST_DECIMAL_PRECISION
+        ? `coalesce(TRY_CAST(${short} AS DECIMAL(${FAST_DECIMAL_PRECISION},${scale})), CAST(${x} AS ${spec.type}))`
+        : `CAST(${x} AS ${spec.type})`;
+    }
+    case 'S':
+    case 'BOOL':
+    case 'SS':
+    case 'M':
+    case 'L':
+      return `(${x})`;
+    case 'N':
+      return `CAST(${x} AS DOUBLE)`;
+    case 'B':
+      return `from_base64(${x})`;
+    case 'NS':
+      return `list_transform(${x}, e -> CAST(e AS DOUBLE))`;
+    case 'BS':
+      return `list_transform(${x}, e -> from_base64(e))`;
     default:
       throw new Error(`no column expression for ${spec.column} (${spec.tag})`);
   }
 }
 
-/** Pass 2 over one data file: COPY the typed columns and `_item` to a zstd Parquet file with key-value metadata. */
+/**
+ * Pass 2 over one data file: COPY the typed columns and `_item` to a zstd Parquet file with key-value metadata.
+ * Each line is parsed once by json_transform into a STRUCT of the typed attributes (each a STRUCT of its one
+ * tag), and once by json_extract for `_item`. Struct fields are read by position: DuckDB matches JSON keys
+ * exactly, but struct field names by SQL rules (case-insensitively), and `A` and `a` may both be attributes.
+ */
 export function toParquetStatement(
   source: string,
   target: string,
@@ -87,21 +132,28 @@ export function toParquetStatement(
   metadata: Readonly<Record<string, string>>,
 ): string {
   const typed = columns.filter((c) => c.role !== 'item');
-  const attributes = [...new Set(typed.map((c) => c.attribute!))];
-  const index = new Map(attributes.map((a, i) => [a, i + 1]));
-  const select = typed.map(
-    (c) => `${columnExpression(c, `v[${index.get(c.attribute!)}]`)}::${c.type} AS ${sqlIdentifier(c.column)}`,
-  );
-  select.push(`Item AS ${sqlIdentifier(ITEM_COLUMN)}`);
-  const paths = attributes.map((a) => sqlString(attributePath(a))).join(', ');
-  const inner =
-    attributes.length > 0
-      ? `SELECT Item, json_extract(Item, [${paths}]) AS v FROM ${readExportFile(source, 'JSON')}`
-      : `SELECT Item FROM ${readExportFile(source, 'JSON')}`;
+  const attributes = new Map<string, { position: number; structure: unknown }>();
+  for (const c of typed) {
+    if (!attributes.has(c.attribute!)) {
+      attributes.set(c.attribute!, { position: attributes.size + 1, structure: { [c.tag!]: transformType(c) } });
+    }
+  }
+  const select = typed.map((c) => {
+    const value = `struct_extract_at(struct_extract_at(t, ${attributes.get(c.attribute!)!.position}), 1)`;
+    return `${columnExpression(c, value)}::${c.type} AS ${sqlIdentifier(c.column)}`;
+  });
+  select.push(`item AS ${sqlIdentifier(ITEM_COLUMN)}`);
+  // Written out in order: a JS object would put integer-like names ("0") first, and positions would shift.
+  const structure = [...attributes].map(([name, a]) => `${JSON.stringify(name)}:${JSON.stringify(a.structure)}`);
+  const transform =
+    attributes.size > 0
+      ? `, struct_extract(json_transform(line, ${sqlString(`{"Item":{${structure.join(',')}}}`)}), 'Item') AS t`
+      : '';
+  const inner = `SELECT json_extract(line, '$.Item') AS item${transform} FROM ${readExportLines(source)}`;
   const kv = Object.entries(metadata)
     .map(([k, value]) => `${sqlString(k)}: ${sqlString(value)}`)
     .join(', ');
-  return `COPY (SELECT ${select.join(', ')} FROM (${inner})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${kv}})`;
+  return `COPY (SELECT ${select.join(', ')} FROM (${inner})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, KV_METADATA {${kv}})`;
 }
 
 /** The way back: one Parquet file's `_item` column as `{"Item":…}` lines, gzip or not. */
