@@ -17,8 +17,8 @@ import {
   EXPORT_STATES,
   EXPORT_TIMING,
   LAMBDA_SERVICE_ERRORS,
-  TIMEOUT_ERRORS,
   TASK_STATES,
+  TIMEOUT_ERRORS,
 } from '../../core/actions/exportWorkflow.js';
 
 /**
