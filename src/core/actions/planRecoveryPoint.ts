@@ -274,7 +274,10 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
 
 /** An RDS snapshot taken outside AWS Backup, or why it is not acted on. */
 function rdsSnapshotCandidate(signal: Signal, actions: ActionsConfig): Candidate | RecoveryPointPlan {
-  const known = RDS_SNAPSHOT_TRIGGERS[signal.eventType];
+  // Own keys only: an event type such as `constructor` must not find Object.prototype's.
+  const known = Object.hasOwn(RDS_SNAPSHOT_TRIGGERS, signal.eventType)
+    ? RDS_SNAPSHOT_TRIGGERS[signal.eventType]
+    : undefined;
   const snapshotId = signal.resource.name ?? '';
   if (!known) {
     return none(

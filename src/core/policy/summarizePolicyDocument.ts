@@ -351,7 +351,7 @@ function readResourceSelection(
         break;
       case 'conditions':
         eachNamed(value, scope, key, 'the conditions', out, (operator, conditions) => {
-          const words = CONDITION_WORDS[operator];
+          const words = own(CONDITION_WORDS, operator);
           if (!words) {
             readGeneric(
               conditions,
@@ -469,7 +469,7 @@ function readAdvancedSettings(value: unknown, scope: readonly PolicyScope[], out
     const type = displayKey(resourceType);
     const shownType = /^[a-z0-9]+$/.test(type) ? type.toUpperCase() : type;
     eachNamed(options, scope, id, `the ${shownType} advanced settings`, out, (option, optionValue) => {
-      const words = ADVANCED_OPTION_WORDS[option] ?? displayKey(option);
+      const words = own(ADVANCED_OPTION_WORDS, option) ?? displayKey(option);
       setting(
         optionValue,
         scope,
@@ -499,7 +499,7 @@ function readSettings(
   const { entries, childControl: control } = containerOf(value);
   childControl(control, scope, idPrefix, noun, out);
   for (const [key, inner] of entries) {
-    const setting_ = known[key];
+    const setting_ = own(known, key);
     if (setting_) setting(inner, scope, `${prefix}${key}`, out, setting_.format, setting_.noun);
     else readGeneric(inner, scope, `${prefix}${idKey(key)}`, `${prefix}${displayKey(key)}`, out, 5);
   }
@@ -627,7 +627,7 @@ function childControl(control: unknown, scope: readonly PolicyScope[], id: strin
   if (allowed.length === 0 || allowed.includes('@@none')) value = `may not change ${noun}`;
   else if (allowed.includes('@@all')) value = `may change ${noun} freely`;
   else {
-    const verbs = allowed.map((op) => CHILD_VERBS[op] ?? cleanText(op, MAX_KEY_LENGTH));
+    const verbs = allowed.map((op) => own(CHILD_VERBS, op) ?? cleanText(op, MAX_KEY_LENGTH));
     value = `may only ${joinWords(verbs, 'or')} ${noun}`;
   }
   out.add(scope, `${id}#children`, { label: 'child policies', value });
@@ -871,6 +871,14 @@ export function cleanText(text: string, max: number): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * `record[key]` for the record's own keys only: a policy may name a key `constructor` or `__proto__`, which a plain
+ * lookup would find on Object.prototype.
+ */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

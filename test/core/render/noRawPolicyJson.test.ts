@@ -166,3 +166,12 @@ describe('no policy document is shown as JSON', () => {
     );
   });
 });
+
+describe('policy keys that Object.prototype also has', () => {
+  it('renders a policy with keys named constructor, __proto__ and toString', () => {
+    const content = '{"plans":{" ":{"rules":{"*":{"lifecycle":{"constructor":0,"toString":1,"__proto__":2}}}},"_":{}}}';
+    const rendering = renderSignal(withContent(content));
+    expect(jsonLooking(rendering)).toEqual([]);
+    expect(rendering.text).toContain('lifecycle.constructor: 0');
+  });
+});
