@@ -144,7 +144,8 @@ async function runChild(mode: string, folder: string, destination: string): Prom
       destination: new LocalConvertLocation(destination),
       keys: { partitionKey: 'pk', sortKey: 'sk' },
       concurrency: cpus().length,
-      duckdb: { threads },
+      // Ours: its own default (DuckDB threads = cores / files in flight) unless BENCH_DDB_THREADS says otherwise.
+      duckdb: process.env.BENCH_DDB_THREADS ? { threads } : {},
     });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const rss = process.resourceUsage().maxRSS / 1024;
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
   for (const s of sizes) exports.push(await cachedExport(s.items, s.files));
   const out = join(tmpdir(), `vp-bench-dynamodb-out-${process.pid}`);
   console.log(
-    `cores: ${cpus().length}, DuckDB threads: ${threads}, repeats: ${repeat} (median shown), load average ${loadavg()
+    `cores: ${cpus().length}, DuckDB threads: baseline ${threads}, ours ${process.env.BENCH_DDB_THREADS ? threads : 'cores / files in flight'}, repeats: ${repeat} (median shown), load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
