@@ -90,6 +90,8 @@ export const ACTION_ERRORS = {
   verificationFailed: 'VerificationFailed',
   /** The recovery point is still there after DeleteRecoveryPoint (deletion still running): asked again. */
   deletionPending: 'DeletionPending',
+  /** A restored table's point-in-time recovery is still turning on (DynamoDB exports need it). Asked again. */
+  pitrPending: 'PitrPending',
   /** Cleanup asked RDS to cancel the export and waits for it to stop writing before removing its objects. */
   cleanupPending: 'CleanupPending',
   /** The Task's input does not match the contract: a bug or a hand-started execution with a bad input. */

@@ -14,6 +14,7 @@ import {
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
   DescribeExportCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ExportTableToPointInTimeCommand,
   UpdateContinuousBackupsCommand,
@@ -190,6 +191,25 @@ export class DynamoDbExports {
       return exportInfo(out.ExportDescription);
     } catch (error) {
       throw actionErrorOf(error, `describing export ${exportArn}`, ACTION_ERRORS.exportTaskFailed);
+    }
+  }
+
+  /** The table's key attributes (DescribeTable), for the converter's key columns. */
+  async tableKeys(tableName: string): Promise<{ partitionKey: string; sortKey?: string }> {
+    try {
+      const out = await this.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+      const schema = out.Table?.KeySchema ?? [];
+      const partitionKey = schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
+      const sortKey = schema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+      if (!partitionKey) throw new ActionError(ACTION_ERRORS.exportRefused, `table ${tableName} has no partition key`);
+      return { partitionKey, ...(sortKey ? { sortKey } : {}) };
+    } catch (error) {
+      if (NOT_FOUND.has(errorName(error))) {
+        throw new ActionError(ACTION_ERRORS.sourceNotFound, `table ${tableName} is gone: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }
+      throw actionErrorOf(error, `describing table ${tableName}`, ACTION_ERRORS.exportRefused);
     }
   }
 
