@@ -90,6 +90,25 @@ export class ArchiveObjects {
     }
   }
 
+  /**
+   * Deletes every object under `prefix` and confirms by listing again; two rounds, so that a DeleteObjects failing
+   * half-way (S3 can answer 500 after deleting some keys) is finished. What is left is returned, with S3's reason.
+   */
+  async deleteAllUnder(prefix: string): Promise<{ deleted: number; remaining: string[] }> {
+    const before = (await this.list(prefix)).map((o) => o.key);
+    const reasons = new Map<string, string>();
+    let remaining = before;
+    for (let round = 0; round < 2 && remaining.length > 0; round++) {
+      try {
+        for (const failure of await this.deleteKeys(remaining)) reasons.set(failure.split(':')[0] ?? failure, failure);
+      } catch (error) {
+        if (round === 1) throw error;
+      }
+      remaining = (await this.list(prefix)).map((o) => o.key);
+    }
+    return { deleted: before.length - remaining.length, remaining: remaining.map((k) => reasons.get(k) ?? k) };
+  }
+
   /** Deletes `keys` (1,000 per request); returns the keys S3 could not delete, with the reason. */
   async deleteKeys(keys: readonly string[]): Promise<string[]> {
     const failed: string[] = [];

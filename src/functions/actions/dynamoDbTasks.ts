@@ -273,12 +273,11 @@ export async function cleanUpDynamoDb(
   if (objects.some((o) => o.key === `${parquetPrefix}${VAULTPILOT_MANIFEST}`)) {
     return { tableDeleted, objectsDeleted: 0, leftBehind: [] };
   }
-  await deps.archive.deleteKeys(objects.map((o) => o.key));
   // Confirmed by listing again, as for RDS exports.
-  const remaining = (await deps.archive.list(root)).map((o) => o.key);
+  const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
   return {
     tableDeleted,
-    objectsDeleted: objects.length - remaining.length,
+    objectsDeleted: deleted,
     leftBehind: remaining.slice(0, 20).map((k) => `s3://${deps.archive.bucket}/${k}`),
   };
 }

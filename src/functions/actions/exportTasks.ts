@@ -411,25 +411,12 @@ export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Pro
   if (objects.some((o) => o.key === `${root}${MANIFEST_FILE}`)) {
     return { exportCancelled, objectsDeleted: 0, leftBehind };
   }
-  const reasons = new Map<string, string>();
-  let remaining = objects.map((o) => o.key);
-  // Two rounds, each confirmed by listing again: a DeleteObjects that fails half-way (S3 answers 500 after
-  // deleting some keys) is finished by the second round, and the count reported is what is really gone.
-  for (let round = 0; round < 2 && remaining.length > 0; round++) {
-    try {
-      for (const failure of await deps.archive.deleteKeys(remaining)) {
-        reasons.set(failure.split(':')[0] ?? failure, failure);
-      }
-    } catch (error) {
-      if (round === 1) throw error;
-    }
-    remaining = (await deps.archive.list(root)).map((o) => o.key);
-  }
-  leftBehind.push(...remaining.slice(0, 20).map((key) => `s3://${deps.archive.bucket}/${reasons.get(key) ?? key}`));
+  const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
+  leftBehind.push(...remaining.slice(0, 20).map((key) => `s3://${deps.archive.bucket}/${key}`));
   if (remaining.length > 20) {
     leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
   }
-  return { exportCancelled, objectsDeleted: objects.length - remaining.length, leftBehind };
+  return { exportCancelled, objectsDeleted: deleted, leftBehind };
 }
 
 /** Lambda reports a Task's error as Cause = JSON `{errorType, errorMessage, trace}`; people need the message. */

@@ -116,3 +116,29 @@ describe('ArchiveObjects', () => {
     dead.destroy();
   });
 });
+
+describe('ArchiveObjects.deleteAllUnder', () => {
+  it('removes every object under a prefix and confirms by listing', async () => {
+    const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { startS3StandIn } = await import('../../../sandbox/s3/startS3StandIn.js');
+    const { ArchiveObjects } = await import('../../../src/aws/export/ArchiveObjects.js');
+    const s3 = await startS3StandIn({ buckets: ['wipe'] });
+    try {
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        maxAttempts: 1,
+      });
+      for (const key of ['x/a/1', 'x/a/2', 'x/b/3', 'x/c/d/4', 'y/keep']) {
+        await client.send(new PutObjectCommand({ Bucket: 'wipe', Key: key, Body: key }));
+      }
+      const archive = new ArchiveObjects(client, 'wipe');
+      expect(await archive.deleteAllUnder('x/')).toEqual({ deleted: 4, remaining: [] });
+      expect((await archive.list('')).map((o) => o.key)).toEqual(['y/keep']);
+    } finally {
+      await s3.close();
+    }
+  });
+});

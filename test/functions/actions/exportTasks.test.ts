@@ -148,6 +148,12 @@ function fakes(
         objects = objects.filter((o) => !keys.includes(o.key));
         return [];
       },
+      deleteAllUnder: async (prefix: string) => {
+        const keys = objects.filter((o) => o.key.startsWith(prefix)).map((o) => o.key);
+        calls.push(`deleteKeys ${keys.length}`);
+        objects = objects.filter((o) => !keys.includes(o.key));
+        return { deleted: keys.length, remaining: [] };
+      },
     },
     ledger: {},
     results: {},
