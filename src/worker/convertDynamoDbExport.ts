@@ -13,6 +13,7 @@
  * whose md5 or item count is not the manifest's), 2 bad configuration, 143 stopped; a failed or stopped
  * conversion never leaves a manifest.
  */
+
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { convertDynamoDbExport } from '../archive/dynamodb/index.js';
@@ -20,10 +21,11 @@ import { awsAccessFromEnv, type OpenLocationOptions } from '../aws/archive/openA
 import { openConvertLocation } from '../aws/dynamodb/S3ConvertLocation.js';
 import { ArchiveLocationError, parseArchiveLocation } from '../core/archive/archiveLocation.js';
 import { parseNumber } from '../core/archive/parseNumber.js';
-import { DYNAMODB_WORKER_ENV, WORKER_EXIT_CODES } from '../core/deployment/contract.js';
+import { DYNAMODB_WORKER_ENV } from '../core/deployment/contract.js';
 import type { TableKeys } from '../core/dynamodb/columnMapping.js';
 import { ExportManifestError, parseKeysOption } from '../core/dynamodb/manifests.js';
-import { WorkerConfigError, WorkerError } from './WorkerError.js';
+import { runWorkerJob } from './runWorkerJob.js';
+import { WorkerConfigError } from './WorkerError.js';
 
 /** What one run converts. */
 export interface ConvertJob {
@@ -100,31 +102,7 @@ export async function runConvertJob(job: ConvertJob, signal?: AbortSignal): Prom
 
 /** Process edge: reads the job, stops cleanly on SIGTERM/SIGINT, prints the summary, returns the exit code. */
 export async function main(env: NodeJS.ProcessEnv = process.env, args = process.argv.slice(2)): Promise<number> {
-  const controller = new AbortController();
-  let stoppedBy: string | undefined;
-  const stop = (name: NodeJS.Signals) => {
-    stoppedBy = name;
-    controller.abort(new WorkerError(`stopped by ${name}`, WORKER_EXIT_CODES.stopped));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  try {
-    const summary = await runConvertJob(readConvertJob(env, args), controller.signal);
-    process.stdout.write(`${JSON.stringify({ ok: true, ...summary })}\n`);
-    return WORKER_EXIT_CODES.ok;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = stoppedBy
-      ? WORKER_EXIT_CODES.stopped
-      : error instanceof WorkerError
-        ? error.exitCode
-        : WORKER_EXIT_CODES.failed;
-    process.stdout.write(`${JSON.stringify({ ok: false, error: stoppedBy ? `stopped by ${stoppedBy}` : message })}\n`);
-    return code;
-  } finally {
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
-  }
+  return runWorkerJob((signal) => runConvertJob(readConvertJob(env, args), signal));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -17,6 +17,7 @@
  * 1 failed, 2 bad configuration, 143 stopped (SIGTERM from Batch/ECS); a stopped or failed export never
  * leaves a manifest.
  */
+
 import { pathToFileURL } from 'node:url';
 import { type ArchiveStore, type BlockSource, exportArchive, mergeShards } from '../archive/index.js';
 import {
@@ -28,8 +29,9 @@ import {
 import { ArchiveLocationError, parseSnapshotId } from '../core/archive/archiveLocation.js';
 import { COMPRESSION_LEVEL, READ_CONCURRENCY, SHARD_COUNT } from '../core/archive/archiveSettings.js';
 import { type NumberSpec, parseNumber } from '../core/archive/parseNumber.js';
-import { WORKER_DEFAULTS, WORKER_ENV, WORKER_EXIT_CODES } from '../core/deployment/contract.js';
-import { WorkerConfigError, WorkerError } from './WorkerError.js';
+import { WORKER_DEFAULTS, WORKER_ENV } from '../core/deployment/contract.js';
+import { runWorkerJob } from './runWorkerJob.js';
+import { WorkerConfigError } from './WorkerError.js';
 
 /** What one run of the worker does. */
 export interface ExportJob {
@@ -196,31 +198,7 @@ export async function main(
   args = process.argv.slice(2),
   cwd = process.cwd(),
 ): Promise<number> {
-  const controller = new AbortController();
-  let stoppedBy: string | undefined;
-  const stop = (name: NodeJS.Signals) => {
-    stoppedBy = name;
-    controller.abort(new WorkerError(`stopped by ${name}`, WORKER_EXIT_CODES.stopped));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  try {
-    const summary = await runExportJob(readExportJob(env, args, cwd), defaultDeps, controller.signal);
-    process.stdout.write(`${JSON.stringify({ ok: true, ...summary })}\n`);
-    return WORKER_EXIT_CODES.ok;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = stoppedBy
-      ? WORKER_EXIT_CODES.stopped
-      : error instanceof WorkerError
-        ? error.exitCode
-        : WORKER_EXIT_CODES.failed;
-    process.stdout.write(`${JSON.stringify({ ok: false, error: stoppedBy ? `stopped by ${stoppedBy}` : message })}\n`);
-    return code;
-  } finally {
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
-  }
+  return runWorkerJob((signal) => runExportJob(readExportJob(env, args, cwd), defaultDeps, signal));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
