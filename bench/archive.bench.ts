@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEbsStandIn } from '../sandbox/ebs/startEbsStandIn.js';
+import { seededRandom as prng } from '../sandbox/seededRandom.js';
 
 const BLOCK = 524_288;
 const EXTENT = 16; // blocks of one kind in a row
@@ -25,18 +26,6 @@ const imageGiB = Number(process.env.BENCH_IMAGE_GIB ?? 2);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 10);
 
 type Kind = 'hole' | 'zero' | 'text' | 'random';
-
-/** Deterministic generator (mulberry32) so every run builds the same layout. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every text file (source, types, docs, JSON) under node_modules: a realistic mix for "text" extents. */
 function textFiles(): string[] {

@@ -15,24 +15,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AttributeValueJson, type ItemJson, writeExportFiles } from '../sandbox/dynamodb/exportFiles.js';
+import { seededRandom as prng } from '../sandbox/seededRandom.js';
 
 const self = fileURLToPath(import.meta.url);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 const largeItems = Number(process.env.BENCH_DDB_ITEMS ?? 1_000_000);
 const smallItems = Number(process.env.BENCH_DDB_SMALL_ITEMS ?? 250_000);
 const threads = Number(process.env.BENCH_DDB_THREADS ?? cpus().length);
-
-/** Deterministic generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa'.split(
   ' ',

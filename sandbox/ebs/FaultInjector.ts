@@ -3,6 +3,8 @@
  * test run is repeatable: latency, a per-snapshot request-rate limit, throttling storms, 5xx answers, slow
  * answers and wrong checksums for given blocks.
  */
+
+import { seededRandom } from '../seededRandom.js';
 import { EbsStandInError } from './ebsStandInErrors.js';
 
 /** Fault settings; every field can also be changed on a running stand-in. */
@@ -189,16 +191,4 @@ export class FaultInjector {
     this.counters.throttled++;
     return new EbsStandInError(400, type, 'The request was throttled: slow down.', reason);
   }
-}
-
-/** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,11 +4,11 @@ import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ActionHandlerName, CentralActionHandlerName } from '../../core/deployment/contract.js';
-import { LAMBDA_BUNDLING } from '../lambdaBundling.js';
+import { NODEJS_BUNDLING } from './nodejsBundling.js';
 
 export interface ActionFunctionProps {
   readonly handler: ActionHandlerName | CentralActionHandlerName;
@@ -87,17 +87,7 @@ export class ActionFunction extends Construct {
         projectRoot: props.projectRoot,
         depsLockFilePath: existsSync(lock) ? lock : join(props.projectRoot, 'package.json'),
         environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-        bundling: {
-          forceDockerBundling: false,
-          minify: LAMBDA_BUNDLING.minify,
-          sourceMap: true,
-          sourcesContent: false,
-          target: LAMBDA_BUNDLING.target,
-          format: OutputFormat.ESM,
-          mainFields: [...LAMBDA_BUNDLING.mainFields],
-          banner: LAMBDA_BUNDLING.banner,
-          externalModules: [...LAMBDA_BUNDLING.externalModules],
-        },
+        bundling: NODEJS_BUNDLING,
       });
     } else {
       this.function = new lambda.Function(this, 'Function', {

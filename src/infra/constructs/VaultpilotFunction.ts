@@ -4,11 +4,11 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_ENTRIES, type HandlerName } from '../../core/deployment/contract.js';
-import { LAMBDA_BUNDLING } from '../lambdaBundling.js';
+import { NODEJS_BUNDLING } from './nodejsBundling.js';
 
 export interface VaultpilotFunctionProps {
   /** Which handler of the deployment contract this function runs. */
@@ -87,18 +87,7 @@ export class VaultpilotFunction extends Construct {
       onFailure: props.onFailure,
       retryAttempts: props.onFailure ? (props.retryAttempts ?? 2) : props.retryAttempts,
       description: `Vaultpilot ${props.handler} (${entry})`,
-      bundling: {
-        forceDockerBundling: false,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: true,
-        // Maps without embedded sources still give file:line stack traces, at a fraction of the size.
-        sourcesContent: false,
-        target: LAMBDA_BUNDLING.target,
-        format: OutputFormat.ESM,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-      },
+      bundling: NODEJS_BUNDLING,
     });
     // The log group is created before the function so Lambda never creates an unencrypted one itself.
     this.function.node.addDependency(this.logGroup);
