@@ -12,6 +12,21 @@ import * as z from 'zod';
 
 /** The workflow that exports an RDS or Aurora snapshot to Parquet. */
 export const RDS_EXPORT_WORKFLOW = 'rds-export-parquet';
+/** The workflow that exports a DynamoDB recovery point to lossless Parquet (the same state machine, its DynamoDB branch). */
+export const DYNAMODB_EXPORT_WORKFLOW = 'dynamodb-export-parquet';
+export const EXPORT_WORKFLOWS = [RDS_EXPORT_WORKFLOW, DYNAMODB_EXPORT_WORKFLOW] as const;
+
+/** The resource types the export workflow has an exporter for. */
+export const EXPORT_RESOURCE_TYPES = ['RDS', 'Aurora', 'DynamoDB'] as const;
+export type ExportResourceType = (typeof EXPORT_RESOURCE_TYPES)[number];
+
+/**
+ * Where a DynamoDB export reads from: `backup` restores the recovery point to a temporary table and exports that
+ * (the backup itself); `source-pitr` exports the source table's own point-in-time recovery at the backup's creation
+ * time (cheaper, no restore), when PITR is on and that time is inside its window — else the backup path runs.
+ */
+export const DYNAMODB_EXPORT_SOURCES = ['backup', 'source-pitr'] as const;
+export type DynamoDbExportSource = (typeof DYNAMODB_EXPORT_SOURCES)[number];
 
 /** Task handlers of the export workflow; each is one Lambda function. */
 export const ACTION_TASKS = [
@@ -160,9 +175,11 @@ const tagFilter = z.object({ key: z.string(), value: z.string().optional() });
 
 /** The execution's input: what `planRecoveryPoint` decided, plus what the Tasks need to check when they run. */
 export const exportRequestSchema = z.object({
-  workflow: z.literal(RDS_EXPORT_WORKFLOW),
+  workflow: z.enum(EXPORT_WORKFLOWS),
   recoveryPointArn: z.string().min(1),
-  resourceType: z.enum(['RDS', 'Aurora']),
+  resourceType: z.enum(EXPORT_RESOURCE_TYPES),
+  /** DynamoDB only: export the backup (restored to a temporary table; the default) or the source table's PITR. */
+  dynamoDbExportFrom: z.enum(DYNAMODB_EXPORT_SOURCES).optional(),
   /** The vault holding the recovery point; absent for RDS snapshots outside AWS Backup. */
   vault: z.string().optional(),
   /** Watched vault names in this account and Region (the vault of a vault notification is checked against them). */
