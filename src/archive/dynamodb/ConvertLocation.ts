@@ -4,8 +4,8 @@
  * `data/part-00000.parquet`); DuckDB works on local files, so reads hand out a local path and writes stage one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, type Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** A local copy of a file of the location; release() removes it when it was downloaded. */
@@ -37,6 +37,10 @@ export interface ConvertLocation {
   writeText(name: string, text: string): Promise<void>;
   /** The key AWS would write in manifests: the S3 key for S3, the relative name for a directory. */
   keyOf(name: string): string;
+  /** The sizes in bytes of the files directly in folder `name`, by their names (relative to it); none when it is missing. */
+  fileSizes(name: string): Promise<Map<string, number>>;
+  /** Removes files (names relative to the location); missing ones are no error. */
+  remove(names: readonly string[]): Promise<void>;
 }
 
 /** Reads and writes under a local directory; staged files are renamed into place. */
@@ -87,6 +91,34 @@ export class LocalConvertLocation implements ConvertLocation {
 
   keyOf(name: string): string {
     return name;
+  }
+
+  async fileSizes(name: string): Promise<Map<string, number>> {
+    const folder = join(this.location, name);
+    const sizes = new Map<string, number>();
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return sizes;
+      throw error;
+    }
+    for (const e of entries.filter((f) => f.isFile()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      sizes.set(e.name, (await stat(join(folder, e.name))).size);
+    }
+    return sizes;
+  }
+
+  /** Also removes the folders the files leave empty (up to the location). */
+  async remove(names: readonly string[]): Promise<void> {
+    const folders = new Set<string>();
+    for (const name of names) {
+      await rm(join(this.location, name), { force: true });
+      for (let d = dirname(name); d !== '.' && d !== '/' && d !== ''; d = dirname(d)) folders.add(d);
+    }
+    for (const d of [...folders].sort((a, b) => b.length - a.length)) {
+      await rmdir(join(this.location, d)).catch(() => {});
+    }
   }
 }
 

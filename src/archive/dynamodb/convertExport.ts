@@ -72,15 +72,18 @@ export interface ConvertExportResult {
   readonly outputBytes: number;
 }
 
-/** Finds the export folder (the one with manifest-summary.json) at or under `source`. */
-export async function resolveExportFolder(source: ConvertLocation): Promise<ConvertLocation> {
-  if ((await source.readText('manifest-summary.json')) !== undefined) return source;
+/** The export folder at or under `source`, and its path relative to `source` ('' for `source` itself). */
+export async function locateExportFolder(source: ConvertLocation): Promise<{ folder: ConvertLocation; path: string }> {
+  if ((await source.readText('manifest-summary.json')) !== undefined) return { folder: source, path: '' };
   const ids = await source.subfolders('AWSDynamoDB');
   const withSummary: string[] = [];
   for (const id of ids) {
     if ((await source.readText(`AWSDynamoDB/${id}/manifest-summary.json`)) !== undefined) withSummary.push(id);
   }
-  if (withSummary.length === 1) return source.child(`AWSDynamoDB/${withSummary[0]}`);
+  if (withSummary.length === 1) {
+    const path = `AWSDynamoDB/${withSummary[0]}`;
+    return { folder: source.child(path), path };
+  }
   if (withSummary.length > 1) {
     throw new DynamoConversionError(
       `${source.location} holds ${withSummary.length} exports (${withSummary.join(', ')}); name one: ${source.location}/AWSDynamoDB/<ExportId>`,
@@ -92,15 +95,24 @@ export async function resolveExportFolder(source: ConvertLocation): Promise<Conv
   );
 }
 
-interface ReadExport {
+/** Finds the export folder (the one with manifest-summary.json) at or under `source`. */
+export async function resolveExportFolder(source: ConvertLocation): Promise<ConvertLocation> {
+  return (await locateExportFolder(source)).folder;
+}
+
+/** A read and validated export. */
+export interface ReadExport {
   readonly folder: ConvertLocation;
+  /** The folder's path relative to the source ('' for the source itself). */
+  readonly path: string;
   readonly summary: ExportSummary;
   readonly files: readonly ExportDataFile[];
   readonly keys?: TableKeys;
 }
 
-async function readExport(source: ConvertLocation, keys: TableKeys | undefined): Promise<ReadExport> {
-  const folder = await resolveExportFolder(source);
+/** Reads and validates the export's manifests; the keys default to the table sidecar. */
+export async function readExport(source: ConvertLocation, keys: TableKeys | undefined): Promise<ReadExport> {
+  const { folder, path } = await locateExportFolder(source);
   try {
     const summary = parseExportSummary((await folder.readText('manifest-summary.json'))!);
     const filesText = await folder.readText('manifest-files.json');
@@ -114,7 +126,7 @@ async function readExport(source: ConvertLocation, keys: TableKeys | undefined):
     }
     const sidecar = keys ? undefined : await folder.readText(TABLE_SIDECAR);
     const tableKeys = keys ?? (sidecar === undefined ? undefined : parseTableSidecar(sidecar));
-    return { folder, summary, files, ...(tableKeys ? { keys: tableKeys } : {}) };
+    return { folder, path, summary, files, ...(tableKeys ? { keys: tableKeys } : {}) };
   } catch (error) {
     if (error instanceof ExportManifestError)
       throw new DynamoConversionError(error.message, 'failed', { cause: error });
@@ -146,12 +158,26 @@ function statsOfRows(rows: Record<string, unknown>[]): { items: number; stats: A
   return { items, stats: [...byName.values()] };
 }
 
-function message(error: unknown): string {
+export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Refuses a destination that already holds a Vaultpilot manifest. */
+export async function refuseConverted(destination: ConvertLocation): Promise<void> {
+  if ((await destination.readText(VAULTPILOT_MANIFEST)) !== undefined) {
+    throw new DynamoConversionError(`${destination.location} already holds ${VAULTPILOT_MANIFEST}`, 'usage');
+  }
+}
+
+/** A local copy of a data file of the export folder; a failure to read it is the file's mismatch. */
+export function copyDataFile(folder: ConvertLocation, file: ExportDataFile): Promise<LocalCopy> {
+  return folder.localCopy(`data/${dataFileName(file.dataFileS3Key)}`).catch((error) => {
+    throw new DataFileMismatchError(file.dataFileS3Key, `cannot be read: ${message(error)}`, { cause: error });
+  });
+}
+
 /** Pass 1 on one data file: md5 and item count against the manifest, and the attribute statistics. */
-async function scanFile(
+export async function scanFile(
   connection: DuckDBConnection,
   file: ExportDataFile,
   copy: LocalCopy,
@@ -187,13 +213,107 @@ async function scanFile(
   return { stats: result.stats, bytes: d.bytes };
 }
 
+/** The column mapping of the export from its merged statistics. */
+export function columnsOf(
+  stats: ReadonlyMap<string, AttributeStats>,
+  itemCount: number,
+  keys: TableKeys | undefined,
+  maxColumns: number | undefined,
+): ColumnSpec[] {
+  try {
+    return decideColumns({ stats, itemCount, ...(keys ? { keys } : {}), maxColumns: maxColumns ?? 1000 });
+  } catch (error) {
+    if (error instanceof ColumnMappingError) throw new DynamoConversionError(error.message, 'failed', { cause: error });
+    throw error;
+  }
+}
+
+/** An entry of the manifest's `files`. */
+export type PartFile = VaultpilotDynamoManifest['files'][number];
+
+/** The Parquet key-value metadata of every part. */
+export function partMetadata(columns: readonly ColumnSpec[]): Record<string, string> {
+  return { [PARQUET_COLUMNS_KEY]: JSON.stringify(columns), 'vaultpilot.format': MANIFEST_FORMAT };
+}
+
+/** Pass 2 on one data file: its Parquet part `partKey(index)`, row count checked, committed. */
+export async function convertFile(
+  connection: DuckDBConnection,
+  destination: ConvertLocation,
+  file: ExportDataFile,
+  index: number,
+  copy: LocalCopy,
+  columns: readonly ColumnSpec[],
+  metadata: Record<string, string>,
+): Promise<PartFile> {
+  const key = partKey(index);
+  const staged = await destination.stage(key);
+  try {
+    const reader = await connection.runAndReadAll(toParquetStatement(copy.path, staged.path, columns, metadata));
+    const rows = Number(reader.getRows()[0]?.[0]);
+    if (rows !== file.itemCount) {
+      throw new DataFileMismatchError(
+        file.dataFileS3Key,
+        `converted to ${rows} rows, the manifest says ${file.itemCount}`,
+      );
+    }
+    const digest = await digestFile(staged.path, ['sha256']);
+    await staged.commit();
+    return { key, rows, bytes: digest.bytes, sha256: digest.sha256.toString('hex'), input: file.dataFileS3Key };
+  } catch (error) {
+    await staged.discard().catch(() => {});
+    if (error instanceof DynamoConversionError) throw error;
+    throw new DynamoConversionError(`${file.dataFileS3Key}: conversion failed: ${message(error)}`, 'failed', {
+      cause: error,
+    });
+  }
+}
+
+/** The Vaultpilot manifest of a converted export. */
+export function buildManifest(o: {
+  readonly location: string;
+  readonly summary: ExportSummary;
+  readonly keys?: TableKeys;
+  readonly inputs: readonly ExportDataFile[];
+  readonly columns: readonly ColumnSpec[];
+  readonly files: readonly PartFile[];
+  readonly createdAt: Date;
+}): VaultpilotDynamoManifest {
+  const s = o.summary;
+  return {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    createdAt: o.createdAt.toISOString(),
+    source: {
+      location: o.location,
+      ...(s.exportArn ? { exportArn: s.exportArn } : {}),
+      ...(s.tableArn ? { tableArn: s.tableArn } : {}),
+      ...(s.exportTime ? { exportTime: s.exportTime } : {}),
+      ...(s.startTime ? { startTime: s.startTime } : {}),
+      ...(s.endTime ? { endTime: s.endTime } : {}),
+    },
+    ...(o.keys ? { keys: o.keys } : {}),
+    itemCount: s.itemCount,
+    columns: o.columns,
+    inputs: o.inputs.map((f) => ({
+      dataFileS3Key: f.dataFileS3Key,
+      md5Checksum: f.md5Checksum,
+      itemCount: f.itemCount,
+    })),
+    files: o.files,
+  };
+}
+
+/** Writes the manifest (last). */
+export async function writeManifest(destination: ConvertLocation, manifest: VaultpilotDynamoManifest): Promise<void> {
+  await destination.writeText(VAULTPILOT_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 /** Converts a DynamoDB export; the Vaultpilot manifest is written only after every Parquet file is committed. */
 export async function convertDynamoDbExport(options: ConvertExportOptions): Promise<ConvertExportResult> {
   const { destination, signal, onProgress } = options;
   const exp = await readExport(options.source, options.keys);
-  if ((await destination.readText(VAULTPILOT_MANIFEST)) !== undefined) {
-    throw new DynamoConversionError(`${destination.location} already holds ${VAULTPILOT_MANIFEST}`, 'usage');
-  }
+  await refuseConverted(destination);
   const concurrency = Math.max(1, Math.min(options.concurrency, exp.files.length || 1));
   const pool = await openDuckPool(concurrency, options.duckdb ?? {}, NUMBER_MACROS);
   const copies: (LocalCopy | undefined)[] = new Array(exp.files.length);
@@ -208,9 +328,7 @@ export async function convertDynamoDbExport(options: ConvertExportOptions): Prom
       pool,
       exp.files,
       async (file, index, connection) => {
-        const copy = await exp.folder.localCopy(`data/${dataFileName(file.dataFileS3Key)}`).catch((error) => {
-          throw new DataFileMismatchError(file.dataFileS3Key, `cannot be read: ${message(error)}`, { cause: error });
-        });
+        const copy = await copyDataFile(exp.folder, file);
         copies[index] = copy;
         const scanned = await scanFile(connection, file, copy);
         mergeInto(merged, scanned.stats);
@@ -221,21 +339,9 @@ export async function convertDynamoDbExport(options: ConvertExportOptions): Prom
       },
       signal,
     );
-    let columns: ColumnSpec[];
-    try {
-      columns = decideColumns({
-        stats: merged,
-        itemCount: exp.summary.itemCount,
-        ...(exp.keys ? { keys: exp.keys } : {}),
-        maxColumns: options.maxColumns ?? 1000,
-      });
-    } catch (error) {
-      if (error instanceof ColumnMappingError)
-        throw new DynamoConversionError(error.message, 'failed', { cause: error });
-      throw error;
-    }
+    const columns = columnsOf(merged, exp.summary.itemCount, exp.keys, options.maxColumns);
     // Pass 2: one Parquet file per data file.
-    const metadata = { [PARQUET_COLUMNS_KEY]: JSON.stringify(columns), 'vaultpilot.format': MANIFEST_FORMAT };
+    const metadata = partMetadata(columns);
     done = 0;
     items = 0;
     let bytes = 0;
@@ -243,67 +349,26 @@ export async function convertDynamoDbExport(options: ConvertExportOptions): Prom
       pool,
       exp.files,
       async (file, index, connection) => {
-        const key = partKey(index);
-        const staged = await destination.stage(key);
-        try {
-          const reader = await connection.runAndReadAll(
-            toParquetStatement(copies[index]!.path, staged.path, columns, metadata),
-          );
-          const rows = Number(reader.getRows()[0]?.[0]);
-          if (rows !== file.itemCount) {
-            throw new DataFileMismatchError(
-              file.dataFileS3Key,
-              `converted to ${rows} rows, the manifest says ${file.itemCount}`,
-            );
-          }
-          const digest = await digestFile(staged.path, ['sha256']);
-          await staged.commit();
-          await copies[index]!.release();
-          copies[index] = undefined;
-          items += rows;
-          bytes += sizes[index]!;
-          onProgress?.({
-            phase: 'convert',
-            filesDone: ++done,
-            files: exp.files.length,
-            items,
-            bytes,
-          });
-          return { key, rows, bytes: digest.bytes, sha256: digest.sha256.toString('hex'), input: file.dataFileS3Key };
-        } catch (error) {
-          await staged.discard().catch(() => {});
-          if (error instanceof DynamoConversionError) throw error;
-          throw new DynamoConversionError(`${file.dataFileS3Key}: conversion failed: ${message(error)}`, 'failed', {
-            cause: error,
-          });
-        }
+        const part = await convertFile(connection, destination, file, index, copies[index]!, columns, metadata);
+        await copies[index]!.release();
+        copies[index] = undefined;
+        items += part.rows;
+        bytes += sizes[index]!;
+        onProgress?.({ phase: 'convert', filesDone: ++done, files: exp.files.length, items, bytes });
+        return part;
       },
       signal,
     );
-    const s = exp.summary;
-    const manifest: VaultpilotDynamoManifest = {
-      format: MANIFEST_FORMAT,
-      formatVersion: MANIFEST_FORMAT_VERSION,
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
-      source: {
-        location: exp.folder.location,
-        ...(s.exportArn ? { exportArn: s.exportArn } : {}),
-        ...(s.tableArn ? { tableArn: s.tableArn } : {}),
-        ...(s.exportTime ? { exportTime: s.exportTime } : {}),
-        ...(s.startTime ? { startTime: s.startTime } : {}),
-        ...(s.endTime ? { endTime: s.endTime } : {}),
-      },
+    const manifest = buildManifest({
+      location: exp.folder.location,
+      summary: exp.summary,
       ...(exp.keys ? { keys: exp.keys } : {}),
-      itemCount: s.itemCount,
+      inputs: exp.files,
       columns,
-      inputs: exp.files.map((f) => ({
-        dataFileS3Key: f.dataFileS3Key,
-        md5Checksum: f.md5Checksum,
-        itemCount: f.itemCount,
-      })),
       files,
-    };
-    await destination.writeText(VAULTPILOT_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+      createdAt: options.now?.() ?? new Date(),
+    });
+    await writeManifest(destination, manifest);
     return { manifest, inputBytes, outputBytes: files.reduce((n, f) => n + f.bytes, 0) };
   } finally {
     pool.close();

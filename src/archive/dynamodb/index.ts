@@ -13,4 +13,17 @@ export {
   convertDynamoDbExport,
   resolveExportFolder,
 } from './convertExport.js';
+export {
+  assignBatches,
+  type BatchResult,
+  CONVERSION_WORK_FOLDER,
+  type ConversionPlanSummary,
+  chooseColumns,
+  convertBatch,
+  type FinishResult,
+  finishConversion,
+  planConversion,
+  scanBatch,
+} from './convertInBatches.js';
+export type { DuckDbSettings } from './duckdbPool.js';
 export { DataFileMismatchError, DynamoConversionError } from './errors.js';

@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import {
   type ConvertLocation,
   LocalConvertLocation,
@@ -100,6 +107,42 @@ export class S3ConvertLocation implements ConvertLocation {
 
   keyOf(name: string): string {
     return this.prefix + name;
+  }
+
+  async fileSizes(name: string): Promise<Map<string, number>> {
+    const folder = `${this.prefix}${name.replace(/\/+$/, '')}/`;
+    const sizes = new Map<string, number>();
+    let token: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: folder, Delimiter: '/', ContinuationToken: token }),
+      );
+      for (const o of out.Contents ?? []) {
+        const file = o.Key!.slice(folder.length);
+        if (file !== '') sizes.set(file, o.Size ?? 0);
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return sizes;
+  }
+
+  async remove(names: readonly string[]): Promise<void> {
+    if (names.length === 1) {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + names[0] }));
+      return;
+    }
+    for (let i = 0; i < names.length; i += 1000) {
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: names.slice(i, i + 1000).map((n) => ({ Key: this.prefix + n })), Quiet: true },
+        }),
+      );
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw new Error(`${this.location}: cannot delete ${failed.map((e) => `${e.Key} (${e.Code})`).join(', ')}`);
+      }
+    }
   }
 }
 
