@@ -92,10 +92,61 @@ describe('vaultpilot actions plan', () => {
     expect(lines.length).toBeGreaterThan(200);
     for (const line of lines) {
       expect(line.input).toMatch(/^[^:]+\.json:\d+$/);
-      expect(['rds-export', 'none']).toContain(line.action);
+      expect(['rds-export', 'dynamodb-export', 'none']).toContain(line.action);
       expect(String(line.reason).length).toBeGreaterThan(10);
     }
     expect(lines.filter((l) => l.action === 'rds-export').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('prints DynamoDB plans: the table, where the export reads from, the checks without an engine', async () => {
+    const e = JSON.parse(readFileSync(join(fixtures, 'eventbridge-backup/backup-job-completed.json'), 'utf8'));
+    e.detail.resourceType = 'DynamoDB';
+    e.detail.resourceArn = 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders';
+    const forms = [
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/backup/01763611211204-5f1c3a2e',
+      'arn:aws:backup:eu-west-1:111122223333:recovery-point:7d3a1e5c-0b2f-4c6d-9e8a-1f2b3c4d5e6f',
+    ];
+    const ndjson = forms.map((arn) => JSON.stringify({ ...e, detail: { ...e.detail, recoveryPointArn: arn } }));
+    writeFileSync(join(dir, 'dynamodb.ndjson'), `${ndjson.join('\n')}\n`);
+
+    const text = await runCli(['actions', 'plan', '--config', example, 'dynamodb.ndjson'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/── dynamodb-export · backup-job · Backup Job State Change · dynamodb\.ndjson:1/);
+    expect(text.stdout).toMatch(/workflow: {8}dynamodb-export-parquet/);
+    expect(text.stdout).toMatch(/table: {11}Orders/);
+    expect(text.stdout).toMatch(/export from: {5}backup \(restored to a temporary table/);
+    expect(text.stdout).toMatch(/export task id: {2}vp-orders-[0-9a-f]{12}-1/);
+    expect(text.stdout).toMatch(
+      /S3 prefix: {7}exports\/account=111122223333\/region=eu-west-1\/type=dynamodb\/resource=Orders\//,
+    );
+    expect(text.stdout).toMatch(
+      /checked when the workflow runs: the recovery point: it must be COMPLETED or AVAILABLE/,
+    );
+    expect(text.stdout).not.toMatch(/the engine/);
+    expect(text.stdout).toMatch(/2 events: 2 exports planned, 0 nothing to do\n$/);
+
+    const json = await runCli(['actions', 'plan', '--json', '--config', example, 'dynamodb.ndjson'], { cwd: dir });
+    const lines = jsonLines(json.stdout);
+    expect(lines).toHaveLength(2);
+    lines.forEach((line, i) => {
+      expect(line).toMatchObject({
+        action: 'dynamodb-export',
+        workflow: 'dynamodb-export-parquet',
+        resourceType: 'DynamoDB',
+        resourceName: 'Orders',
+        dynamoDbExportFrom: 'backup',
+        recoveryPointArn: forms[i],
+        deleteAfterExport: true,
+      });
+    });
+    expect(lines[0]!.exportTaskIdentifier).not.toBe(lines[1]!.exportTaskIdentifier);
+  });
+
+  it('gives RDS plans no DynamoDB fields', async () => {
+    const run = await runCli(['actions', 'plan', '--json', '--config', example], {
+      stdin: readFileSync(join(fixtures, 'rds-sns/manual-created.json'), 'utf8'),
+    });
+    expect(jsonLines(run.stdout)[0]).toMatchObject({ action: 'rds-export', dynamoDbExportFrom: null });
   });
 
   it('reads standard input', async () => {

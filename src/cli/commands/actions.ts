@@ -38,12 +38,14 @@ export function registerActionsCommand(program: Command, ctx: CliContext): void 
 Triggers: backup jobs COMPLETED (EventBridge, vault SNS notification, BackupJobCompleted service event) and
 copy jobs COMPLETED into a vault of actions.vaults, recovery points COMPLETED or AVAILABLE there, and RDS
 snapshot events RDS-EVENT-0091 / 0169 (automated) and 0042 / 0075 (manual) when actions.rdsSnapshots says so.
-Everything else is "none", with the reason. What an event cannot tell (the engine, tags) is checked when
-the workflow runs and listed as such.
+RDS and Aurora snapshots plan rds-export; DynamoDB recovery points (table/<name>/backup/<id> or AWS Backup
+recovery-point ARNs) plan dynamodb-export when actions.resourceTypes.DynamoDB.export is parquet.
+Everything else is "none", with the reason. What an event cannot tell (the engine, tags, PITR) is checked
+when the workflow runs and listed as such.
 
-With --json each line holds input (file:line), action (rds-export or none), reason, recoveryPointArn,
-exportTaskIdentifier, s3Prefix, deleteAfterExport, and trigger, workflow, resourceType, vault, account,
-region, checkedWhenRun. The exit code is 1 when an input cannot be read or the configuration is not valid.
+With --json each line holds input (file:line), action (rds-export, dynamodb-export or none), reason,
+recoveryPointArn, exportTaskIdentifier, s3Prefix, deleteAfterExport, and trigger, workflow, resourceType,
+resourceName, dynamoDbExportFrom (DynamoDB only, else null), vault, account, region, checkedWhenRun. The exit code is 1 when an input cannot be read or the configuration is not valid.
 
 Examples:
   vaultpilot actions plan --config examples/vaultpilot.config.yaml test/fixtures/events/rds-sns/
@@ -103,6 +105,8 @@ function jsonLine(p: RecoveryPointPlan, signal: Signal, input: string): Record<s
     trigger: p.trigger ?? null,
     workflow: p.workflow ?? null,
     resourceType: p.resourceType ?? signal.resource.type ?? null,
+    resourceName: p.resourceName ?? null,
+    dynamoDbExportFrom: p.dynamoDbExportFrom ?? null,
     vault: p.vault ?? signal.vault?.name ?? null,
     account: p.account ?? signal.account ?? null,
     region: p.region ?? signal.region ?? null,
@@ -110,6 +114,12 @@ function jsonLine(p: RecoveryPointPlan, signal: Signal, input: string): Record<s
     kind: signal.kind,
     eventType: signal.eventType,
   };
+}
+
+function exportFromText(p: RecoveryPointPlan): string {
+  return p.dynamoDbExportFrom === 'source-pitr'
+    ? "source-pitr (the source table's PITR at the backup's creation time; else the backup)"
+    : 'backup (restored to a temporary table, exported from there)';
 }
 
 function textBlock(p: RecoveryPointPlan, signal: Signal, input: string): string {
@@ -120,6 +130,10 @@ function textBlock(p: RecoveryPointPlan, signal: Signal, input: string): string 
     lines.push(`   ${p.reason}`);
     lines.push(`   workflow:        ${p.workflow ?? '—'}`);
     lines.push(`   recovery point:  ${p.recoveryPointArn ?? '—'}`);
+    if (p.resourceType === 'DynamoDB') {
+      lines.push(`   table:           ${p.resourceName ?? '—'}`);
+      lines.push(`   export from:     ${exportFromText(p)}`);
+    }
     lines.push(`   export task id:  ${p.exportTaskIdentifier ?? '—'}`);
     lines.push(`   S3 prefix:       ${p.s3Prefix ?? '—'}/${p.exportTaskIdentifier ?? ''}/`);
     lines.push(`   then delete:     ${p.deleteAfterExport ? 'yes, after the export is verified' : 'no'}`);

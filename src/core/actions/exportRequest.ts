@@ -5,7 +5,7 @@
  */
 import type { ActionsConfig } from '../config/actionsSchema.js';
 import { fnv1a64 } from '../normalize/signalId.js';
-import { type ExportRequest, RDS_EXPORT_WORKFLOW } from './exportWorkflow.js';
+import { DYNAMODB_EXPORT_WORKFLOW, type ExportRequest, RDS_EXPORT_WORKFLOW } from './exportWorkflow.js';
 import type { RecoveryPointPlan } from './planRecoveryPoint.js';
 
 /** `rp-<16 hex of the recovery point ARN>-<readable name>-a<attempt>`, at most 80 characters (Step Functions). */
@@ -20,14 +20,21 @@ export function executionName(recoveryPointArn: string, resourceName: string, at
   return `rp-${hash}${name ? `-${name}` : ''}${suffix}`;
 }
 
-/** The execution input for a plan whose action is `rds-export`; undefined for any other plan. */
+/**
+ * The execution input for a plan whose action is `rds-export` or `dynamodb-export`; undefined for any other plan.
+ * The workflow follows the resource type; DynamoDB requests also say where the export reads from
+ * (actions.resourceTypes.DynamoDB.exportFrom).
+ */
 export function exportRequestOf(
   plan: RecoveryPointPlan,
   actions: ActionsConfig,
   requestedAt: string,
   attempt = 1,
 ): ExportRequest | undefined {
-  if (plan.action !== 'rds-export' || !plan.recoveryPointArn || !plan.resourceType) return undefined;
+  if (plan.action === 'none' || !plan.recoveryPointArn || !plan.resourceType) return undefined;
+  const dynamoDb = plan.resourceType === 'DynamoDB';
+  // The action and the resource type must agree: a DynamoDB recovery point never goes to the RDS exporter.
+  if (plan.action !== (dynamoDb ? 'dynamodb-export' : 'rds-export')) return undefined;
   if (!plan.exportTaskIdentifier || !plan.s3Prefix) return undefined;
   const account = plan.account ?? '';
   const region = plan.region ?? '';
@@ -39,9 +46,10 @@ export function exportRequestOf(
     )
     .map((v) => v.name);
   return {
-    workflow: RDS_EXPORT_WORKFLOW,
+    workflow: dynamoDb ? DYNAMODB_EXPORT_WORKFLOW : RDS_EXPORT_WORKFLOW,
     recoveryPointArn: plan.recoveryPointArn,
     resourceType: plan.resourceType,
+    ...(dynamoDb ? { dynamoDbExportFrom: actions.resourceTypes.DynamoDB.exportFrom } : {}),
     ...(plan.vault ? { vault: plan.vault } : {}),
     watchedVaults,
     account,

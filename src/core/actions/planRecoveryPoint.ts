@@ -6,16 +6,24 @@
  *
  * Triggers: a backup job COMPLETED (EventBridge, vault SNS notification, BackupJobCompleted service event),
  * a copy job COMPLETED into a watched vault (its destination vault and recovery point), a recovery point
- * COMPLETED or AVAILABLE, and RDS's own snapshot events for snapshots taken outside AWS Backup.
+ * COMPLETED or AVAILABLE, and RDS's own snapshot events for snapshots taken outside AWS Backup. RDS and Aurora
+ * snapshots are planned as `rds-export`, DynamoDB recovery points (either ARN form) as `dynamodb-export`.
  */
 import type { ActionsConfig } from '../config/actionsSchema.js';
+import { friendlyNameOfArn, parseArn } from '../normalize/parseArn.js';
 import { databaseOfAutomatedSnapshot } from '../normalize/rdsSnapshotEvents.js';
 import type { Signal } from '../signal.js';
 import { exportS3Prefix } from './archiveKeys.js';
 import { exportTaskIdentifier } from './exportIdentifiers.js';
+import {
+  DYNAMODB_EXPORT_WORKFLOW,
+  type DynamoDbExportSource,
+  type ExportResourceType,
+  RDS_EXPORT_WORKFLOW,
+} from './exportWorkflow.js';
 
 /** What would run. */
-export type PlannedAction = 'rds-export' | 'none';
+export type PlannedAction = 'rds-export' | 'dynamodb-export' | 'none';
 
 /** What Vaultpilot would do with one signal. */
 export interface RecoveryPointPlan {
@@ -25,24 +33,26 @@ export interface RecoveryPointPlan {
   /** The trigger, in words (`backup job COMPLETED`, `RDS-EVENT-0091 automated snapshot`, …), when there is one. */
   readonly trigger?: string;
   readonly recoveryPointArn?: string;
-  readonly resourceType?: 'RDS' | 'Aurora';
+  readonly resourceType?: ExportResourceType;
   readonly vault?: string;
   readonly account?: string;
   readonly region?: string;
-  /** The DB instance or cluster (or the manual snapshot) the key and the export id are named after. */
+  /** The DB instance or cluster (or the manual snapshot), or the DynamoDB table, the key and the export id are named after. */
   readonly resourceName?: string;
   /** Whether AWS Backup made the recovery point (only those are ever deleted). */
   readonly fromBackup?: boolean;
   /** DB instance / cluster patterns the workflow checks the snapshot's source against (when the event cannot tell). */
   readonly sourcePatterns?: readonly string[];
-  /** The workflow that would run (`rds-export-parquet`). */
+  /** The workflow that would run (`rds-export-parquet`, `dynamodb-export-parquet`). */
   readonly workflow?: string;
+  /** DynamoDB only: what the export reads (actions.resourceTypes.DynamoDB.exportFrom). */
+  readonly dynamoDbExportFrom?: DynamoDbExportSource;
   readonly exportTaskIdentifier?: string;
   /** StartExportTask's S3Prefix; RDS writes under `<s3Prefix>/<exportTaskIdentifier>/`. */
   readonly s3Prefix?: string;
   /** Whether the recovery point would be deleted after its export is verified. */
   readonly deleteAfterExport: boolean;
-  /** What only the running workflow can check (engine, tags, the vault of a vault notification). */
+  /** What only the running workflow can check (engine or status, tags, PITR, the vault of a vault notification). */
   readonly checkedWhenRun: readonly string[];
 }
 
@@ -56,6 +66,11 @@ const RDS_SNAPSHOT_TRIGGERS: Readonly<Record<string, { origin: 'automated' | 'ma
 
 const ENGINE_CHECK =
   'the engine: RDS cannot export Oracle, SQL Server, Db2 or Aurora Serverless v1 (then: not exportable)';
+const DYNAMODB_STATUS_CHECK =
+  'the recovery point: it must be COMPLETED or AVAILABLE (still creating: waited for; gone: not exportable)';
+const PITR_CHECK =
+  "the source table's point-in-time recovery: it must be on and its window (at most 35 days) must cover the backup's " +
+  'creation time, else the recovery point is restored to a temporary table and exported from there';
 
 function none(reason: string, extra: Partial<RecoveryPointPlan> = {}): RecoveryPointPlan {
   return { action: 'none', reason, deleteAfterExport: false, checkedWhenRun: [], ...extra };
@@ -86,24 +101,47 @@ function arnParts(arn: string | undefined): ArnParts | undefined {
   return { account: parts[4] ?? '', region: parts[3] ?? '', resource: parts.slice(5).join(':') };
 }
 
-/** RDS or Aurora, told by the signal's resource type or else by the snapshot ARN. */
-function rdsType(signal: Signal, recoveryPointArn: string): 'RDS' | 'Aurora' | undefined {
+/**
+ * RDS, Aurora or DynamoDB, told by the signal's resource type or else by the ARNs: the recovery point's
+ * (`…:rds:…:snapshot:…`, `…:cluster-snapshot:…`, `arn:aws:dynamodb:…:table/<name>/backup/<id>`), then the
+ * resource's (a DynamoDB table, for `arn:aws:backup:…:recovery-point:<id>` recovery points).
+ */
+function exportType(signal: Signal, recoveryPointArn: string): ExportResourceType | undefined {
   const type = signal.resource.type;
-  if (type === 'RDS' || type === 'Aurora') return type;
+  if (type === 'RDS' || type === 'Aurora' || type === 'DynamoDB') return type;
   if (type) return undefined;
-  const resource = arnParts(recoveryPointArn)?.resource ?? '';
-  if (recoveryPointArn.includes(':rds:') && resource.startsWith('cluster-snapshot:')) return 'Aurora';
-  if (recoveryPointArn.includes(':rds:') && resource.startsWith('snapshot:')) return 'RDS';
+  const rp = parseArn(recoveryPointArn);
+  if (rp?.service === 'rds' && rp.resource.startsWith('cluster-snapshot:')) return 'Aurora';
+  if (rp?.service === 'rds' && rp.resource.startsWith('snapshot:')) return 'RDS';
+  if (rp?.service === 'dynamodb' && rp.resource.startsWith('table/')) return 'DynamoDB';
+  const resource = parseArn(signal.resource.arn);
+  if (rp?.service === 'backup' && resource?.service === 'dynamodb' && resource.resource.startsWith('table/')) {
+    return 'DynamoDB';
+  }
   return undefined;
+}
+
+/** `<name>` of `arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id>`, else undefined. */
+function tableOfDynamoDbBackupArn(arn: string): string | undefined {
+  const parts = parseArn(arn);
+  if (parts?.service !== 'dynamodb') return undefined;
+  return /^table\/([^/]+)\/backup\/[^/]+$/.exec(parts.resource)?.[1];
+}
+
+/** Whether `arn` is a DynamoDB recovery point: a DynamoDB backup, or an AWS Backup recovery point (advanced features). */
+function isDynamoDbRecoveryPoint(arn: string): boolean {
+  if (tableOfDynamoDbBackupArn(arn)) return true;
+  const parts = parseArn(arn);
+  return parts?.service === 'backup' && /^recovery-point:[^:/]+$/.test(parts.resource);
 }
 
 interface Candidate {
   readonly trigger: string;
   readonly recoveryPointArn: string;
-  readonly type: 'RDS' | 'Aurora';
+  readonly type: ExportResourceType;
   readonly account: string | undefined;
   readonly region: string | undefined;
-  /** The DB instance or cluster, for filters and the key. */
+  /** The DB instance or cluster, or the DynamoDB table, for filters and the key. */
   readonly resourceName: string | undefined;
   readonly resourceArn: string | undefined;
   readonly vault?: string;
@@ -139,23 +177,34 @@ export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attemp
     return none(`${candidate.trigger}, but no pattern of actions.filters.includeResources matches it`, base);
   }
 
-  const checkedWhenRun = [ENGINE_CHECK, ...candidate.checkedWhenRun];
+  const dynamoDb = candidate.type === 'DynamoDB';
+  const exportFrom = actions.resourceTypes.DynamoDB.exportFrom;
+  const checkedWhenRun = [
+    ...(dynamoDb ? [DYNAMODB_STATUS_CHECK, ...(exportFrom === 'source-pitr' ? [PITR_CHECK] : [])] : [ENGINE_CHECK]),
+    ...candidate.checkedWhenRun,
+  ];
   if (actions.filters.includeTags.length > 0 || actions.filters.excludeTags.length > 0) {
     checkedWhenRun.push('the tag filters (events carry no tags)');
   }
   const exportId = exportTaskIdentifier(candidate.recoveryPointArn, attempt, candidate.resourceName);
   const deleteAfterExport = candidate.fromBackup && actions.deleteRecoveryPointAfterExport;
+  const what = dynamoDb
+    ? exportFrom === 'source-pitr'
+      ? "export the DynamoDB table to Parquet from its own point-in-time recovery at the backup's creation time (else from the backup, restored to a temporary table)"
+      : 'export the DynamoDB recovery point to Parquet (restored to a temporary table, exported from there)'
+    : `export the ${candidate.type} snapshot to Parquet`;
   return {
-    action: 'rds-export',
+    action: dynamoDb ? 'dynamodb-export' : 'rds-export',
     reason:
-      `${candidate.trigger}: export the ${candidate.type} snapshot to Parquet` +
+      `${candidate.trigger}: ${what}` +
       (deleteAfterExport
         ? ', verify it, then delete the recovery point'
         : candidate.fromBackup
           ? ', verify it, keep the recovery point'
           : ', verify it (snapshots outside AWS Backup are never deleted)'),
     ...base,
-    workflow: 'rds-export-parquet',
+    workflow: dynamoDb ? DYNAMODB_EXPORT_WORKFLOW : RDS_EXPORT_WORKFLOW,
+    ...(dynamoDb ? { dynamoDbExportFrom: exportFrom } : {}),
     resourceName: candidate.resourceName ?? 'unknown',
     fromBackup: candidate.fromBackup,
     ...(candidate.sourcePatterns ? { sourcePatterns: candidate.sourcePatterns } : {}),
@@ -221,14 +270,21 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
   const rp = arnParts(recoveryPointArn);
   account = (rp?.account || account) ?? undefined;
   region = (rp?.region || region) ?? undefined;
-  const type = rdsType(signal, recoveryPointArn);
+  const type = exportType(signal, recoveryPointArn);
   if (!type) {
     return none(
-      `${trigger}, but resource type ${signal.resource.type ?? 'unknown'} has no action yet (only RDS and Aurora snapshots are exported)`,
+      `${trigger}, but resource type ${signal.resource.type ?? 'unknown'} has no action yet (only RDS and Aurora snapshots and DynamoDB recovery points are exported)`,
       { recoveryPointArn },
     );
   }
-  if (!recoveryPointArn.includes(':rds:') || !/^(cluster-)?snapshot:/.test(rp?.resource ?? '')) {
+  if (type === 'DynamoDB') {
+    if (!isDynamoDbRecoveryPoint(recoveryPointArn)) {
+      return none(
+        `${trigger}, but ${recoveryPointArn} is not a DynamoDB recovery point (a table/<name>/backup/<id> or an AWS Backup recovery-point ARN)`,
+        { recoveryPointArn, resourceType: type },
+      );
+    }
+  } else if (!recoveryPointArn.includes(':rds:') || !/^(cluster-)?snapshot:/.test(rp?.resource ?? '')) {
     return none(
       `${trigger}, but ${recoveryPointArn} is not an RDS snapshot (a continuous backup, say): RDS exports snapshots only`,
       { recoveryPointArn, resourceType: type },
@@ -257,19 +313,44 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
     }
     checkedWhenRun.push('the vault (the event does not name it): the recovery point must be in one of actions.vaults');
   }
+  const { resourceName, resourceArn } =
+    type === 'DynamoDB'
+      ? dynamoDbTable(signal, recoveryPointArn)
+      : { resourceName: signal.resource.name, resourceArn: signal.resource.arn };
   return {
     trigger,
     recoveryPointArn,
     type,
     account,
     region,
-    resourceName: signal.resource.name,
-    resourceArn: signal.resource.arn,
+    resourceName,
+    resourceArn,
     ...(vault ? { vault } : {}),
     fromBackup: true,
     time: signal.times.completed ?? signal.times.created ?? signal.times.event,
     checkedWhenRun,
   };
+}
+
+/**
+ * The DynamoDB table of a recovery point: from the resource ARN (`…:table/<name>`), or else from a
+ * `…:table/<name>/backup/<id>` recovery point ARN (then the table's ARN is made from it, for the filters).
+ */
+function dynamoDbTable(
+  signal: Signal,
+  recoveryPointArn: string,
+): { resourceName: string | undefined; resourceArn: string | undefined } {
+  const resource = parseArn(signal.resource.arn);
+  if (resource?.service === 'dynamodb' && resource.resource.startsWith('table/')) {
+    return { resourceName: friendlyNameOfArn(signal.resource.arn), resourceArn: signal.resource.arn };
+  }
+  const table = tableOfDynamoDbBackupArn(recoveryPointArn);
+  if (table) {
+    const rp = parseArn(recoveryPointArn);
+    const tableArn = rp ? `arn:${rp.partition}:dynamodb:${rp.region}:${rp.account}:table/${table}` : undefined;
+    return { resourceName: table, resourceArn: signal.resource.arn ?? tableArn };
+  }
+  return { resourceName: signal.resource.name, resourceArn: signal.resource.arn };
 }
 
 /** An RDS snapshot taken outside AWS Backup, or why it is not acted on. */

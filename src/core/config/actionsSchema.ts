@@ -1,12 +1,13 @@
 /**
  * The `actions:` section of `vaultpilot.config.yaml`: what Vaultpilot does with a recovery point that lands
- * in a watched vault (for now: export RDS and Aurora snapshots to Parquet in S3), RDS snapshots taken outside
+ * in a watched vault (for now: export RDS and Aurora snapshots and DynamoDB backups to Parquet in S3), RDS snapshots taken outside
  * AWS Backup, and the archive bucket. Absent or `enabled: false`: no actions at all.
  *
  * Checks across fields (lifecycle order, Regions among the member Regions, …) live in
  * checkConfigConsistency.ts, so that this schema stays exportable as JSON Schema.
  */
 import * as z from 'zod';
+import { DYNAMODB_EXPORT_SOURCES } from '../actions/exportWorkflow.js';
 import { bucketNameProblem } from '../archive/archiveLocation.js';
 import { AWS_REGIONS } from './awsNames.js';
 
@@ -65,6 +66,29 @@ const exportChoice = (type: string) =>
     .strict()
     .prefault({})
     .describe(`What to do with ${type} recovery points and snapshots.`);
+
+const dynamoDbChoice = z
+  .object({
+    export: z
+      .enum(EXPORT_FORMATS)
+      .default('none')
+      .describe(
+        '`parquet`: export DynamoDB recovery points to S3 as typed, lossless Parquet (a DynamoDB export to S3, ' +
+          'billed per GB exported, converted by Vaultpilot); `none`: do nothing.',
+      ),
+    exportFrom: z
+      .enum(DYNAMODB_EXPORT_SOURCES)
+      .default('backup')
+      .describe(
+        '`backup`: restore the recovery point to a temporary table and export that, so the export is the backup itself ' +
+          "(pays a restore, and the temporary table while it exists); `source-pitr`: export the source table's own " +
+          "point-in-time recovery at the backup's creation time, no restore, when PITR is on and that time is inside " +
+          "its 35-day window (else the `backup` path runs): that is the live table's history, not the backup.",
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe('What to do with DynamoDB recovery points (tables backed up by AWS Backup, either ARN form).');
 
 const TagFilterSchema = z
   .object({
@@ -189,11 +213,11 @@ export const ActionsSchema = z
       .default([])
       .describe('Vaults whose new recovery points are acted on. Empty: none (only `rdsSnapshots`).'),
     resourceTypes: z
-      .object({ RDS: exportChoice('RDS'), Aurora: exportChoice('Aurora') })
+      .object({ RDS: exportChoice('RDS'), Aurora: exportChoice('Aurora'), DynamoDB: dynamoDbChoice })
       .strict()
       .prefault({})
       .describe(
-        'What to do per AWS Backup resource type. Engines RDS cannot export (Oracle, SQL Server, Db2, Aurora Serverless v1) are reported as not exportable when the workflow runs.',
+        'What to do per AWS Backup resource type (RDS, Aurora, DynamoDB). Engines RDS cannot export (Oracle, SQL Server, Db2, Aurora Serverless v1) are reported as not exportable when the workflow runs.',
       ),
     filters: FiltersSchema.prefault({}),
     deleteRecoveryPointAfterExport: z

@@ -112,8 +112,8 @@ vaultNotifications:
   enabled: false
   vaults: []
 
-# Backup actions (off while this section stays commented out): export RDS and Aurora recovery points that
-# land in these vaults to Parquet in an S3 archive. Preview with \`vaultpilot actions plan\`; see docs/actions.md.
+# Backup actions (off while this section stays commented out): export RDS, Aurora and DynamoDB recovery points
+# that land in these vaults to Parquet in an S3 archive. Preview with \`vaultpilot actions plan\`; see docs/actions.md.
 # actions:
 #   enabled: true
 #   vaults:
@@ -121,6 +121,7 @@ vaultNotifications:
 #   resourceTypes:
 #     RDS: { export: parquet } # or none
 #     Aurora: { export: parquet }
+#     DynamoDB: { export: parquet, exportFrom: backup } # backup: restore + export; source-pitr: the table's own PITR
 #   filters:
 #     excludeResources: ['scratch-*'] # ARNs or names, * is a wildcard
 #     includeTags: [] # checked when the workflow runs: events carry no tags

@@ -50,7 +50,8 @@ export class ActionStarter {
     const request = exportRequestOf(plan, actions, new Date(now()).toISOString());
     if (!request) return { decision: 'none', reason: plan.reason };
     // A copy into another account or Region is acted on by the actions stack there (RDS exports only snapshots
-    // of the caller's own account and Region); this one would only fail to find it.
+    // of the caller's own account and Region, DynamoDB restores and exports only there too); this one would only
+    // fail to find it. RDS/Aurora and DynamoDB plans are started alike: the request names the workflow.
     const [, , , ownRegion, ownAccount] = stateMachineArn.split(':');
     if ((request.account && request.account !== ownAccount) || (request.region && request.region !== ownRegion)) {
       return {

@@ -76,3 +76,17 @@ describe('keyDate', () => {
     expect(keyDate('not a time')).toBe('unknown');
   });
 });
+
+describe('DynamoDB keys', () => {
+  it('are type=dynamodb and resource=<table>', () => {
+    expect(
+      exportS3Prefix({
+        account: '111122223333',
+        region: 'eu-west-1',
+        resourceType: 'DynamoDB',
+        resourceName: 'Orders',
+        time: '2026-11-20T02:31:09Z',
+      }),
+    ).toBe('exports/account=111122223333/region=eu-west-1/type=dynamodb/resource=Orders/date=2026-11-20');
+  });
+});

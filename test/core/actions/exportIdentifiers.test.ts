@@ -81,3 +81,14 @@ describe('exportTaskIdProblem', () => {
     expect(exportTaskIdProblem(id)).toBe(problem);
   });
 });
+
+describe('exportTaskIdentifier for DynamoDB', () => {
+  it('is named after the table, from the name given or else from a DynamoDB backup ARN', () => {
+    const backup = 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/backup/01763611211204-5f1c3a2e';
+    expect(exportTaskIdentifier(backup, 1)).toMatch(/^vp-orders-[0-9a-f]{12}-1$/);
+    expect(exportTaskIdentifier(backup, 1, 'Orders')).toBe(exportTaskIdentifier(backup, 1));
+    const rp = 'arn:aws:backup:eu-west-1:111122223333:recovery-point:7d3a1e5c-0b2f';
+    expect(exportTaskIdentifier(rp, 2, 'Orders.v2')).toMatch(/^vp-orders-v2-[0-9a-f]{12}-2$/);
+    expect(exportTaskIdProblem(exportTaskIdentifier(rp, 1))).toBeUndefined();
+  });
+});

@@ -45,9 +45,37 @@ describe('the actions section', () => {
       enabled: false,
       vaults: [],
       deleteRecoveryPointAfterExport: false,
-      resourceTypes: { RDS: { export: 'none' }, Aurora: { export: 'none' } },
+      resourceTypes: {
+        RDS: { export: 'none' },
+        Aurora: { export: 'none' },
+        DynamoDB: { export: 'none', exportFrom: 'backup' },
+      },
       rdsSnapshots: { automated: false, manual: false, instances: [], clusters: [] },
     });
+  });
+
+  it('reads DynamoDB: export none and exportFrom backup by default, source-pitr when asked', () => {
+    const defaults = withActions('  resourceTypes: { DynamoDB: { export: parquet } }\n');
+    if (!defaults.ok) throw new Error(JSON.stringify(defaults.problems));
+    expect(defaults.config.actions.resourceTypes.DynamoDB).toEqual({ export: 'parquet', exportFrom: 'backup' });
+    const pitr = withActions('  resourceTypes: { DynamoDB: { exportFrom: source-pitr } }\n');
+    if (!pitr.ok) throw new Error(JSON.stringify(pitr.problems));
+    expect(pitr.config.actions.resourceTypes.DynamoDB).toEqual({ export: 'none', exportFrom: 'source-pitr' });
+  });
+
+  it('refuses an unknown DynamoDB exportFrom, and exportFrom on RDS', () => {
+    expect(
+      problemAt(
+        withActions('  resourceTypes: { DynamoDB: { exportFrom: live } }\n'),
+        'actions.resourceTypes.DynamoDB.exportFrom',
+      ).hint,
+    ).toBe('one of: backup, source-pitr');
+    expect(
+      problemAt(
+        withActions('  resourceTypes: { RDS: { exportFrom: backup } }\n'),
+        'actions.resourceTypes.RDS.exportFrom',
+      ).message,
+    ).toMatch(/unknown setting `exportFrom`/);
   });
 
   it('reads a full section', () => {
@@ -150,6 +178,16 @@ describe('the actions section', () => {
     const result = withActions('  enabled: true\n  vaults: [{ name: prod }]\n');
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.warnings.map((w) => w.path)).toContain('actions.resourceTypes');
+    expect(result.warnings.find((w) => w.path === 'actions.resourceTypes')?.hint).toMatch(/DynamoDB/);
+  });
+
+  it('counts a DynamoDB export as something exported', () => {
+    const result = withActions(
+      '  enabled: true\n  vaults: [{ name: prod }]\n  resourceTypes: { DynamoDB: { export: parquet } }\n  deleteRecoveryPointAfterExport: true\n',
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.warnings.map((w) => w.path)).not.toContain('actions.resourceTypes');
+    expect(result.warnings.map((w) => w.path)).not.toContain('actions.deleteRecoveryPointAfterExport');
   });
 
   it('keeps the lifecycle in order: Glacier, then Deep Archive, then expiration, not before Object Lock ends', () => {
@@ -204,7 +242,11 @@ describe('the actions section', () => {
     expect(uncommented.config.actions).toMatchObject({
       enabled: true,
       vaults: [{ name: 'prod-backups' }],
-      resourceTypes: { RDS: { export: 'parquet' }, Aurora: { export: 'parquet' } },
+      resourceTypes: {
+        RDS: { export: 'parquet' },
+        Aurora: { export: 'parquet' },
+        DynamoDB: { export: 'parquet', exportFrom: 'backup' },
+      },
       deleteRecoveryPointAfterExport: false,
     });
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backupJobCompletedEvent } from '../../../sandbox/actions/scenarioEvents.js';
 import type { ActionLedger, ActionRecord, ClaimResult } from '../../../src/aws/export/ActionLedger.js';
-import { ActionsSchema } from '../../../src/core/config/actionsSchema.js';
+import { exportRequestSchema } from '../../../src/core/actions/exportWorkflow.js';
+import { type ActionsConfig, ActionsSchema } from '../../../src/core/config/actionsSchema.js';
 import { ActionStarter } from '../../../src/functions/actions/ActionStarter.js';
 
 const actions = ActionsSchema.parse({
@@ -21,7 +22,7 @@ const event = backupJobCompletedEvent({
   time: '2026-11-20T02:31:09Z',
 });
 
-function starterWith(existing: ActionRecord | undefined) {
+function starterWith(existing: ActionRecord | undefined, config: ActionsConfig = actions) {
   const started: { name: string; input: unknown }[] = [];
   const ledger = {
     async claim(): Promise<ClaimResult> {
@@ -30,7 +31,7 @@ function starterWith(existing: ActionRecord | undefined) {
     async markStarted() {},
   } as unknown as ActionLedger;
   const starter = new ActionStarter({
-    actions,
+    actions: config,
     ledger,
     stateMachineArn: STATE_MACHINE,
     executions: {
@@ -65,6 +66,60 @@ describe('ActionStarter', () => {
     });
     await starter.handle(event);
     expect(started).toEqual([{ name: 'rp-from-the-first-trigger-a1', input }]);
+  });
+
+  it.each([
+    ['a DynamoDB backup', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/backup/01763611211204-5f1c3a2e'],
+    ['an AWS Backup recovery point', 'arn:aws:backup:eu-west-1:111122223333:recovery-point:7d3a1e5c-0b2f-4c6d'],
+  ])('starts a DynamoDB export of %s, with a request the workflow accepts', async (_form, recoveryPointArn) => {
+    const ddbActions = ActionsSchema.parse({
+      enabled: true,
+      vaults: [{ name: 'prod-daily' }],
+      resourceTypes: { DynamoDB: { export: 'parquet', exportFrom: 'source-pitr' } },
+    });
+    const base = backupJobCompletedEvent({
+      account: '111122223333',
+      region: 'eu-west-1',
+      vault: 'prod-daily',
+      recoveryPointArn,
+      resourceArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+      resourceType: 'RDS',
+      time: '2026-11-20T02:31:09Z',
+    });
+    const ddbEvent = { ...base, detail: { ...base.detail, resourceType: 'DynamoDB' } };
+    const { starter, started } = starterWith(undefined, ddbActions);
+    expect(await starter.handle(ddbEvent)).toMatchObject([{ decision: 'started', recoveryPointArn }]);
+    expect(started[0]?.name).toMatch(/^rp-[0-9a-f]{16}-orders-a1$/);
+    const { request } = (started[0]?.input ?? {}) as { request?: unknown };
+    const parsed = exportRequestSchema.parse(request);
+    expect(parsed).toMatchObject({
+      workflow: 'dynamodb-export-parquet',
+      resourceType: 'DynamoDB',
+      dynamoDbExportFrom: 'source-pitr',
+      recoveryPointArn,
+      resourceName: 'Orders',
+      vault: 'prod-daily',
+      deleteAfterExport: false,
+      executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${started[0]?.name}`,
+    });
+    expect(parsed.s3Prefix).toMatch(/\/type=dynamodb\/resource=Orders\/date=2026-11-20$/);
+  });
+
+  it('starts nothing for a DynamoDB recovery point while DynamoDB export is none', async () => {
+    const base = backupJobCompletedEvent({
+      account: '111122223333',
+      region: 'eu-west-1',
+      vault: 'prod-daily',
+      recoveryPointArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/backup/01763611211204-5f1c3a2e',
+      resourceArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+      resourceType: 'RDS',
+      time: '2026-11-20T02:31:09Z',
+    });
+    const { starter, started } = starterWith(undefined);
+    expect(await starter.handle({ ...base, detail: { ...base.detail, resourceType: 'DynamoDB' } })).toMatchObject([
+      { decision: 'none', reason: expect.stringMatching(/DynamoDB\.export is none/) },
+    ]);
+    expect(started).toEqual([]);
   });
 
   it('starts nothing for a claim that already runs or ended', async () => {
