@@ -1,7 +1,7 @@
 /**
  * The backup actions, run locally end to end: the stand-ins for every AWS API the export workflow calls (S3,
  * RDS with real Parquet exports, AWS Backup, EventBridge, DynamoDB via dynalite) come up on 127.0.0.1; the
- * synthesized state machine (the same RdsExportWorkflow construct the member stack deploys) runs in
+ * synthesized state machine (the same ExportWorkflow construct the member stack deploys) runs in
  * aws-local-stepfunctions; each of its Tasks calls the same Task function the Lambda handler calls, with
  * clients pointed at the stand-ins. Used by the integration and fault-injection tests and by `npm start`.
  *
@@ -23,21 +23,32 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { S3ConvertLocation } from '../../src/aws/dynamodb/S3ConvertLocation.js';
 import { ActionLedger } from '../../src/aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../src/aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../src/aws/export/ArchiveObjects.js';
+import { DynamoDbExports } from '../../src/aws/export/dynamodb/DynamoDbExports.js';
 import { GlueCatalog } from '../../src/aws/export/GlueCatalog.js';
 import { RecoveryPoints } from '../../src/aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../src/aws/export/rds/RdsExports.js';
 import type { ExecutionStarter } from '../../src/aws/export/WorkflowExecutions.js';
-import { ACTION_TASKS, type ActionTask, EXPORT_STATES, TASK_STATES } from '../../src/core/actions/exportWorkflow.js';
+import {
+  ACTION_TASKS,
+  type ActionTask,
+  CONVERSION_TASKS,
+  type ConversionTask,
+  EXPORT_STATES,
+  TASK_STATES,
+} from '../../src/core/actions/exportWorkflow.js';
 import type { ActionsConfig } from '../../src/core/config/actionsSchema.js';
 import { ActionStarter } from '../../src/functions/actions/ActionStarter.js';
+import { CONVERSION_TASK_FUNCTIONS, type ConversionDependencies } from '../../src/functions/actions/conversionTasks.js';
 import { EXPORT_TASK_FUNCTIONS, type ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
 import { TableRegistrar } from '../../src/functions/actions/TableRegistrar.js';
 import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
-import { RdsExportWorkflow } from '../../src/infra/workflows/RdsExportWorkflow.js';
+import { ExportWorkflow } from '../../src/infra/workflows/ExportWorkflow.js';
 import { type BackupStandIn, startBackupStandIn } from '../backup/startBackupStandIn.js';
+import { type DynamoDbStandIn, startDynamoDbStandIn } from '../dynamodb/startDynamoDbStandIn.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../eventbridge/startEventBridgeStandIn.js';
 import { type GlueStandIn, startGlueStandIn } from '../glue/startGlueStandIn.js';
 import { type RdsStandIn, startRdsStandIn } from '../rds/startRdsStandIn.js';
@@ -56,7 +67,7 @@ const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
 let cachedDefinition: Record<string, unknown> | undefined;
 
 /**
- * The export workflow's ASL, synthesized from the RdsExportWorkflow construct (with stand-in functions: the
+ * The export workflow's ASL, synthesized from the ExportWorkflow construct (with stand-in functions: the
  * definition does not depend on their code) and resolved to plain JSON.
  */
 export function exportWorkflowDefinition(): Record<string, unknown> {
@@ -73,7 +84,7 @@ export function exportWorkflowDefinition(): Record<string, unknown> {
       }),
     ]),
   ) as Record<ActionTask, lambda.Function>;
-  new RdsExportWorkflow(stack, 'Export', {
+  new ExportWorkflow(stack, 'Export', {
     tasks: fns,
     logKey: new kms.Key(stack, 'LogKey', { enableKeyRotation: true }),
   });
@@ -96,6 +107,11 @@ export const TASK_STATE_FUNCTIONS: readonly { readonly state: string; readonly t
   { state: EXPORT_STATES.recordNotExportable, task: 'recordOutcome' },
   { state: EXPORT_STATES.recordFailure, task: 'recordOutcome' },
 ];
+
+const conversionTasks = new Set<string>(CONVERSION_TASKS);
+function isConversionTask(task: ActionTask): task is ConversionTask {
+  return conversionTasks.has(task);
+}
 
 /** One finished local execution. */
 export interface LocalExecution {
@@ -126,6 +142,12 @@ export interface LocalActionsOptions {
   readonly actions: ActionsConfig;
   /** Timing of the RDS stand-in's exports. */
   readonly rdsTiming?: { startingMs?: number; perTableMs?: number };
+  /** Timing of AWS Backup's DynamoDB restores and DynamoDB's PITR and exports. */
+  readonly dynamoDbTiming?: { restoreMs?: number; pitrEnablingMs?: number; exportMs?: number };
+  /** Items per data file of the DynamoDB stand-in's exports (several files make several batches). @default 50 */
+  readonly itemsPerDataFile?: number;
+  /** Target compressed bytes per conversion batch (small locally, so that the Map states run several). */
+  readonly conversionBatchBytes?: number;
 }
 
 /** The running local environment. */
@@ -133,6 +155,8 @@ export interface LocalActions {
   readonly s3: S3StandIn;
   readonly rds: RdsStandIn;
   readonly backup: BackupStandIn;
+  /** DynamoDB's control plane (PITR, exports to the S3 stand-in) over dynalite: the tables restored from backups. */
+  readonly dynamodb: DynamoDbStandIn;
   readonly events: EventBridgeStandIn;
   readonly glue: GlueStandIn;
   /** The central table registrar (Glue Data Catalog), fed the result events by whoever runs the scenario. */
@@ -143,6 +167,7 @@ export interface LocalActions {
   readonly s3Client: S3Client;
   readonly ledger: ActionLedger;
   readonly deps: ExportTaskDependencies;
+  readonly conversion: ConversionDependencies;
   /** Runs one execution of the export workflow with `input` (`{ request }`). */
   run(input: unknown, options?: RunOptions): Promise<LocalExecution>;
   /** The starter, whose executions run locally; `executions()` resolves the runs it started. */
@@ -159,9 +184,22 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     s3: { endpoint: s3.endpoint, region: LOCAL_REGION, credentials },
     timing: { startingMs: 30, perTableMs: 10, ...options.rdsTiming },
   });
-  const backup = await startBackupStandIn({ accountId: LOCAL_ACCOUNT, region: LOCAL_REGION });
-  // Deleting an RDS recovery point in AWS Backup deletes its snapshot.
+  const dynamoDbTiming = { restoreMs: 20, pitrEnablingMs: 10, exportMs: 20, ...options.dynamoDbTiming };
+  const backup = await startBackupStandIn({
+    accountId: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    restoreMs: dynamoDbTiming.restoreMs,
+  });
+  const dynamodb = await startDynamoDbStandIn({
+    accountId: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    s3: { endpoint: s3.endpoint, region: LOCAL_REGION, credentials },
+    timing: { pitrEnablingMs: dynamoDbTiming.pitrEnablingMs, exportMs: dynamoDbTiming.exportMs },
+    itemsPerDataFile: options.itemsPerDataFile ?? 50,
+  });
+  // Deleting an RDS recovery point in AWS Backup deletes its snapshot; a DynamoDB restore makes a table.
   backup.onDelete((arn) => rds.removeSnapshot(arn));
+  backup.onDynamoDbRestore((restore) => dynamodb.restoreTable(restore));
   const events = await startEventBridgeStandIn();
   const glue = await startGlueStandIn();
   const dynamo = dynalite({ createTableMs: 0 });
@@ -187,7 +225,14 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       ],
     }),
   );
-  const s3Client = new S3Client({ ...clientOptions, endpoint: s3.endpoint, forcePathStyle: true });
+  // s3rver stores the aws-chunked framing of streamed uploads as data: checksums only where S3 requires them.
+  const s3Client = new S3Client({
+    ...clientOptions,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const ledger = new ActionLedger(
     DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
@@ -201,9 +246,19 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       new EventBridgeClient({ ...clientOptions, endpoint: events.endpoint }),
       `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/vaultpilot-central`,
     ),
+    dynamodb: new DynamoDbExports(
+      new BackupClient({ ...clientOptions, endpoint: backup.endpoint }),
+      new DynamoDBClient({ ...clientOptions, endpoint: dynamodb.endpoint }),
+    ),
+    restoreRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/vaultpilot-dynamodb-restore`,
     exportRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/vaultpilot-rds-export`,
     exportKmsKeyArn: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
     writeMetrics: () => {},
+  };
+  const conversion: ConversionDependencies = {
+    location: (prefix) => new S3ConvertLocation(s3Client, LOCAL_BUCKET, prefix),
+    concurrency: 2,
+    ...(options.conversionBatchBytes ? { targetBatchBytes: options.conversionBatchBytes } : {}),
   };
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const registrar = new TableRegistrar({
@@ -217,8 +272,10 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
   async function run(input: unknown, runOptions: RunOptions = {}): Promise<LocalExecution> {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const { state, task } of TASK_STATE_FUNCTIONS) {
-      const fn = EXPORT_TASK_FUNCTIONS[task];
-      const call = (taskInput: unknown) => () => fn(taskInput, deps);
+      const call = (taskInput: unknown) => () =>
+        isConversionTask(task)
+          ? CONVERSION_TASK_FUNCTIONS[task](taskInput, conversion)
+          : EXPORT_TASK_FUNCTIONS[task](taskInput, deps);
       handlers[state] = (taskInput) =>
         runOptions.intercept ? runOptions.intercept(state, task, taskInput, call(taskInput)) : call(taskInput)();
     }
@@ -226,12 +283,15 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     for (const { state } of TASK_STATE_FUNCTIONS) retryOverrides[state] = 5;
     retryOverrides[EXPORT_STATES.startExport] = runOptions.slotRetryMs ?? 150;
     retryOverrides[EXPORT_STATES.cleanUp] = 40;
+    retryOverrides[EXPORT_STATES.enablePitr] = 10;
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: {
           [EXPORT_STATES.waitForExport]: runOptions.pollMs ?? 40,
           [EXPORT_STATES.waitBeforeConfirming]: 5,
+          [EXPORT_STATES.waitForRestore]: runOptions.pollMs ?? 40,
+          [EXPORT_STATES.waitForTableExport]: runOptions.pollMs ?? 40,
         },
         retryIntervalOverrides: retryOverrides,
       },
@@ -270,6 +330,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     s3,
     rds,
     backup,
+    dynamodb,
     events,
     glue,
     registrar,
@@ -279,6 +340,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     s3Client,
     ledger,
     deps,
+    conversion,
     run,
     starter(runOptions = {}) {
       const started = new Map<string, Promise<LocalExecution>>();
@@ -302,7 +364,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       };
     },
     async close() {
-      await Promise.allSettled([rds.close(), backup.close(), events.close(), glue.close()]);
+      await Promise.allSettled([rds.close(), backup.close(), dynamodb.close(), events.close(), glue.close()]);
       await s3.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
       raw.destroy();

@@ -43,6 +43,8 @@ export const actionResultDetailSchema = z.object({
   cleanup: z
     .object({
       exportCancelled: z.boolean(),
+      /** DynamoDB: a temporary table was found and deleted. */
+      temporaryTableDeleted: z.boolean().optional(),
       objectsDeleted: z.number().int().nonnegative(),
       leftBehind: z.array(z.string()),
     })

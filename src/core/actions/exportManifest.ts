@@ -9,7 +9,8 @@
  * ETag is not an MD5 of the content, so it identifies a version rather than proving bytes): Vaultpilot does not
  * re-read an export's data to hash it.
  */
-import type { ExportProgress, ExportRequest, SourceDescription } from './exportWorkflow.js';
+import type { VaultpilotDynamoManifest } from '../dynamodb/manifests.js';
+import type { ExportProgress, ExportRequest, SourceDescription, TableExportProgress } from './exportWorkflow.js';
 import type { RdsExportVerification } from './verifyRdsExport.js';
 
 export const MANIFEST_FORMAT = 'vaultpilot-export-manifest';
@@ -56,6 +57,16 @@ export interface ExportManifest {
     readonly verifiedAt: string;
     readonly totalExtractedDataInGB?: number;
     readonly warningMessage?: string;
+    /** DynamoDB: the table export the Parquet was converted from, and the Parquet's own manifest. */
+    readonly dynamodb?: {
+      readonly exportFrom: string;
+      readonly exportArn: string;
+      readonly exportedTableArn: string;
+      readonly exportTime?: string;
+      readonly itemCount: number;
+      readonly conversionManifest: string;
+      readonly columns: number;
+    };
   };
   readonly tables: readonly {
     readonly target: string;
@@ -117,6 +128,77 @@ export function buildManifest(input: {
     objects: verification.objects,
     bytes: verification.bytes,
     warnings: verification.warnings,
+  };
+}
+
+/**
+ * The manifest of a verified DynamoDB export: one "table" (the source table), its Parquet parts as the objects;
+ * the Parquet's own manifest (columns, inputs, SHA-256 of every part) is named and kept beside them.
+ */
+export function buildDynamoDbManifest(input: {
+  request: ExportRequest;
+  source: SourceDescription;
+  tableExport: TableExportProgress;
+  conversion: VaultpilotDynamoManifest;
+  /** S3 key of the Parquet's manifest (`…/parquet/vaultpilot-dynamodb-manifest.json`). */
+  conversionManifestKey: string;
+  bucket: string;
+  verifiedAt: string;
+}): ExportManifest {
+  const { request, source, tableExport, conversion } = input;
+  const root = exportRoot(request.s3Prefix, request.exportTaskIdentifier);
+  const parquetPrefix = input.conversionManifestKey.replace(/[^/]*$/, '');
+  const objects = conversion.files.map((f) => ({ key: `${parquetPrefix}${f.key}`, size: f.bytes }));
+  const bytes = objects.reduce((n, o) => n + o.size, 0);
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    result: 'complete',
+    source: {
+      recoveryPointArn: request.recoveryPointArn,
+      resourceType: request.resourceType,
+      resourceName: request.resourceName,
+      ...((source.vault ?? request.vault) ? { vault: source.vault ?? request.vault } : {}),
+      account: request.account,
+      region: request.region,
+      engine: source.engine,
+      ...(source.sourceIdentifier ? { sourceIdentifier: source.sourceIdentifier } : {}),
+      ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
+      encrypted: source.encrypted,
+      trigger: request.trigger,
+    },
+    export: {
+      exportTaskIdentifier: request.exportTaskIdentifier,
+      bucket: input.bucket,
+      root,
+      format: 'parquet',
+      startedAt: tableExport.startedAt,
+      verifiedAt: input.verifiedAt,
+      dynamodb: {
+        exportFrom: source.exportFrom ?? 'backup',
+        exportArn: tableExport.exportArn,
+        exportedTableArn: tableExport.tableArn,
+        ...(tableExport.exportTime ? { exportTime: tableExport.exportTime } : {}),
+        itemCount: conversion.itemCount,
+        conversionManifest: input.conversionManifestKey,
+        columns: conversion.columns.length,
+      },
+    },
+    tables: [
+      {
+        target: source.sourceIdentifier ?? request.resourceName,
+        status: 'COMPLETE',
+        bytes,
+        objects,
+      },
+    ],
+    statusFiles: [
+      input.conversionManifestKey,
+      ...(tableExport.manifestSummaryKey ? [tableExport.manifestSummaryKey] : []),
+    ],
+    objects: objects.length,
+    bytes,
+    warnings: source.exportFromNote ? [source.exportFromNote] : [],
   };
 }
 

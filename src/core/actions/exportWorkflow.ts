@@ -28,7 +28,10 @@ export type ExportResourceType = (typeof EXPORT_RESOURCE_TYPES)[number];
 export const DYNAMODB_EXPORT_SOURCES = ['backup', 'source-pitr'] as const;
 export type DynamoDbExportSource = (typeof DYNAMODB_EXPORT_SOURCES)[number];
 
-/** Task handlers of the export workflow; each is one Lambda function. */
+/**
+ * Task handlers of the export workflow; each is one Lambda function. The conversion Tasks (CONVERSION_TASKS) run
+ * DuckDB and are deployed as a container image; the others are small functions.
+ */
 export const ACTION_TASKS = [
   'describeSource',
   'startExport',
@@ -39,8 +42,30 @@ export const ACTION_TASKS = [
   'confirmDeletion',
   'cleanUp',
   'recordOutcome',
+  // The DynamoDB branch (Backup actions, part 2).
+  'startRestore',
+  'checkRestore',
+  'enablePitr',
+  'startTableExport',
+  'checkTableExport',
+  'planConversion',
+  'scanFiles',
+  'chooseColumns',
+  'convertFiles',
+  'finishConversion',
+  'deleteTemporaryTable',
 ] as const;
 export type ActionTask = (typeof ACTION_TASKS)[number];
+
+/** The Tasks that convert a DynamoDB export (DuckDB, a native module: the container image function). */
+export const CONVERSION_TASKS = [
+  'planConversion',
+  'scanFiles',
+  'chooseColumns',
+  'convertFiles',
+  'finishConversion',
+] as const satisfies readonly ActionTask[];
+export type ConversionTask = (typeof CONVERSION_TASKS)[number];
 
 /** State names of the workflow (what the console shows, what local overrides are keyed by). */
 export const EXPORT_STATES = {
@@ -69,10 +94,34 @@ export const EXPORT_STATES = {
   cleanUp: 'Clean up',
   recordFailure: 'Record failure',
   failed: 'Export failed',
+  // The DynamoDB branch.
+  exportFrom: 'Export from?',
+  startRestore: 'Start restore',
+  waitForRestore: 'Wait for restore',
+  checkRestore: 'Check restore',
+  restoreFinished: 'Restore finished?',
+  restoreFailed: 'Restore failed',
+  enablePitr: 'Enable PITR',
+  startTableExport: 'Start table export',
+  waitForTableExport: 'Wait for table export',
+  checkTableExport: 'Check table export',
+  tableExportFinished: 'Table export finished?',
+  tableExportFailed: 'Table export failed',
+  planConversion: 'Plan conversion',
+  scanFiles: 'Scan files',
+  scanBatch: 'Scan batch',
+  chooseColumns: 'Choose columns',
+  convertFiles: 'Convert files',
+  convertBatch: 'Convert batch',
+  finishConversion: 'Finish conversion',
+  deleteTemporaryTable: 'Delete temporary table',
 } as const;
 
-/** The Task state of each Task handler, and the key its result is written under (ResultPath `$.<key>`). */
-export const TASK_STATES: Readonly<Record<ActionTask, { readonly state: string; readonly resultKey: string }>> = {
+/**
+ * The Task state of each Task handler, and the key its result is written under (ResultPath `$.<key>`). The Tasks
+ * inside a Map (Scan batch, Convert batch) have none: their result, a small summary, is the iteration's output.
+ */
+export const TASK_STATES: Readonly<Record<ActionTask, { readonly state: string; readonly resultKey?: string }>> = {
   describeSource: { state: EXPORT_STATES.describeSource, resultKey: 'source' },
   startExport: { state: EXPORT_STATES.startExport, resultKey: 'export' },
   checkExport: { state: EXPORT_STATES.checkExport, resultKey: 'export' },
@@ -82,6 +131,19 @@ export const TASK_STATES: Readonly<Record<ActionTask, { readonly state: string; 
   confirmDeletion: { state: EXPORT_STATES.confirmDeletion, resultKey: 'deletion' },
   cleanUp: { state: EXPORT_STATES.cleanUp, resultKey: 'cleanup' },
   recordOutcome: { state: EXPORT_STATES.recordOutcome, resultKey: 'outcome' },
+  startRestore: { state: EXPORT_STATES.startRestore, resultKey: 'restore' },
+  checkRestore: { state: EXPORT_STATES.checkRestore, resultKey: 'restore' },
+  enablePitr: { state: EXPORT_STATES.enablePitr, resultKey: 'pitr' },
+  startTableExport: { state: EXPORT_STATES.startTableExport, resultKey: 'tableExport' },
+  checkTableExport: { state: EXPORT_STATES.checkTableExport, resultKey: 'tableExport' },
+  planConversion: { state: EXPORT_STATES.planConversion, resultKey: 'conversion' },
+  // Inside the Map states (one iteration per batch of data files): the Map discards their results (the batch's
+  // statistics and parts are kept in the archive bucket, not in the state).
+  scanFiles: { state: EXPORT_STATES.scanBatch },
+  chooseColumns: { state: EXPORT_STATES.chooseColumns, resultKey: 'columns' },
+  convertFiles: { state: EXPORT_STATES.convertBatch },
+  finishConversion: { state: EXPORT_STATES.finishConversion, resultKey: 'verification' },
+  deleteTemporaryTable: { state: EXPORT_STATES.deleteTemporaryTable, resultKey: 'temporaryTable' },
 };
 
 /**
@@ -107,6 +169,8 @@ export const ACTION_ERRORS = {
   deletionPending: 'DeletionPending',
   /** A restored table's point-in-time recovery is still turning on (DynamoDB exports need it). Asked again. */
   pitrPending: 'PitrPending',
+  /** AWS Backup's restore of the recovery point to the temporary table ended FAILED or ABORTED. */
+  restoreFailed: 'RestoreFailed',
   /** Cleanup asked RDS to cancel the export and waits for it to stop writing before removing its objects. */
   cleanupPending: 'CleanupPending',
   /** The Task's input does not match the contract: a bug or a hand-started execution with a bad input. */
@@ -149,8 +213,14 @@ export const EXPORT_TIMING = {
   /** DeleteRecoveryPoint is asynchronous: wait, then describe again. */
   confirmAfterSeconds: 60,
   confirmRetry: { intervalSeconds: 60, backoffRate: 2, maxDelaySeconds: 600, maxAttempts: 5 },
-  /** Cleanup waiting for a cancelled export to stop (CANCELING → CANCELED). */
+  /** Cleanup waiting for a cancelled export to stop (CANCELING → CANCELED), or for a restore job to end. */
   cleanupRetry: { intervalSeconds: 60, backoffRate: 1.5, maxDelaySeconds: 600, maxAttempts: 12 },
+  /** A restored table's PITR turning on (ENABLING → ENABLED: usually seconds, minutes at most). */
+  pitrRetry: { intervalSeconds: 30, backoffRate: 1.5, maxDelaySeconds: 300, maxAttempts: 12 },
+  /** The conversion Tasks: Lambda's maximum (a batch is sized to take a fraction of it). */
+  conversionTaskTimeoutSeconds: 900,
+  /** Batches of data files converted at once (Map MaxConcurrency): each is one 10 GB Lambda. */
+  conversionConcurrency: 20,
 } as const;
 
 /** An error a Task throws on purpose; Step Functions matches `name`. */
@@ -223,6 +293,12 @@ export interface SourceDescription {
   readonly tags: Readonly<Record<string, string>>;
   /** The vault that holds the recovery point (AWS Backup only; found among the watched vaults if the event did not say). */
   readonly vault?: string;
+  /** DynamoDB: the table the backup was taken of. */
+  readonly sourceTableArn?: string;
+  /** DynamoDB: the path the export takes (the request's choice, or `backup` when the source's PITR cannot serve). */
+  readonly exportFrom?: DynamoDbExportSource;
+  /** DynamoDB: why `source-pitr` was asked for and `backup` runs. */
+  readonly exportFromNote?: string;
 }
 
 /** Export task statuses (RDS says COMPLETE, not COMPLETED). */
@@ -287,6 +363,8 @@ export interface DeletionResult {
 /** What `cleanUp` did after a failure. */
 export interface CleanupResult {
   readonly exportCancelled: boolean;
+  /** DynamoDB: whether a temporary table was found and deleted. */
+  readonly temporaryTableDeleted?: boolean;
   readonly objectsDeleted: number;
   /** What could not be removed, in words (then the notification says so). */
   readonly leftBehind: readonly string[];
@@ -298,10 +376,65 @@ export interface CaughtError {
   readonly Cause?: string;
 }
 
+/** AWS Backup's restore of a DynamoDB recovery point to the temporary table. */
+export interface RestoreProgress {
+  readonly restoreJobId: string;
+  readonly tableName: string;
+  /** PENDING | RUNNING | COMPLETED | ABORTED | FAILED */
+  readonly status: string;
+  readonly tableArn?: string;
+  readonly statusMessage?: string;
+  readonly startedAt: string;
+  readonly pollCount: number;
+  readonly waitSeconds: number;
+}
+
+/** The table export (ExportTableToPointInTime) of the temporary table, or of the source table's PITR. */
+export interface TableExportProgress {
+  readonly exportArn: string;
+  /** IN_PROGRESS | COMPLETED | FAILED */
+  readonly status: string;
+  readonly tableArn: string;
+  /** ExportTime, for an export of the source table's PITR. */
+  readonly exportTime?: string;
+  readonly prefix: string;
+  readonly manifestSummaryKey?: string;
+  readonly itemCount?: number;
+  /** The exported table's key attributes (read once the export is COMPLETED: the Parquet's key columns). */
+  readonly keys?: { readonly partitionKey: string; readonly sortKey?: string };
+  readonly failure?: string;
+  readonly startedAt: string;
+  readonly pollCount: number;
+  readonly waitSeconds: number;
+}
+
+/** What `planConversion` decided: the batches of data files the Map states iterate over. */
+export interface ConversionPlan {
+  /** Batch numbers 0…n-1 (the Map's items). */
+  readonly batches: readonly number[];
+  readonly files: number;
+  readonly items: number;
+  /** Compressed bytes of the export's data files. */
+  readonly bytes: number;
+  /** The export's `AWSDynamoDB/<id>/` folder (S3 key prefix). */
+  readonly exportFolder: string;
+  /** Where the Parquet goes (S3 key prefix, trailing slash). */
+  readonly parquetPrefix: string;
+  readonly keys: { readonly partitionKey: string; readonly sortKey?: string };
+}
+
 /** The workflow state every Task receives. */
 export interface ExportState {
   readonly request: ExportRequest;
   readonly source?: SourceDescription;
+  readonly restore?: RestoreProgress;
+  readonly pitr?: { readonly enabled: boolean };
+  readonly tableExport?: TableExportProgress;
+  readonly conversion?: ConversionPlan;
+  readonly columns?: { readonly columns: number; readonly typedColumns: number };
+  readonly temporaryTable?: { readonly deleted: boolean; readonly tableName: string };
+  /** The batch of a Map iteration (Scan batch, Convert batch). */
+  readonly batch?: number;
   readonly export?: ExportProgress;
   readonly verification?: VerificationSummary;
   readonly manifest?: ManifestResult;

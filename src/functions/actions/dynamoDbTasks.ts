@@ -1,92 +1,42 @@
 /**
- * The Tasks of the DynamoDB export path (Backup actions, part 2): no AWS API exports a DynamoDB recovery point, so
- * the backup itself is restored to a temporary table, point-in-time recovery is turned on, the table is exported
- * in DynamoDB JSON, the export is converted to lossless Parquet (src/archive/dynamodb), and the temporary table is
- * deleted — on the failure path too (cleanUpDynamoDb). Like exportTasks.ts: each takes the workflow state and its
- * dependencies, returns what the workflow writes under its key, and throws only named ActionErrors; waiting is the
- * state machine's. Not yet part of the deployed workflow (see docs/dynamodb.md).
+ * The DynamoDB branch of the export workflow (Backup actions, part 2). No AWS API exports a DynamoDB recovery point,
+ * so the backup itself is restored to a temporary table, point-in-time recovery is turned on, and the table is
+ * exported in DynamoDB JSON (ExportTableToPointInTime); or, when the request asks for it and the source table's PITR
+ * covers the backup's creation time, the source table's PITR is exported at that time, with no restore. The export
+ * is then converted to lossless Parquet by the conversion Tasks (conversionTasks.ts), and the temporary table is
+ * deleted — by cleanUpDynamoDb on the failure path too. Like exportTasks.ts: each Task takes the workflow state and
+ * the dependencies, returns what the workflow writes under its key, and throws only named ActionErrors.
  */
-import type { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
-import type { DynamoDbExports } from '../../aws/export/dynamodb/DynamoDbExports.js';
-import { exportRoot } from '../../core/actions/exportManifest.js';
+import { exportRoot, MANIFEST_FILE } from '../../core/actions/exportManifest.js';
+import { tagFilterReason } from '../../core/actions/exportRequest.js';
 import {
   ACTION_ERRORS,
   ActionError,
-  type CaughtError,
+  type CleanupResult,
   type ExportRequest,
+  type ExportState,
   nextPollSeconds,
+  type RestoreProgress,
+  type SourceDescription,
+  type TableExportProgress,
 } from '../../core/actions/exportWorkflow.js';
-import { VAULTPILOT_MANIFEST } from '../../core/dynamodb/manifests.js';
 import { fnv1a64 } from '../../core/normalize/signalId.js';
+import type { ExportTaskDependencies } from './exportTasks.js';
 
-/** The temporary table's restore job. */
-export interface RestoreProgress {
-  readonly restoreJobId: string;
-  readonly tableName: string;
-  readonly status: string;
-  readonly tableArn?: string;
-  readonly statusMessage?: string;
-  readonly pollCount: number;
-  readonly waitSeconds: number;
-}
+/** The dependencies only the DynamoDB Tasks need. */
+export type DynamoDbTaskDependencies = Pick<
+  ExportTaskDependencies,
+  'archive' | 'recoveryPoints' | 'dynamodb' | 'restoreRoleArn' | 'resolveExportKey' | 'exportKmsKeyArn' | 'now'
+>;
 
-/** The temporary table's export (ExportTableToPointInTime). */
-export interface TableExportProgress {
-  readonly exportArn: string;
-  readonly status: string;
-  readonly prefix: string;
-  readonly manifestSummaryKey?: string;
-  readonly itemCount?: number;
-  readonly failure?: string;
-  readonly pollCount: number;
-  readonly waitSeconds: number;
-}
-
-/** What the conversion wrote. */
-export interface ConversionResult {
-  readonly manifestKey: string;
-  readonly items: number;
-  readonly files: number;
-  readonly bytes: number;
-}
-
-/** The state of a DynamoDB export. */
-export interface DynamoDbExportState {
-  readonly request: ExportRequest;
-  readonly source?: { readonly vault?: string };
-  readonly restore?: RestoreProgress;
-  readonly tableExport?: TableExportProgress;
-  readonly conversion?: ConversionResult;
-  readonly failedStep?: string;
-  readonly failure?: CaughtError;
-}
-
-/** Converts a DynamoDB export folder in the archive bucket to Parquet under another prefix (the converter). */
-export type ConvertExport = (input: {
-  readonly bucket: string;
-  /** `…/AWSDynamoDB/<export id>/` */
-  readonly exportFolder: string;
-  /** `…/parquet/` */
-  readonly destinationPrefix: string;
-  readonly keys: { readonly partitionKey: string; readonly sortKey?: string };
-}) => Promise<{ readonly items: number; readonly files: number; readonly bytes: number }>;
-
-export interface DynamoDbTaskDependencies {
-  readonly dynamodb: DynamoDbExports;
-  readonly archive: ArchiveObjects;
-  readonly convert: ConvertExport;
-  /** The role AWS Backup restores with (trusted by backup.amazonaws.com). */
-  readonly restoreRoleArn: string;
-  /** The key the export is encrypted with in S3. @default the bucket's default encryption */
-  readonly exportKmsKeyId?: string;
-}
-
-/** Tags every temporary table carries, so that cleanup and IAM conditions can tell Vaultpilot's apart. */
+/** The tag every temporary table carries, so that cleanup and IAM conditions can tell Vaultpilot's apart. */
 export const TEMPORARY_TABLE_TAG = 'vaultpilot:temporary';
+/** Every temporary table's name starts so (the IAM policies of the deleting functions are scoped to it). */
+export const TEMPORARY_TABLE_PREFIX = 'vp-tmp-';
 
 /** `vp-tmp-<16 hex of the recovery point>-a<attempt>`: deterministic, within DynamoDB's `[a-zA-Z0-9_.-]{3,255}`. */
 export function temporaryTableName(request: Pick<ExportRequest, 'recoveryPointArn' | 'attempt'>): string {
-  return `vp-tmp-${fnv1a64(request.recoveryPointArn)}-a${request.attempt}`;
+  return `${TEMPORARY_TABLE_PREFIX}${fnv1a64(request.recoveryPointArn)}-a${request.attempt}`;
 }
 
 /** The idempotency token of every start call of one attempt (a retried Task asks for the same job/export). */
@@ -100,16 +50,112 @@ export function dynamoDbPrefixes(request: Pick<ExportRequest, 's3Prefix' | 'expo
   return { root, exportPrefix: `${root}dynamodb-export`, parquetPrefix: `${root}parquet/` };
 }
 
+/** `arn:…:dynamodb:<region>:<account>:table/<name>` of a DynamoDB backup ARN `…:table/<name>/backup/<id>`. */
+export function tableArnOfBackup(arn: string): string | undefined {
+  const match = /^(arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/[^/]+)\/backup\/[^/]+$/.exec(arn);
+  return match?.[1];
+}
+
+/** The table name of a table ARN (or the name itself). */
+export function tableNameOf(tableArn: string): string {
+  const match = /:table\/([^/]+)/.exec(tableArn);
+  return match?.[1] ?? tableArn;
+}
+
 function requireField<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new ActionError(ACTION_ERRORS.badInput, `the workflow state has no ${what}`);
   return value;
 }
 
-/** Start restore: the recovery point to the temporary table (AWS Backup's restore metadata, the name overridden). */
-export async function startRestore(
-  state: DynamoDbExportState,
+function nowIso(deps: Pick<ExportTaskDependencies, 'now'>): string {
+  return new Date((deps.now ?? Date.now)()).toISOString();
+}
+
+const READY_POINT = new Set(['COMPLETED', 'AVAILABLE']);
+const PENDING_POINT = new Set(['CREATING', 'PENDING', 'PARTIAL_CREATING']);
+
+/** Describe source, for a DynamoDB recovery point: AWS Backup's description, the tags, and the export path. */
+export async function describeDynamoDbSource(
+  request: ExportRequest,
   deps: DynamoDbTaskDependencies,
-): Promise<RestoreProgress> {
+): Promise<SourceDescription> {
+  const arn = request.recoveryPointArn;
+  const vaults = request.vault ? [request.vault] : request.watchedVaults;
+  const point = await deps.recoveryPoints.find(vaults, arn);
+  const notExportable = (reason: string): SourceDescription => ({
+    exportable: false,
+    reason,
+    engine: 'dynamodb',
+    status: point?.status ?? 'unknown',
+    encrypted: point?.encrypted ?? false,
+    tags: {},
+  });
+  if (!point) {
+    if (!request.vault) {
+      return notExportable(`the recovery point is in none of the watched vaults (${vaults.join(', ') || 'none'})`);
+    }
+    throw new ActionError(ACTION_ERRORS.sourceNotFound, `vault ${request.vault} does not hold ${arn} (any more)`);
+  }
+  if (PENDING_POINT.has(point.status)) {
+    throw new ActionError(ACTION_ERRORS.sourceNotReady, `recovery point ${arn} is ${point.status}`);
+  }
+  if (!READY_POINT.has(point.status)) return notExportable(`the recovery point is ${point.status}, not COMPLETED`);
+  const sourceTableArn = point.resourceArn ?? tableArnOfBackup(arn);
+  // backup:ListTags takes only what AWS Backup fully manages (`arn:…:backup:…`, advanced DynamoDB backups); a
+  // DynamoDB-managed backup (`…:table/<t>/backup/<id>`) has no tags of its own: the source table's are read.
+  const tags = /^arn:[^:]+:backup:/.test(arn)
+    ? await deps.recoveryPoints.tags(arn)
+    : sourceTableArn
+      ? await deps.dynamodb.tableTags(sourceTableArn)
+      : {};
+  const base = {
+    engine: 'dynamodb',
+    status: point.status,
+    encrypted: point.encrypted,
+    ...(point.encryptionKeyArn ? { kmsKeyId: point.encryptionKeyArn } : {}),
+    ...(point.sizeBytes !== undefined ? { sizeGiB: Math.round((point.sizeBytes / 2 ** 30) * 1000) / 1000 } : {}),
+    ...(sourceTableArn ? { sourceIdentifier: tableNameOf(sourceTableArn), sourceTableArn } : {}),
+    ...(point.createdAt ? { snapshotTime: point.createdAt } : {}),
+    tags,
+    vault: point.vault,
+  };
+  const tagReason = tagFilterReason(tags, request.includeTags, request.excludeTags);
+  if (tagReason) return { ...base, exportable: false, reason: tagReason, exportFrom: 'backup' };
+  if (request.dynamoDbExportFrom !== 'source-pitr') return { ...base, exportable: true, exportFrom: 'backup' };
+  const note = await sourcePitrProblem(sourceTableArn, point.createdAt, deps);
+  return note
+    ? {
+        ...base,
+        exportable: true,
+        exportFrom: 'backup',
+        exportFromNote: `source-pitr: ${note}; the backup is exported`,
+      }
+    : { ...base, exportable: true, exportFrom: 'source-pitr' };
+}
+
+/** Why the source table's PITR cannot serve the backup's creation time, or undefined when it can. */
+async function sourcePitrProblem(
+  tableArn: string | undefined,
+  createdAt: string | undefined,
+  deps: DynamoDbTaskDependencies,
+): Promise<string | undefined> {
+  if (!tableArn) return 'the recovery point names no source table';
+  if (!createdAt) return 'the recovery point has no creation time';
+  const window = await deps.dynamodb.pitrWindow(tableNameOf(tableArn));
+  if (!window) return `the source table ${tableNameOf(tableArn)} no longer exists`;
+  if (!window.enabled) return `point-in-time recovery is off on ${tableNameOf(tableArn)}`;
+  const at = Date.parse(createdAt);
+  if (window.earliest && at < Date.parse(window.earliest)) {
+    return `the backup's creation time ${createdAt} is before the PITR window (earliest ${window.earliest})`;
+  }
+  if (window.latest && at > Date.parse(window.latest)) {
+    return `the backup's creation time ${createdAt} is after the latest restorable time ${window.latest}`;
+  }
+  return undefined;
+}
+
+/** Start restore: the recovery point to the temporary table (AWS Backup's restore metadata, the name overridden). */
+export async function startRestore(state: ExportState, deps: DynamoDbTaskDependencies): Promise<RestoreProgress> {
   const { request } = state;
   const vault = requireField(state.source?.vault ?? request.vault, 'vault of the recovery point');
   const tableName = temporaryTableName(request);
@@ -125,16 +171,14 @@ export async function startRestore(
     restoreJobId: job.restoreJobId,
     tableName,
     status: job.status,
+    startedAt: nowIso(deps),
     pollCount: 0,
     waitSeconds: nextPollSeconds(0),
   };
 }
 
 /** Check restore: DescribeRestoreJob, and when to look again. */
-export async function checkRestore(
-  state: DynamoDbExportState,
-  deps: DynamoDbTaskDependencies,
-): Promise<RestoreProgress> {
+export async function checkRestore(state: ExportState, deps: DynamoDbTaskDependencies): Promise<RestoreProgress> {
   const previous = requireField(state.restore, 'restore (Start restore did not run)');
   const job = await deps.dynamodb.describeRestore(previous.restoreJobId);
   return {
@@ -148,10 +192,7 @@ export async function checkRestore(
 }
 
 /** Enable PITR on the temporary table; PitrPending until DynamoDB says ENABLED. */
-export async function enablePitr(
-  state: DynamoDbExportState,
-  deps: DynamoDbTaskDependencies,
-): Promise<{ enabled: true }> {
+export async function enablePitr(state: ExportState, deps: DynamoDbTaskDependencies): Promise<{ enabled: true }> {
   const restore = requireField(state.restore, 'restore');
   if (!(await deps.dynamodb.enablePitr(restore.tableName))) {
     throw new ActionError(ACTION_ERRORS.pitrPending, `point-in-time recovery of ${restore.tableName} is turning on`);
@@ -159,25 +200,37 @@ export async function enablePitr(
   return { enabled: true };
 }
 
-/** Start table export: ExportTableToPointInTime in DynamoDB JSON, idempotent by the attempt's token. */
+/**
+ * Start table export: ExportTableToPointInTime in DynamoDB JSON, idempotent by the attempt's token — of the
+ * temporary table (now), or of the source table at the backup's creation time (source-pitr).
+ */
 export async function startTableExport(
-  state: DynamoDbExportState,
+  state: ExportState,
   deps: DynamoDbTaskDependencies,
 ): Promise<TableExportProgress> {
-  const restore = requireField(state.restore, 'restore');
-  const tableArn = requireField(restore.tableArn, 'ARN of the restored table');
+  const source = requireField(state.source, 'source');
+  const fromSource = source.exportFrom === 'source-pitr';
+  const tableArn = fromSource
+    ? requireField(source.sourceTableArn, 'source table of the recovery point')
+    : requireField(state.restore?.tableArn, 'ARN of the restored table');
+  const exportTime = fromSource ? requireField(source.snapshotTime, 'creation time of the recovery point') : undefined;
   const { exportPrefix } = dynamoDbPrefixes(state.request);
+  const kmsKeyId = deps.resolveExportKey ? await deps.resolveExportKey() : deps.exportKmsKeyArn;
   const started = await deps.dynamodb.startTableExport({
     tableArn,
     bucket: deps.archive.bucket,
     prefix: exportPrefix,
     clientToken: attemptToken(state.request),
-    ...(deps.exportKmsKeyId ? { kmsKeyId: deps.exportKmsKeyId } : {}),
+    ...(exportTime ? { exportTime: new Date(exportTime) } : {}),
+    ...(kmsKeyId ? { kmsKeyId } : {}),
   });
   return {
     exportArn: started.exportArn,
     status: started.status,
+    tableArn,
+    ...(exportTime ? { exportTime } : {}),
     prefix: exportPrefix,
+    startedAt: nowIso(deps),
     pollCount: 0,
     waitSeconds: nextPollSeconds(0),
   };
@@ -185,7 +238,7 @@ export async function startTableExport(
 
 /** Check table export: DescribeExport, and when to look again. */
 export async function checkTableExport(
-  state: DynamoDbExportState,
+  state: ExportState,
   deps: DynamoDbTaskDependencies,
 ): Promise<TableExportProgress> {
   const previous = requireField(state.tableExport, 'tableExport (Start table export did not run)');
@@ -194,9 +247,15 @@ export async function checkTableExport(
     info.failureCode || info.failureMessage
       ? `${info.failureCode ?? ''} ${info.failureMessage ?? ''}`.trim()
       : undefined;
+  // The keys become the Parquet's key columns; read while the exported table still exists.
+  const keys =
+    info.status === 'COMPLETED' && !previous.keys
+      ? await deps.dynamodb.tableKeys(tableNameOf(previous.tableArn))
+      : previous.keys;
   return {
     ...previous,
     status: info.status,
+    ...(keys ? { keys } : {}),
     ...(info.manifestSummaryKey ? { manifestSummaryKey: info.manifestSummaryKey } : {}),
     ...(info.itemCount !== undefined ? { itemCount: info.itemCount } : {}),
     ...(failure ? { failure } : {}),
@@ -205,79 +264,50 @@ export async function checkTableExport(
   };
 }
 
-/** Convert export: the table export to lossless Parquet, every data file checked against DynamoDB's manifest. */
-export async function convertTableExport(
-  state: DynamoDbExportState,
-  deps: DynamoDbTaskDependencies,
-): Promise<ConversionResult> {
-  const restore = requireField(state.restore, 'restore');
-  const tableExport = requireField(state.tableExport, 'tableExport');
-  if (tableExport.status !== 'COMPLETED' || !tableExport.manifestSummaryKey) {
-    throw new ActionError(
-      ACTION_ERRORS.verificationFailed,
-      `table export ${tableExport.exportArn} is ${tableExport.status}`,
-    );
-  }
-  const keys = await deps.dynamodb.tableKeys(restore.tableName);
-  const { parquetPrefix } = dynamoDbPrefixes(state.request);
-  try {
-    const result = await deps.convert({
-      bucket: deps.archive.bucket,
-      exportFolder: tableExport.manifestSummaryKey.replace(/manifest-summary\.json$/, ''),
-      destinationPrefix: parquetPrefix,
-      keys,
-    });
-    if (tableExport.itemCount !== undefined && result.items !== tableExport.itemCount) {
-      throw new ActionError(
-        ACTION_ERRORS.verificationFailed,
-        `the Parquet holds ${result.items} items, DynamoDB exported ${tableExport.itemCount}`,
-      );
-    }
-    return { manifestKey: `${parquetPrefix}${VAULTPILOT_MANIFEST}`, ...result };
-  } catch (error) {
-    if (error instanceof ActionError) throw error;
-    // A data file that does not match DynamoDB's manifest, or any conversion failure: nothing is trusted.
-    throw new ActionError(ACTION_ERRORS.verificationFailed, `converting the export: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
-/** Delete temporary table: on the success path, once the Parquet is verified. */
+/** Delete temporary table: once its export is complete (none on the source-pitr path). */
 export async function deleteTemporaryTable(
-  state: DynamoDbExportState,
+  state: ExportState,
   deps: DynamoDbTaskDependencies,
-): Promise<{ deleted: boolean }> {
-  return { deleted: await deps.dynamodb.deleteTable(temporaryTableName(state.request)) };
+): Promise<{ deleted: boolean; tableName: string }> {
+  const tableName = temporaryTableName(state.request);
+  return { deleted: await deps.dynamodb.deleteTable(tableName), tableName };
 }
 
 /**
- * Cleanup after a failure: delete the temporary table (by its deterministic name: a Start restore that timed out
- * may have created it), and remove the export and Parquet of an attempt that has no Vaultpilot manifest.
+ * Cleanup after a failure: wait for a running restore or table export to end (neither can be cancelled: a restore's
+ * table appears when it completes, an export keeps writing), delete the temporary table by its deterministic name (a
+ * Start restore that timed out may have made it), and remove what an attempt without the action manifest wrote.
+ * Works from the request alone (the execution sweeper has nothing else).
  */
-export async function cleanUpDynamoDb(
-  state: DynamoDbExportState,
-  deps: DynamoDbTaskDependencies,
-): Promise<{ tableDeleted: boolean; objectsDeleted: number; leftBehind: string[] }> {
+export async function cleanUpDynamoDb(state: ExportState, deps: DynamoDbTaskDependencies): Promise<CleanupResult> {
   const restore = state.restore;
-  // A restore still running cannot be undone: its table appears when it completes, so wait for that.
   if (restore && ['PENDING', 'RUNNING'].includes(restore.status)) {
     const job = await deps.dynamodb.describeRestore(restore.restoreJobId);
     if (job.status === 'PENDING' || job.status === 'RUNNING') {
       throw new ActionError(ACTION_ERRORS.cleanupPending, `restore job ${restore.restoreJobId} is still ${job.status}`);
     }
   }
-  const tableDeleted = await deps.dynamodb.deleteTable(temporaryTableName(state.request));
-  const { root, parquetPrefix } = dynamoDbPrefixes(state.request);
+  const temporaryTableDeleted = await deps.dynamodb.deleteTable(temporaryTableName(state.request));
+  if (state.tableExport?.status === 'IN_PROGRESS') {
+    const info = await deps.dynamodb.describeTableExport(state.tableExport.exportArn);
+    if (info.status === 'IN_PROGRESS') {
+      throw new ActionError(
+        ACTION_ERRORS.cleanupPending,
+        `table export ${state.tableExport.exportArn} is still IN_PROGRESS (DynamoDB exports cannot be cancelled)`,
+      );
+    }
+  }
+  const { root } = dynamoDbPrefixes(state.request);
   const objects = await deps.archive.list(root);
-  if (objects.some((o) => o.key === `${parquetPrefix}${VAULTPILOT_MANIFEST}`)) {
-    return { tableDeleted, objectsDeleted: 0, leftBehind: [] };
+  // As for RDS: only the action manifest (written last, after the Parquet's own) makes an export verified.
+  if (objects.some((o) => o.key === `${root}${MANIFEST_FILE}`)) {
+    return { exportCancelled: false, temporaryTableDeleted, objectsDeleted: 0, leftBehind: [] };
   }
   // Confirmed by listing again, as for RDS exports.
   const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
-  return {
-    tableDeleted,
-    objectsDeleted: deleted,
-    leftBehind: remaining.slice(0, 20).map((k) => `s3://${deps.archive.bucket}/${k}`),
-  };
+  const leftBehind = remaining.slice(0, 20).map((k) => `s3://${deps.archive.bucket}/${k}`);
+  if (remaining.length > 20) {
+    leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
+  }
+  return { exportCancelled: false, temporaryTableDeleted, objectsDeleted: deleted, leftBehind };
 }

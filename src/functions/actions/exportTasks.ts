@@ -8,11 +8,14 @@
 import type { ActionLedger } from '../../aws/export/ActionLedger.js';
 import type { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import type { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
+import type { DynamoDbExports } from '../../aws/export/dynamodb/DynamoDbExports.js';
 import type { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import type { RdsExports } from '../../aws/export/rds/RdsExports.js';
 import { ACTION_RESULT_SOURCE, type ActionResultDetail } from '../../core/actions/actionResultEvent.js';
 import {
+  buildDynamoDbManifest,
   buildManifest,
+  type ExportManifest,
   exportRoot,
   type LatestPointer,
   latestPointerKey,
@@ -28,6 +31,7 @@ import {
   type ActionOutcome,
   type ActionTask,
   type CleanupResult,
+  type ConversionTask,
   type DeletionResult,
   EXPORT_STATES,
   type ExportProgress,
@@ -48,6 +52,18 @@ import {
   verifyRdsExport,
 } from '../../core/actions/verifyRdsExport.js';
 import { ACTION_METRICS, METRIC_NAMESPACE } from '../../core/deployment/contract.js';
+import { parseVaultpilotManifest } from '../../core/dynamodb/manifests.js';
+import {
+  checkRestore,
+  checkTableExport,
+  cleanUpDynamoDb,
+  deleteTemporaryTable,
+  describeDynamoDbSource,
+  dynamoDbPrefixes,
+  enablePitr,
+  startRestore,
+  startTableExport,
+} from './dynamoDbTasks.js';
 
 /** What the Tasks work with. */
 export interface ExportTaskDependencies {
@@ -58,6 +74,10 @@ export interface ExportTaskDependencies {
   readonly results: ActionResultPublisher;
   readonly exportRoleArn: string;
   readonly exportKmsKeyArn: string;
+  /** DynamoDB: the restore (AWS Backup), PITR and table export calls. */
+  readonly dynamodb: DynamoDbExports;
+  /** DynamoDB: the role AWS Backup restores the recovery point with (trusted by backup.amazonaws.com). */
+  readonly restoreRoleArn: string;
   /** Resolves `exportKmsKeyArn` (an alias ARN in deployments) to the key ARN. @default it is used as it is */
   readonly resolveExportKey?: () => Promise<string>;
   /** RDS's quota of concurrent export tasks per account. @default 5 */
@@ -99,6 +119,7 @@ const PENDING_POINT = new Set(['CREATING', 'PENDING', 'PARTIAL_CREATING']);
 /** Describe source: the recovery point (AWS Backup) and the snapshot (RDS), and whether RDS can export it. */
 export async function describeSource(input: unknown, deps: ExportTaskDependencies): Promise<SourceDescription> {
   const { request } = parseState(input);
+  if (request.resourceType === 'DynamoDB') return describeDynamoDbSource(request, deps);
   const arn = request.recoveryPointArn;
   let vault: string | undefined;
   let tags: Record<string, string> = {};
@@ -290,25 +311,43 @@ export async function verifyExport(input: unknown, deps: ExportTaskDependencies)
 /** Write manifest: the manifest last of all objects of the export, then (complete exports only) the latest pointer. */
 export async function writeManifest(input: unknown, deps: ExportTaskDependencies): Promise<ManifestResult> {
   const state = parseState(input);
-  const progress = requireField(state.export, 'export');
   const source = requireField(state.source, 'source');
   const summary = requireField(state.verification, 'verification');
   const text = await deps.archive.readText(summary.detailKey);
   if (text === undefined) {
     throw new ActionError(ACTION_ERRORS.verificationFailed, `the verification result ${summary.detailKey} is gone`);
   }
-  const verification = JSON.parse(text) as RdsExportVerification;
   const verifiedAt = nowIso(deps);
-  const manifest = buildManifest({ request: state.request, source, progress, verification, verifiedAt });
-  const root = exportRoot(progress.s3Prefix, progress.exportTaskIdentifier);
+  const { request } = state;
+  let manifest: ExportManifest;
+  let complete: boolean;
+  if (request.resourceType === 'DynamoDB') {
+    const tableExport = requireField(state.tableExport, 'tableExport');
+    manifest = buildDynamoDbManifest({
+      request,
+      source,
+      tableExport,
+      conversion: parseVaultpilotManifest(text),
+      conversionManifestKey: summary.detailKey,
+      bucket: deps.archive.bucket,
+      verifiedAt,
+    });
+    complete = summary.complete === true;
+  } else {
+    const progress = requireField(state.export, 'export');
+    const verification = JSON.parse(text) as RdsExportVerification;
+    manifest = buildManifest({ request, source, progress, verification, verifiedAt });
+    complete = verification.complete;
+  }
+  const root = exportRoot(request.s3Prefix, request.exportTaskIdentifier);
   const manifestKey = `${root}${MANIFEST_FILE}`;
   await deps.archive.putJson(manifestKey, manifest);
-  if (!verification.complete) return { manifestKey };
+  if (!complete) return { manifestKey };
 
-  const latestKey = latestPointerKey(progress.s3Prefix);
+  const latestKey = latestPointerKey(request.s3Prefix);
   const pointer: LatestPointer = {
     manifestKey,
-    exportTaskIdentifier: progress.exportTaskIdentifier,
+    exportTaskIdentifier: request.exportTaskIdentifier,
     root,
     recoveryPointArn: state.request.recoveryPointArn,
     ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
@@ -385,6 +424,7 @@ export async function confirmDeletion(input: unknown, deps: ExportTaskDependenci
  */
 export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Promise<CleanupResult> {
   const state = parseState(input);
+  if (state.request.resourceType === 'DynamoDB') return cleanUpDynamoDb(state, deps);
   const id = state.request.exportTaskIdentifier;
   const leftBehind: string[] = [];
   // Described even without $.export: a Start export that timed out may have reached RDS.
@@ -423,10 +463,25 @@ export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Pro
 export function causeText(cause: string | undefined): string | undefined {
   if (!cause) return undefined;
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown; failureCause?: unknown; status?: unknown };
+    const parsed = JSON.parse(cause) as {
+      errorMessage?: unknown;
+      failureCause?: unknown;
+      status?: unknown;
+      failure?: unknown;
+      statusMessage?: unknown;
+      exportArn?: unknown;
+      restoreJobId?: unknown;
+    };
     if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
     // The workflow's own "Export task failed" state passes the export task's description.
     if (typeof parsed.failureCause === 'string') return `export task ${String(parsed.status)}: ${parsed.failureCause}`;
+    // … and "Table export failed" / "Restore failed" (DynamoDB) the table export's or the restore job's.
+    if (typeof parsed.exportArn === 'string') {
+      return `table export ${String(parsed.status)}${typeof parsed.failure === 'string' ? `: ${parsed.failure}` : ''}`;
+    }
+    if (typeof parsed.restoreJobId === 'string') {
+      return `restore job ${parsed.restoreJobId} ${String(parsed.status)}${typeof parsed.statusMessage === 'string' ? `: ${parsed.statusMessage}` : ''}`;
+    }
     if (typeof parsed.status === 'string') return `export task ended ${parsed.status}`;
   } catch {
     // Not JSON: a Cause the workflow wrote itself.
@@ -435,7 +490,8 @@ export function causeText(cause: string | undefined): string | undefined {
 }
 
 /** The result event of a finished (or failed) workflow, from its state. */
-export function resultOf(state: ExportState, finishedAt: string): ActionResultDetail {
+/** `bucket`: the archive bucket (DynamoDB exports' archiveUri; RDS's export progress names its own). */
+export function resultOf(state: ExportState, finishedAt: string, bucket?: string): ActionResultDetail {
   const { request } = state;
   let outcome: ActionOutcome;
   // A step after Write manifest failed (deletion, recording): the export is verified and stays; only that step failed.
@@ -447,6 +503,14 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
   else outcome = 'exported-partially';
 
   const progress = state.export;
+  const dynamoDbRoot =
+    request.resourceType === 'DynamoDB' && state.tableExport ? dynamoDbPrefixes(request).root : undefined;
+  const archiveUri = progress
+    ? `s3://${progress.s3Bucket}/${exportRoot(progress.s3Prefix, progress.exportTaskIdentifier)}`
+    : dynamoDbRoot && bucket
+      ? `s3://${bucket}/${dynamoDbRoot}`
+      : undefined;
+  const startedAt = progress?.startedAt ?? state.restore?.startedAt ?? state.tableExport?.startedAt;
   const failedText = state.failure
     ? `${state.failedStep} failed: ${state.failure.Error}${causeText(state.failure.Cause) ? `: ${causeText(state.failure.Cause)}` : ''}`
     : `${state.failedStep} failed`;
@@ -481,9 +545,7 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
     region: request.region,
     trigger: request.trigger,
     exportTaskIdentifier: request.exportTaskIdentifier,
-    ...(progress
-      ? { archiveUri: `s3://${progress.s3Bucket}/${exportRoot(progress.s3Prefix, progress.exportTaskIdentifier)}` }
-      : {}),
+    ...(archiveUri ? { archiveUri } : {}),
     ...(state.manifest ? { manifestKey: state.manifest.manifestKey } : {}),
     ...(state.failedStep && !verifiedBeforeFailure ? { failedStep: state.failedStep } : {}),
     ...(outcome === 'failed' && state.failure
@@ -505,7 +567,7 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
       : {}),
     ...(deletion ? { deletion } : {}),
     ...(state.cleanup ? { cleanup: { ...state.cleanup, leftBehind: [...state.cleanup.leftBehind] } } : {}),
-    ...(progress ? { startedAt: progress.startedAt } : {}),
+    ...(startedAt ? { startedAt } : {}),
     finishedAt,
     ...(request.executionArn ? { executionArn: request.executionArn } : {}),
   };
@@ -521,7 +583,7 @@ export function resultOf(state: ExportState, finishedAt: string): ActionResultDe
 export async function recordOutcome(input: unknown, deps: ExportTaskDependencies): Promise<{ outcome: ActionOutcome }> {
   const state = parseState(input);
   const finishedAt = nowIso(deps);
-  const detail = resultOf(state, finishedAt);
+  const detail = resultOf(state, finishedAt, deps.archive.bucket);
   // Reported first, recorded last: a recorded outcome is what stops the sweeper, so it must not be there before the
   // result has been put on the bus (a failed put is retried, or swept, and reported).
   await deps.results.publish(detail);
@@ -559,9 +621,17 @@ export function metricsRecord(detail: ActionResultDetail, namespace: string, req
   };
 }
 
-/** Each Task of the workflow and the function that runs it (what the Lambda entry files and local runs call). */
+/** A Task of the DynamoDB branch, called with the state checked against the contract. */
+function checked<T>(task: (state: ExportState, deps: ExportTaskDependencies) => Promise<T>) {
+  return (input: unknown, deps: ExportTaskDependencies) => task(parseState(input), deps);
+}
+
+/**
+ * Each Task of the workflow but the conversion Tasks (conversionTasks.ts, the container image) and the function
+ * that runs it (what the Lambda entry files and local runs call).
+ */
 export const EXPORT_TASK_FUNCTIONS: Readonly<
-  Record<ActionTask, (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>>
+  Record<Exclude<ActionTask, ConversionTask>, (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>>
 > = {
   describeSource,
   startExport,
@@ -572,4 +642,10 @@ export const EXPORT_TASK_FUNCTIONS: Readonly<
   confirmDeletion,
   cleanUp,
   recordOutcome,
+  startRestore: checked(startRestore),
+  checkRestore: checked(checkRestore),
+  enablePitr: checked(enablePitr),
+  startTableExport: checked(startTableExport),
+  checkTableExport: checked(checkTableExport),
+  deleteTemporaryTable: checked(deleteTemporaryTable),
 };

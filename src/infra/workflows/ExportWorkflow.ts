@@ -1,8 +1,9 @@
 /**
  * The export workflow as a Step Functions STANDARD state machine (JSONPath): one Lambda Task per handler of
  * the contract in src/core/actions/exportWorkflow.ts, waits as Wait states and Retry intervals (never sleeps in
- * a Task), every permanent error caught into cleanup and a recorded failure. docs/actions.md ("How an export
- * runs") describes the flow, the retries and the timeouts.
+ * a Task), every permanent error caught into cleanup and a recorded failure. One branch per exporter: RDS and
+ * Aurora (StartExportTask), DynamoDB (restore → PITR → table export → conversion as two Map states over batches of
+ * data files). docs/actions.md ("How an export runs") and docs/dynamodb.md describe the flow, retries and timeouts.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +15,7 @@ import { Construct } from 'constructs';
 import {
   ACTION_ERRORS,
   type ActionTask,
+  CONVERSION_TASKS,
   EXPORT_STATES,
   EXPORT_TIMING,
   LAMBDA_SERVICE_ERRORS,
@@ -47,9 +49,20 @@ export const CLEANED_UP_TASK_STATES: readonly string[] = [
   EXPORT_STATES.deleteRecoveryPoint,
   EXPORT_STATES.recordNotExportable,
   EXPORT_STATES.recordOutcome,
+  EXPORT_STATES.startRestore,
+  EXPORT_STATES.checkRestore,
+  EXPORT_STATES.enablePitr,
+  EXPORT_STATES.startTableExport,
+  EXPORT_STATES.checkTableExport,
+  EXPORT_STATES.planConversion,
+  EXPORT_STATES.scanFiles,
+  EXPORT_STATES.chooseColumns,
+  EXPORT_STATES.convertFiles,
+  EXPORT_STATES.finishConversion,
+  EXPORT_STATES.deleteTemporaryTable,
 ];
 
-export interface RdsExportWorkflowProps {
+export interface ExportWorkflowProps {
   /** One Lambda function per Task handler. */
   readonly tasks: Readonly<Record<ActionTask, lambda.IFunction>>;
   /** Timeout of the whole execution. @default EXPORT_TIMING.executionTimeoutHours */
@@ -65,28 +78,34 @@ export interface RdsExportWorkflowProps {
 }
 
 /**
- * The RDS/Aurora snapshot export workflow: Describe source → Start export → poll (Wait / Check export) →
- * Verify export → Write manifest → optionally delete the AWS Backup recovery point and confirm → Record outcome;
- * any permanent error → Failed at <state> → Clean up → Record failure → Export failed.
+ * The export workflow: Describe source → (RDS, Aurora) Start export → poll (Wait / Check export) → Verify export,
+ * or (DynamoDB) [Start restore → poll → Enable PITR →] Start table export → poll → Delete temporary table → Plan
+ * conversion → Scan files (Map) → Choose columns → Convert files (Map) → Finish conversion; then Write manifest →
+ * optionally delete the AWS Backup recovery point and confirm → Record outcome; any permanent error →
+ * Failed at <state> → Clean up → Record failure → Export failed.
  */
-export class RdsExportWorkflow extends Construct {
+export class ExportWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.ILogGroup;
 
-  constructor(scope: Construct, id: string, props: RdsExportWorkflowProps) {
+  constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
     super(scope, id);
     const fns = props.tasks;
 
     // No Comments in the definition: the member template must fit a StackSet's inline template body.
-    const task = (fn: lambda.IFunction, stateName: string, resultKey: string) => {
+    const conversionTasks = new Set<string>(CONVERSION_TASKS);
+    const task = (fn: lambda.IFunction, stateName: string, resultKey: string | undefined, long = false) => {
       const invoke = new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: fn,
         // The Lambda receives the whole state. No `payload`: with payloadResponseOnly, CDK renders
         // `TaskInput.fromJsonPathAt('$')` as the literal string `"Parameters": "$"`, not as a path.
         payloadResponseOnly: true,
-        resultPath: `$.${resultKey}`,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(EXPORT_TIMING.taskTimeoutSeconds)),
+        // Without a key (the Tasks inside a Map) the result replaces the iteration's state: a small summary.
+        ...(resultKey ? { resultPath: `$.${resultKey}` } : {}),
+        taskTimeout: sfn.Timeout.duration(
+          Duration.seconds(long ? EXPORT_TIMING.conversionTaskTimeoutSeconds : EXPORT_TIMING.taskTimeoutSeconds),
+        ),
         retryOnServiceExceptions: false,
       });
       invoke.addRetry({
@@ -101,7 +120,8 @@ export class RdsExportWorkflow extends Construct {
       invoke.addRetry(retryOf([...TIMEOUT_ERRORS], EXPORT_TIMING.timeoutRetry, true));
       return invoke;
     };
-    const taskOf = (name: ActionTask) => task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey);
+    const taskOf = (name: ActionTask) =>
+      task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey, conversionTasks.has(name));
 
     // Failure path: Clean up → Record failure → Export failed.
     const exportFailed = new sfn.Fail(this, EXPORT_STATES.failed, {
@@ -118,14 +138,22 @@ export class RdsExportWorkflow extends Construct {
     cleanUp.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' });
     cleanUp.next(recordFailure);
 
-    const catchIntoCleanUp = (state: tasks.LambdaInvoke, stateName: string) => {
-      const failedAt = new sfn.Pass(this, failedAtState(stateName), {
-        stateName: failedAtState(stateName),
-        result: sfn.Result.fromString(stateName),
-        resultPath: '$.failedStep',
-      });
-      failedAt.next(cleanUp);
-      state.addCatch(failedAt, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    const failedAtStates = new Map<string, sfn.Pass>();
+    const failedAt = (stateName: string) => {
+      let pass = failedAtStates.get(stateName);
+      if (!pass) {
+        pass = new sfn.Pass(this, failedAtState(stateName), {
+          stateName: failedAtState(stateName),
+          result: sfn.Result.fromString(stateName),
+          resultPath: '$.failedStep',
+        });
+        pass.next(cleanUp);
+        failedAtStates.set(stateName, pass);
+      }
+      return pass;
+    };
+    const catchIntoCleanUp = <S extends tasks.LambdaInvoke | sfn.Map>(state: S, stateName: string): S => {
+      state.addCatch(failedAt(stateName), { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
       return state;
     };
 
@@ -225,7 +253,9 @@ export class RdsExportWorkflow extends Construct {
     waitForExport.next(checkExport);
     checkExport.next(exportFinished);
 
-    // One branch per exporter; the next issues add theirs (DynamoDB, EBS, native dumps) beside RDS and Aurora.
+    const dynamoDb = this.dynamoDbBranch({ taskOf, catchIntoCleanUp, failedAt, next: writeManifest });
+
+    // One branch per exporter; the next issue adds its own (EBS, native dumps) beside these.
     const noExporter = new sfn.Pass(this, EXPORT_STATES.noExporter, {
       stateName: EXPORT_STATES.noExporter,
       parameters: {
@@ -247,6 +277,7 @@ export class RdsExportWorkflow extends Construct {
         ),
         startExport,
       )
+      .when(sfn.Condition.stringEquals('$.request.resourceType', 'DynamoDB'), dynamoDb)
       .otherwise(noExporter);
     const exportable = new sfn.Choice(this, EXPORT_STATES.exportable, { stateName: EXPORT_STATES.exportable })
       .when(sfn.Condition.booleanEquals('$.source.exportable', false), recordNotExportable)
@@ -271,6 +302,113 @@ export class RdsExportWorkflow extends Construct {
     });
     acknowledgeStateMachinePolicy(this.stateMachine, Object.values(fns));
   }
+
+  /**
+   * The DynamoDB branch, from `Export from?` to `Finish conversion`. Restore and table export are polled like
+   * RDS's export; a restore or export that ends FAILED goes through a Pass that records why, into cleanup. The
+   * conversion runs as two Map states over the batches Plan conversion made (each iteration one container Lambda),
+   * so no Task works on more than one batch of data files; Choose columns and Finish conversion join them.
+   */
+  private dynamoDbBranch(parts: BranchParts): sfn.IChainable {
+    const { taskOf, catchIntoCleanUp, failedAt } = parts;
+    const S = EXPORT_STATES;
+    const startRestore = catchIntoCleanUp(taskOf('startRestore'), S.startRestore);
+    const waitForRestore = new sfn.Wait(this, S.waitForRestore, {
+      stateName: S.waitForRestore,
+      time: sfn.WaitTime.secondsPath('$.restore.waitSeconds'),
+    });
+    const checkRestore = catchIntoCleanUp(taskOf('checkRestore'), S.checkRestore);
+    const restoreFailed = new sfn.Pass(this, S.restoreFailed, {
+      stateName: S.restoreFailed,
+      parameters: { Error: ACTION_ERRORS.restoreFailed, 'Cause.$': 'States.JsonToString($.restore)' },
+      resultPath: '$.failure',
+    });
+    restoreFailed.next(failedAt(S.checkRestore));
+    const enablePitr = catchIntoCleanUp(taskOf('enablePitr'), S.enablePitr);
+    enablePitr.addRetry(retryOf([ACTION_ERRORS.pitrPending], EXPORT_TIMING.pitrRetry, false));
+
+    const startTableExport = catchIntoCleanUp(taskOf('startTableExport'), S.startTableExport);
+    const waitForTableExport = new sfn.Wait(this, S.waitForTableExport, {
+      stateName: S.waitForTableExport,
+      time: sfn.WaitTime.secondsPath('$.tableExport.waitSeconds'),
+    });
+    const checkTableExport = catchIntoCleanUp(taskOf('checkTableExport'), S.checkTableExport);
+    const tableExportFailed = new sfn.Pass(this, S.tableExportFailed, {
+      stateName: S.tableExportFailed,
+      parameters: { Error: ACTION_ERRORS.exportTaskFailed, 'Cause.$': 'States.JsonToString($.tableExport)' },
+      resultPath: '$.failure',
+    });
+    tableExportFailed.next(failedAt(S.checkTableExport));
+
+    const planConversion = catchIntoCleanUp(taskOf('planConversion'), S.planConversion);
+    const overBatches = (stateName: string, inner: tasks.LambdaInvoke) =>
+      catchIntoCleanUp(
+        new sfn.Map(this, stateName, {
+          stateName,
+          itemsPath: '$.conversion.batches',
+          itemSelector: {
+            'request.$': '$.request',
+            'source.$': '$.source',
+            'tableExport.$': '$.tableExport',
+            'conversion.$': '$.conversion',
+            'batch.$': '$$.Map.Item.Value',
+          },
+          maxConcurrency: EXPORT_TIMING.conversionConcurrency,
+          // Each iteration's output is its batch's small summary; what the batches found stays in S3.
+          resultPath: sfn.JsonPath.DISCARD,
+        }).itemProcessor(inner),
+        stateName,
+      );
+    const scanFiles = overBatches(S.scanFiles, taskOf('scanFiles'));
+    const chooseColumns = catchIntoCleanUp(taskOf('chooseColumns'), S.chooseColumns);
+    const convertFiles = overBatches(S.convertFiles, taskOf('convertFiles'));
+    const finishConversion = catchIntoCleanUp(taskOf('finishConversion'), S.finishConversion);
+    const deleteTemporaryTable = catchIntoCleanUp(taskOf('deleteTemporaryTable'), S.deleteTemporaryTable);
+
+    startRestore.next(waitForRestore);
+    waitForRestore.next(checkRestore);
+    checkRestore.next(
+      new sfn.Choice(this, S.restoreFinished, { stateName: S.restoreFinished })
+        .when(sfn.Condition.stringEquals('$.restore.status', 'COMPLETED'), enablePitr)
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.stringEquals('$.restore.status', 'FAILED'),
+            sfn.Condition.stringEquals('$.restore.status', 'ABORTED'),
+          ),
+          restoreFailed,
+        )
+        .otherwise(waitForRestore),
+    );
+    enablePitr.next(startTableExport);
+    startTableExport.next(waitForTableExport);
+    waitForTableExport.next(checkTableExport);
+    checkTableExport.next(
+      new sfn.Choice(this, S.tableExportFinished, { stateName: S.tableExportFinished })
+        .when(sfn.Condition.stringEquals('$.tableExport.status', 'COMPLETED'), deleteTemporaryTable)
+        .when(sfn.Condition.stringEquals('$.tableExport.status', 'FAILED'), tableExportFailed)
+        .otherwise(waitForTableExport),
+    );
+    planConversion.next(scanFiles);
+    scanFiles.next(chooseColumns);
+    chooseColumns.next(convertFiles);
+    convertFiles.next(finishConversion);
+    finishConversion.next(parts.next);
+    // The table has served once its export is complete (its keys are read by then): deleted before the conversion.
+    deleteTemporaryTable.next(planConversion);
+
+    return new sfn.Choice(this, S.exportFrom, { stateName: S.exportFrom })
+      .when(sfn.Condition.stringEquals('$.source.exportFrom', 'source-pitr'), startTableExport)
+      .otherwise(startRestore);
+  }
+}
+
+interface BranchParts {
+  readonly taskOf: (name: ActionTask) => tasks.LambdaInvoke;
+  readonly catchIntoCleanUp: <S extends tasks.LambdaInvoke | sfn.Map>(state: S, stateName: string) => S;
+  /** The `Failed at <state>` Pass into cleanup. */
+  readonly failedAt: (stateName: string) => sfn.Pass;
+  /** Where a verified conversion goes on (Write manifest). */
+  readonly next: sfn.IChainable;
 }
 
 interface RetrySettings {

@@ -9,18 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackupStandIn, startBackupStandIn } from '../../../sandbox/backup/startBackupStandIn.js';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../../../sandbox/dynamodb/startDynamoDbStandIn.js';
 import { type S3StandIn, startS3StandIn } from '../../../sandbox/s3/startS3StandIn.js';
-import { convertDynamoDbExport } from '../../../src/archive/dynamodb/index.js';
 import { S3ConvertLocation } from '../../../src/aws/dynamodb/S3ConvertLocation.js';
 import { ArchiveObjects } from '../../../src/aws/export/ArchiveObjects.js';
 import { DynamoDbExports } from '../../../src/aws/export/dynamodb/DynamoDbExports.js';
+import { RecoveryPoints } from '../../../src/aws/export/RecoveryPoints.js';
 import { createS3Client } from '../../../src/aws/s3/createS3Client.js';
-import type { ExportRequest } from '../../../src/core/actions/exportWorkflow.js';
+import type { ExportRequest, ExportState } from '../../../src/core/actions/exportWorkflow.js';
+import {
+  type ConversionDependencies,
+  chooseColumns,
+  convertFiles,
+  finishConversion,
+  planConversion,
+  scanFiles,
+} from '../../../src/functions/actions/conversionTasks.js';
 import {
   checkRestore,
   checkTableExport,
   cleanUpDynamoDb,
-  convertTableExport,
-  type DynamoDbExportState,
   type DynamoDbTaskDependencies,
   deleteTemporaryTable,
   enablePitr,
@@ -38,6 +44,7 @@ let s3: S3StandIn;
 let dynamo: DynamoDbStandIn;
 let backup: BackupStandIn;
 let deps: DynamoDbTaskDependencies;
+let conversion: ConversionDependencies;
 let counter = 0;
 
 beforeAll(async () => {
@@ -51,22 +58,19 @@ beforeAll(async () => {
   backup.onDynamoDbRestore((restore) => dynamo.restoreTable(restore));
   const options = { region: REGION, credentials, maxAttempts: 1 };
   const s3Client = createS3Client({ region: REGION, credentials, endpoint: s3.endpoint, forcePathStyle: true });
+  const backupClient = new BackupClient({ ...options, endpoint: backup.endpoint });
   deps = {
-    dynamodb: new DynamoDbExports(
-      new BackupClient({ ...options, endpoint: backup.endpoint }),
-      new DynamoDBClient({ ...options, endpoint: dynamo.endpoint }),
-    ),
+    dynamodb: new DynamoDbExports(backupClient, new DynamoDBClient({ ...options, endpoint: dynamo.endpoint })),
+    recoveryPoints: new RecoveryPoints(backupClient),
     archive: new ArchiveObjects(s3Client, BUCKET),
     restoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/vaultpilot-restore`,
-    convert: async ({ bucket, exportFolder, destinationPrefix, keys }) => {
-      const result = await convertDynamoDbExport({
-        source: new S3ConvertLocation(s3Client, bucket, exportFolder),
-        destination: new S3ConvertLocation(s3Client, bucket, destinationPrefix),
-        keys,
-        concurrency: 2,
-      });
-      return { items: result.manifest.itemCount, files: result.manifest.files.length, bytes: result.outputBytes };
-    },
+    exportKmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
+  };
+  conversion = {
+    location: (prefix) => new S3ConvertLocation(s3Client, BUCKET, prefix),
+    concurrency: 2,
+    // Small batches: the 25 items in 3 data files make more than one.
+    targetBatchBytes: 1,
   };
 });
 
@@ -96,9 +100,9 @@ function newRecoveryPoint(count = 25): ExportRequest {
     ],
   });
   return {
-    workflow: 'rds-export-parquet',
+    workflow: 'dynamodb-export-parquet',
     recoveryPointArn,
-    resourceType: 'RDS',
+    resourceType: 'DynamoDB',
     vault: 'prod-daily',
     watchedVaults: ['prod-daily'],
     account: ACCOUNT,
@@ -116,6 +120,16 @@ function newRecoveryPoint(count = 25): ExportRequest {
     requestedAt: '2026-11-20T03:00:00Z',
   };
 }
+
+const SOURCE = {
+  exportable: true,
+  engine: 'dynamodb',
+  status: 'COMPLETED',
+  encrypted: false,
+  tags: {},
+  vault: 'prod-daily',
+  exportFrom: 'backup',
+} as const;
 
 /** Runs `task` until `done` says so (the workflow's Wait + Choice loop, compressed). */
 async function poll<T>(run: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -142,7 +156,7 @@ async function tableGone(name: string): Promise<boolean> {
 describe('the DynamoDB export Tasks', () => {
   it('restore → PITR → export → convert → delete the temporary table', async () => {
     const request = newRecoveryPoint();
-    let state: DynamoDbExportState = { request };
+    let state: ExportState = { request, source: SOURCE };
     state = { ...state, restore: await startRestore(state, deps) };
     expect(state.restore?.tableName).toBe(temporaryTableName(request));
     const restore = await poll(
@@ -162,17 +176,28 @@ describe('the DynamoDB export Tasks', () => {
       (e) => e.status !== 'IN_PROGRESS',
     );
     state = { ...state, tableExport };
-    expect(tableExport).toMatchObject({ status: 'COMPLETED', itemCount: 25 });
-    const conversion = await convertTableExport(state, deps);
-    expect(conversion).toMatchObject({ items: 25, files: 3 });
-    expect(conversion.manifestKey).toMatch(/\/parquet\/vaultpilot-dynamodb-manifest\.json$/);
-    expect(await deleteTemporaryTable(state, deps)).toEqual({ deleted: true });
+    expect(tableExport).toMatchObject({
+      status: 'COMPLETED',
+      itemCount: 25,
+      keys: { partitionKey: 'pk', sortKey: 'sk' },
+    });
+    const plan = await planConversion(state, conversion);
+    expect(plan).toMatchObject({ files: 3, items: 25 });
+    expect(plan.batches.length).toBeGreaterThan(1);
+    state = { ...state, conversion: plan };
+    for (const batch of plan.batches) await scanFiles({ ...state, batch }, conversion);
+    await chooseColumns(state, conversion);
+    for (const batch of plan.batches) await convertFiles({ ...state, batch }, conversion);
+    const verification = await finishConversion(state, conversion);
+    expect(verification).toMatchObject({ complete: true, objects: 3 });
+    expect(verification.detailKey).toMatch(/\/parquet\/vaultpilot-dynamodb-manifest\.json$/);
+    expect(await deleteTemporaryTable(state, deps)).toEqual({ deleted: true, tableName: temporaryTableName(request) });
     expect(await tableGone(temporaryTableName(request))).toBe(true);
   });
 
   it('cleans up after a failed table export: the temporary table and every object of the attempt are gone', async () => {
     const request = newRecoveryPoint(12);
-    let state: DynamoDbExportState = { request };
+    let state: ExportState = { request, source: SOURCE };
     state = { ...state, restore: await startRestore(state, deps) };
     state = {
       ...state,
@@ -194,13 +219,17 @@ describe('the DynamoDB export Tasks', () => {
         (e) => e.status !== 'IN_PROGRESS',
       ),
     };
-    // A data file that does not match DynamoDB's manifest: the conversion refuses it.
-    await expect(convertTableExport(state, deps)).rejects.toMatchObject({ name: 'VerificationFailed' });
+    // A data file that does not match DynamoDB's manifest: the scan of its batch refuses it.
+    state = { ...state, conversion: await planConversion(state, conversion) };
+    const scans = await Promise.allSettled(
+      state.conversion!.batches.map((batch) => scanFiles({ ...state, batch }, conversion)),
+    );
+    expect(scans.some((s) => s.status === 'rejected' && (s.reason as Error).name === 'VerificationFailed')).toBe(true);
     const cleanup = await poll(
-      () => cleanUpDynamoDb({ ...state, failedStep: 'Convert export' }, deps),
+      () => cleanUpDynamoDb({ ...state, failedStep: 'Scan files' }, deps),
       () => true,
     );
-    expect(cleanup.tableDeleted).toBe(true);
+    expect(cleanup.temporaryTableDeleted).toBe(true);
     expect(cleanup.objectsDeleted).toBeGreaterThan(0);
     expect(cleanup.leftBehind).toEqual([]);
     expect(await tableGone(temporaryTableName(request))).toBe(true);
@@ -208,14 +237,18 @@ describe('the DynamoDB export Tasks', () => {
 
   it('waits for a restore still running before cleaning up, then deletes what it made', async () => {
     const request = newRecoveryPoint(3);
-    const state: DynamoDbExportState = { request, restore: await startRestore({ request }, deps) };
+    const state: ExportState = {
+      request,
+      source: SOURCE,
+      restore: await startRestore({ request, source: SOURCE }, deps),
+    };
     // Right after the start the job runs: cleanup says CleanupPending until it has completed.
     await expect(cleanUpDynamoDb(state, deps)).rejects.toMatchObject({ name: 'CleanupPending' });
     const cleanup = await poll(
       () => cleanUpDynamoDb(state, deps),
       () => true,
     );
-    expect(cleanup.tableDeleted).toBe(true);
+    expect(cleanup.temporaryTableDeleted).toBe(true);
     expect(await tableGone(temporaryTableName(request))).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import {
   ACTION_ERRORS,
   ACTION_TASKS,
   type ActionTask,
+  CONVERSION_TASKS,
   EXPORT_STATES,
   EXPORT_TIMING,
   LAMBDA_SERVICE_ERRORS,
@@ -20,9 +21,9 @@ import { definitionFromTemplate, placeholderLambdaArn } from '../../../src/infra
 import {
   CLEANED_UP_TASK_STATES,
   DELETION_REQUESTED_STATE,
+  ExportWorkflow,
   failedAtState,
-  RdsExportWorkflow,
-} from '../../../src/infra/workflows/RdsExportWorkflow.js';
+} from '../../../src/infra/workflows/ExportWorkflow.js';
 
 type Retrier = {
   ErrorEquals: string[];
@@ -51,6 +52,10 @@ type AslState = {
   Default?: string;
   Error?: string;
   Cause?: string;
+  ItemsPath?: string;
+  ItemSelector?: Record<string, unknown>;
+  MaxConcurrency?: number;
+  ItemProcessor?: { StartAt: string; States: Record<string, AslState> };
 };
 type Asl = { StartAt: string; TimeoutSeconds?: number; States: Record<string, AslState> };
 
@@ -82,7 +87,7 @@ function synthesize() {
     );
   }
   const logKey = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
-  const workflow = new RdsExportWorkflow(stack, 'Export', { tasks: fns, logKey });
+  const workflow = new ExportWorkflow(stack, 'Export', { tasks: fns, logKey });
   // A finding that is not acknowledged fails synthesis.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = app.synth().getStackArtifact(stack.artifactId).template as object;
@@ -97,7 +102,11 @@ function synthesize() {
 
 const synthesized = synthesize();
 const asl = definitionFromTemplate(synthesized.template) as unknown as Asl;
-const states = asl.States;
+/** Every state, those inside the Map states' ItemProcessors too (their names are unique across the definition). */
+const states: Record<string, AslState> = Object.fromEntries(
+  Object.entries(asl.States).flatMap(([name, s]) => [[name, s], ...Object.entries(s.ItemProcessor?.States ?? {})]),
+);
+const mapStates = Object.entries(asl.States).filter(([, s]) => s.Type === 'Map');
 const state = (name: string): AslState => {
   const found = states[name];
   if (!found) throw new Error(`no state ${name}`);
@@ -105,7 +114,7 @@ const state = (name: string): AslState => {
 };
 const taskStates = Object.entries(states).filter(([, s]) => s.Type === 'Task');
 
-describe('RdsExportWorkflow definition', () => {
+describe('ExportWorkflow definition', () => {
   it('has every state of the contract, starting at Describe source', () => {
     for (const name of Object.values(EXPORT_STATES)) expect(states, name).toHaveProperty([name]);
     expect(asl.StartAt).toBe(EXPORT_STATES.describeSource);
@@ -117,7 +126,7 @@ describe('RdsExportWorkflow definition', () => {
       const { state: stateName, resultKey } = TASK_STATES[name];
       const s = state(stateName);
       expect(s.Resource, stateName).toBe(placeholderLambdaArn(synthesized.logicalId(synthesized.fns[name])));
-      expect(s.ResultPath, stateName).toBe(`$.${resultKey}`);
+      expect(s.ResultPath, stateName).toBe(resultKey ? `$.${resultKey}` : undefined);
     }
     const recorder = placeholderLambdaArn(synthesized.logicalId(synthesized.fns.recordOutcome));
     for (const name of [EXPORT_STATES.recordNotExportable, EXPORT_STATES.recordFailure]) {
@@ -135,8 +144,11 @@ describe('RdsExportWorkflow definition', () => {
   });
 
   it('gives every Task a timeout, the Lambda service retries and the transient retry', () => {
+    const conversionStates = new Set<string>(CONVERSION_TASKS.map((t) => TASK_STATES[t].state));
     for (const [name, s] of taskStates) {
-      expect(s.TimeoutSeconds, name).toBe(EXPORT_TIMING.taskTimeoutSeconds);
+      expect(s.TimeoutSeconds, name).toBe(
+        conversionStates.has(name) ? EXPORT_TIMING.conversionTaskTimeoutSeconds : EXPORT_TIMING.taskTimeoutSeconds,
+      );
       const retries = s.Retry ?? [];
       expect(retries[0], name).toEqual({
         ErrorEquals: [...LAMBDA_SERVICE_ERRORS],
@@ -199,8 +211,13 @@ describe('RdsExportWorkflow definition', () => {
         Next: EXPORT_STATES.cleanUp,
       });
     }
+    // A Task inside a Map has no Catch of its own: its failure fails the Map state, which is caught.
+    for (const name of [EXPORT_STATES.scanBatch, EXPORT_STATES.convertBatch])
+      expect(state(name).Catch, name).toBeUndefined();
     const cleanedUp = new Set([
       ...CLEANED_UP_TASK_STATES,
+      EXPORT_STATES.scanBatch,
+      EXPORT_STATES.convertBatch,
       EXPORT_STATES.confirmDeletion,
       EXPORT_STATES.cleanUp,
       EXPORT_STATES.recordFailure,
@@ -241,6 +258,45 @@ describe('RdsExportWorkflow definition', () => {
     expect(state(EXPORT_STATES.exportable).Default).toBe(EXPORT_STATES.resourceType);
   });
 
+  it('runs the DynamoDB branch: restore or not, polls, deletes the table once exported, converts over two Maps', () => {
+    expect(state(EXPORT_STATES.resourceType).Choices?.find((c) => JSON.stringify(c).includes('"DynamoDB"'))?.Next).toBe(
+      EXPORT_STATES.exportFrom,
+    );
+    const from = state(EXPORT_STATES.exportFrom);
+    expect(from.Choices?.[0]).toMatchObject({ Variable: '$.source.exportFrom', StringEquals: 'source-pitr' });
+    expect(from.Choices?.[0]?.Next).toBe(EXPORT_STATES.startTableExport);
+    expect(from.Default).toBe(EXPORT_STATES.startRestore);
+    expect(state(EXPORT_STATES.waitForRestore)).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.restore.waitSeconds',
+      Next: EXPORT_STATES.checkRestore,
+    });
+    expect(state(EXPORT_STATES.restoreFinished).Default).toBe(EXPORT_STATES.waitForRestore);
+    expect(state(EXPORT_STATES.restoreFailed)).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.failure',
+      Next: failedAtState(EXPORT_STATES.checkRestore),
+    });
+    expect(state(EXPORT_STATES.tableExportFailed).Next).toBe(failedAtState(EXPORT_STATES.checkTableExport));
+    expect(
+      state(EXPORT_STATES.enablePitr).Retry?.find((r) => r.ErrorEquals.includes(ACTION_ERRORS.pitrPending)),
+    ).toMatchObject({ MaxAttempts: EXPORT_TIMING.pitrRetry.maxAttempts });
+    expect(
+      state(EXPORT_STATES.tableExportFinished).Choices?.find((c) => JSON.stringify(c).includes('COMPLETED'))?.Next,
+    ).toBe(EXPORT_STATES.deleteTemporaryTable);
+    expect(state(EXPORT_STATES.deleteTemporaryTable).Next).toBe(EXPORT_STATES.planConversion);
+    expect(state(EXPORT_STATES.finishConversion).Next).toBe(EXPORT_STATES.writeManifest);
+    expect(mapStates.map(([name]) => name).sort()).toEqual([EXPORT_STATES.convertFiles, EXPORT_STATES.scanFiles]);
+    for (const [name, map] of mapStates) {
+      expect(map.ItemsPath, name).toBe('$.conversion.batches');
+      expect(map.ItemSelector?.['batch.$'], name).toBe('$$.Map.Item.Value');
+      expect(map.MaxConcurrency, name).toBe(EXPORT_TIMING.conversionConcurrency);
+      // The iterations' outputs are discarded: the state keeps its size whatever the number of batches.
+      expect(map.ResultPath, name).toBeNull();
+      expect(Object.keys(map.ItemProcessor?.States ?? {}), name).toHaveLength(1);
+    }
+  });
+
   it('polls with Wait states, never sleeping in a Task', () => {
     expect(state(EXPORT_STATES.waitForExport)).toEqual({
       Type: 'Wait',
@@ -263,7 +319,7 @@ describe('RdsExportWorkflow definition', () => {
   });
 });
 
-describe('RdsExportWorkflow resources', () => {
+describe('ExportWorkflow resources', () => {
   const template = Template.fromJSON(synthesized.template);
 
   it('is a STANDARD, traced state machine logging to an encrypted log group without execution data', () => {
@@ -289,7 +345,7 @@ describe('RdsExportWorkflow resources', () => {
       ActionTask,
       lambda.IFunction
     >;
-    new RdsExportWorkflow(stack, 'Export', { tasks: fns, timeout: Duration.hours(2) });
+    new ExportWorkflow(stack, 'Export', { tasks: fns, timeout: Duration.hours(2) });
     const definition = definitionFromTemplate(Template.fromStack(stack).toJSON()) as unknown as Asl;
     expect(definition.TimeoutSeconds).toBe(7200);
   });
@@ -402,7 +458,7 @@ async function run(handlers: ReturnType<typeof happyHandlers>, request: object =
   return (await execution.result) as Record<string, unknown>;
 }
 
-describe('RdsExportWorkflow run locally (aws-local-stepfunctions)', () => {
+describe('ExportWorkflow run locally (aws-local-stepfunctions)', () => {
   it('runs the happy path: export, poll, verify, manifest, delete, confirm, record', async () => {
     const calls: string[] = [];
     const output = await run(happyHandlers(calls));

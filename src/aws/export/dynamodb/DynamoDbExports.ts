@@ -17,6 +17,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ExportTableToPointInTimeCommand,
+  ListTagsOfResourceCommand,
   UpdateContinuousBackupsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ACTION_ERRORS, ActionError } from '../../../core/actions/exportWorkflow.js';
@@ -30,6 +31,13 @@ export interface RestoreJobInfo {
   readonly statusMessage?: string;
   /** The restored table's ARN, once COMPLETED. */
   readonly createdResourceArn?: string;
+}
+
+/** A table's point-in-time recovery (times ISO 8601). */
+export interface PitrWindow {
+  readonly enabled: boolean;
+  readonly earliest?: string;
+  readonly latest?: string;
 }
 
 /** A table export as the workflow sees it. */
@@ -191,6 +199,44 @@ export class DynamoDbExports {
       return exportInfo(out.ExportDescription);
     } catch (error) {
       throw actionErrorOf(error, `describing export ${exportArn}`, ACTION_ERRORS.exportTaskFailed);
+    }
+  }
+
+  /**
+   * The source table's point-in-time recovery: on or off, and its restorable window. Undefined when the table is
+   * gone (a backup outlives its table).
+   */
+  async pitrWindow(tableName: string): Promise<PitrWindow | undefined> {
+    try {
+      const out = await this.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: tableName }));
+      const d = out.ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
+      return {
+        enabled: d?.PointInTimeRecoveryStatus === 'ENABLED',
+        ...(d?.EarliestRestorableDateTime ? { earliest: d.EarliestRestorableDateTime.toISOString() } : {}),
+        ...(d?.LatestRestorableDateTime ? { latest: d.LatestRestorableDateTime.toISOString() } : {}),
+      };
+    } catch (error) {
+      if (NOT_FOUND.has(errorName(error))) return undefined;
+      throw actionErrorOf(error, `describing point-in-time recovery of ${tableName}`, ACTION_ERRORS.exportRefused);
+    }
+  }
+
+  /** The tags of a table (ListTagsOfResource, every page); empty when the table is gone. */
+  async tableTags(tableArn: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    let nextToken: string | undefined;
+    try {
+      do {
+        const out = await this.dynamodb.send(
+          new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+        for (const t of out.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+        nextToken = out.NextToken;
+      } while (nextToken);
+      return tags;
+    } catch (error) {
+      if (NOT_FOUND.has(errorName(error))) return tags;
+      throw actionErrorOf(error, `listing the tags of ${tableArn}`, ACTION_ERRORS.exportRefused);
     }
   }
 
