@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { MARIADB_SERVER, POSTGRES_SERVER } from '../../sandbox/actions/seedDatabase.js';
-import { DEMO_DATABASES, DEMO_SEED } from '../../src/cli/demo/runDemo.js';
+import { DEMO_DATABASES, DEMO_DYNAMODB, DEMO_SEED } from '../../src/cli/demo/runDemo.js';
 import { runCli } from './runCli.js';
 
 async function postgresDatabases(): Promise<string[]> {
@@ -39,15 +39,22 @@ function printedRows(stdout: string, label: string, target: string): number | un
 }
 
 describe('vaultpilot demo', () => {
-  it('runs four export workflows locally, reads the Parquet back and drops its databases', async () => {
+  it('runs five export workflows locally, reads the Parquet back and drops its databases', async () => {
     const run = await runCli(['demo']);
     expect(run.code, run.stderr).toBe(0);
     const out = run.stdout;
 
-    expect(out).toMatch(/workflows: +4 — 3 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
-    expect(out).toMatch(/recovery points: +2 deleted, 2 kept/);
+    expect(out).toMatch(/workflows: +5 — 4 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
+    expect(out).toMatch(/recovery points: +3 deleted, 2 kept/);
     expect(out).toMatch(/duplicate triggers: +1 ignored/);
-    expect(out).toMatch(/state transitions: +orders-db \d+ · inventory-cluster \d+ · shop-db \d+ · billing-db \d+/);
+    expect(out).toMatch(
+      /state transitions: +orders-db \d+ · inventory-cluster \d+ · shop-db \d+ · orders-table \d+ · billing-db \d+/,
+    );
+    // The DynamoDB recovery point: restored, exported, converted in batches, every item read back from the Parquet.
+    expect(printedRows(out, DEMO_DYNAMODB.table, DEMO_DYNAMODB.table)).toBe(DEMO_DYNAMODB.items);
+    expect(out).toMatch(/Start restore → .*Enable PITR → Start table export → .*Delete temporary table → Plan conversion/);
+    expect(out).toMatch(/Scan batch ×[2-9]/);
+    expect(out).toMatch(/sample row of orders-table: customer=customer-\d+ +orderId=/);
     expect(out).toMatch(/wall time: +\d+\.\d s/);
     expect(out).toContain('failed at: Check export — ExportTaskFailed');
     expect(out).toContain('s3:PutObject');
@@ -70,11 +77,11 @@ describe('vaultpilot demo', () => {
     // The notifications, rendered as `vaultpilot simulate` renders them.
     expect(out).toContain('── CRITICAL · action · failed · billing-db');
     expect(out).toContain('Export FAILED at Check export: billing-db (RDS) in 111122223333 / eu-west-1');
-    expect(out.match(/── INFO · action · succeeded · /g)).toHaveLength(3);
+    expect(out.match(/── INFO · action · succeeded · /g)).toHaveLength(4);
 
     // Progress went to stderr, one plain line per state (not a terminal).
-    expect(run.stderr).toMatch(/\[1\/4\] orders-db +Wait for export \(\d+ polls?\)/);
-    expect(run.stderr).toMatch(/\[4\/4\] billing-db +Export failed/);
+    expect(run.stderr).toMatch(/\[1\/5\] orders-db +Wait for export \(\d+ polls?\)/);
+    expect(run.stderr).toMatch(/\[5\/5\] billing-db +Export failed/);
 
     expect(await postgresDatabases()).not.toContain(shop);
     expect(await mariaDbDatabases()).not.toContain(inventory);
@@ -88,7 +95,7 @@ describe('vaultpilot demo without a database server', () => {
     expect(run.stderr).toContain('MariaDB is not reachable at 127.0.0.1:3306');
     expect(run.stderr).toContain('sudo service mariadb start');
     expect(run.stderr).toContain('the Aurora MySQL export (inventory-cluster) is skipped');
-    expect(run.stdout).toMatch(/workflows: +3 — 2 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
+    expect(run.stdout).toMatch(/workflows: +4 — 3 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
     expect(run.stdout).not.toContain('inventory-cluster ·');
     expect(run.stdout).toMatch(/skipped: +the parts that need MariaDB/);
   });

@@ -75,7 +75,30 @@ const POLL_LOOP = new Set<string>([
   EXPORT_STATES.waitForExport,
   EXPORT_STATES.checkExport,
   EXPORT_STATES.exportFinished,
+  EXPORT_STATES.waitForRestore,
+  EXPORT_STATES.checkRestore,
+  EXPORT_STATES.restoreFinished,
+  EXPORT_STATES.waitForTableExport,
+  EXPORT_STATES.checkTableExport,
+  EXPORT_STATES.tableExportFinished,
+  EXPORT_STATES.scanBatch,
+  EXPORT_STATES.convertBatch,
 ]);
+/** States shown once with how often they ran: the polls, and the Map iterations (one per batch of data files). */
+const COUNTED = new Set<string>([
+  EXPORT_STATES.waitForExport,
+  EXPORT_STATES.waitForRestore,
+  EXPORT_STATES.waitForTableExport,
+  EXPORT_STATES.scanBatch,
+  EXPORT_STATES.convertBatch,
+]);
+/** The DynamoDB table of the demo: items of every type, nested, in a few data files converted as batches. */
+export const DEMO_DYNAMODB = {
+  table: 'orders-table',
+  items: 3_000,
+  itemsPerDataFile: 600,
+  batchBytes: 48 * 1024,
+} as const;
 const FINAL_STATES = new Set<string>([EXPORT_STATES.done, EXPORT_STATES.failed, EXPORT_STATES.notExportable]);
 const FAILURE_CAUSE =
   `The IAM role arn:aws:iam::${ACCOUNT}:role/vaultpilot-rds-export is not authorized to perform s3:PutObject ` +
@@ -214,7 +237,13 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
 
     // 3. The stand-ins and the scenario.
     local = await race(
-      startLocalActions({ actions: options.actions, rdsTiming: { startingMs: 400, perTableMs: 150 } }),
+      startLocalActions({
+        actions: options.actions,
+        rdsTiming: { startingMs: 400, perTableMs: 150 },
+        dynamoDbTiming: { restoreMs: 600, pitrEnablingMs: 200, exportMs: 800 },
+        itemsPerDataFile: DEMO_DYNAMODB.itemsPerDataFile,
+        conversionBatchBytes: DEMO_DYNAMODB.batchBytes,
+      }),
     );
     local.backup.addVault('prod-daily');
     const scenario = buildScenario(local, seeded);
@@ -486,6 +515,42 @@ function buildScenario(
     });
   }
   {
+    // DynamoDB needs no database server: the recovery point's items are restored into the DynamoDB stand-in.
+    const table = DEMO_DYNAMODB.table;
+    const arn = `arn:aws:backup:${REGION}:${ACCOUNT}:recovery-point:${randomUUID()}`;
+    const resourceArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`;
+    local.backup.addRecoveryPoint({
+      vault: 'prod-daily',
+      recoveryPointArn: arn,
+      resourceArn,
+      resourceType: 'DynamoDB',
+      resourceName: table,
+      creationDate: created,
+      backupSizeInBytes: 1_887_436,
+      dynamoDbItems: demoOrders(DEMO_DYNAMODB.items),
+      keySchema: [
+        { attributeName: 'customer', keyType: 'HASH', attributeType: 'S' },
+        { attributeName: 'orderId', keyType: 'RANGE', attributeType: 'N' },
+      ],
+    });
+    scenario.push({
+      label: table,
+      what: `DynamoDB table, recovery point by AWS Backup in vault prod-daily (${DEMO_DYNAMODB.items.toLocaleString('en-US')} items, nested) → restore to a temporary table, export, convert to lossless Parquet, verify, delete`,
+      expected: 'exported',
+      arn,
+      trigger: backupJobCompletedEvent({
+        account: ACCOUNT,
+        region: REGION,
+        vault: 'prod-daily',
+        recoveryPointArn: arn,
+        resourceArn,
+        resourceType: 'DynamoDB',
+        time,
+      }),
+      triggerName: 'EventBridge "Backup Job State Change" COMPLETED, resourceType DynamoDB',
+    });
+  }
+  {
     const engine = pgSource ? 'postgres' : 'mariadb';
     const { arn, trigger } = backupPoint('billing-db', 'db', engine, pgSource ?? mySource, { failTask: FAILURE_CAUSE });
     scenario.push({
@@ -498,6 +563,27 @@ function buildScenario(
     });
   }
   return scenario;
+}
+
+/** Orders as a DynamoDB table holds them: numbers, sets, binary, booleans, nulls, lists of maps, awkward names. */
+function demoOrders(count: number): Record<string, unknown>[] {
+  const statuses = ['placed', 'paid', 'shipped', 'delivered'];
+  return Array.from({ length: count }, (_, i) => ({
+    customer: { S: `customer-${String(i % 250).padStart(3, '0')}` },
+    orderId: { N: String(100_000 + i) },
+    status: { S: statuses[i % statuses.length] },
+    total: { N: `${(i * 37) % 1000}.${String(i % 100).padStart(2, '0')}`.replace(/\.?0+$/, '') || '0' },
+    paid: { BOOL: i % 4 !== 0 },
+    lines: {
+      L: Array.from({ length: 1 + (i % 3) }, (_, j) => ({
+        M: { sku: { S: `sku-${(i + j) % 40}` }, qty: { N: String(1 + j) } },
+      })),
+    },
+    tags: { SS: i % 5 === 0 ? ['gift', 'express'] : ['standard'] },
+    'delivery address': { M: { city: { S: ['Lyon', 'Porto', 'Graz'][i % 3] }, zip: { S: String(10_000 + i) } } },
+    ...(i % 7 === 0 ? { coupon: { NULL: true } } : { coupon: { S: `C${i % 11}` } }),
+    ...(i % 10 === 0 ? { receipt: { B: Buffer.from(`receipt-${i}`).toString('base64') } } : {}),
+  }));
 }
 
 /** Downloads the Parquet of a verified export (from its manifest) and counts rows per table with DuckDB. */
@@ -554,15 +640,17 @@ function parquetList(files: readonly string[]): string {
   return `read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`;
 }
 
-/** The states entered, with the poll loop folded: `… → Wait for export ×4 → …`. */
+/** The states entered, with the poll loops and Map iterations folded: `… → Wait for export ×4 → Scan batch ×3 → …`. */
 function foldPath(path: readonly string[]): string {
-  const polls = path.filter((s) => s === EXPORT_STATES.waitForExport).length;
+  const counts = new Map<string, number>();
+  for (const state of path) counts.set(state, (counts.get(state) ?? 0) + 1);
   const shown: string[] = [];
   const seen = new Set<string>();
   for (const state of path) {
     if (POLL_LOOP.has(state) && seen.has(state)) continue;
     seen.add(state);
-    shown.push(state === EXPORT_STATES.waitForExport && polls > 1 ? `${state} ×${polls}` : state);
+    const n = counts.get(state) ?? 1;
+    shown.push(COUNTED.has(state) && n > 1 ? `${state} ×${n}` : state);
   }
   return shown.join(' → ');
 }
@@ -592,7 +680,8 @@ function exportSection(run: ExportRun, index: number, total: number): string {
   if (result?.archiveUri && result.outcome !== 'failed') lines.push(`   archive:   ${result.archiveUri}`);
   if (run.tables.length > 0) {
     const width = Math.max(24, ...run.tables.map((t) => t.target.length));
-    lines.push(`   ${'database.schema.table'.padEnd(width)}  ${'rows'.padStart(8)}  ${'Parquet'.padStart(10)}`);
+    const heading = result?.resourceType === 'DynamoDB' ? 'table' : 'database.schema.table';
+    lines.push(`   ${heading.padEnd(width)}  ${'rows'.padStart(8)}  ${'Parquet'.padStart(10)}`);
     for (const t of run.tables) {
       lines.push(
         `   ${t.target.padEnd(width)}  ${t.rows.toLocaleString('en-US').padStart(8)}  ${formatBytes(t.bytes).padStart(10)}`,
@@ -601,8 +690,12 @@ function exportSection(run: ExportRun, index: number, total: number): string {
     lines.push(`   (row counts read back from the Parquet with DuckDB)`);
   }
   if (run.sample) {
+    const shown = (v: unknown) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return text.length > 100 ? `${text.slice(0, 97)}…` : text;
+    };
     const fields = Object.entries(run.sample.row)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${shown(v)}`)
       .join('  ');
     lines.push(`   sample row of ${run.sample.table}: ${fields}`);
   }

@@ -359,6 +359,24 @@ export function exportedTables(manifest: ExportManifest): { tables: ExportedTabl
       continue;
     }
     const parts = first.startsWith(location.root) ? first.slice(location.root.length).split('/') : [];
+    if (manifest.export.dynamodb) {
+      // A DynamoDB export is one table: its Parquet parts are all under `<root>parquet/data/`.
+      const folder = `${parts.slice(0, -1).join('/')}/`;
+      if (parts.length < 2) {
+        skipped.push({ target: t.target, reason: `${first} is not under <root>/parquet/data/` });
+        continue;
+      }
+      located.push({
+        target: t.target,
+        database: '',
+        schema: '',
+        table: t.target,
+        folder,
+        firstObjectKey: first,
+        complete: true,
+      });
+      continue;
+    }
     const database = parts[0] ?? '';
     const schemaTable = parts[1] ?? '';
     const dot = schemaTable.indexOf('.');
@@ -378,7 +396,9 @@ export function exportedTables(manifest: ExportManifest): { tables: ExportedTabl
   }
 
   // Names: `<type>_<resource>_<schema>_<table>`; the database joins in when it tells apart two tables of the export.
-  const short = (t: (typeof located)[number]) => [type, resource, t.schema, t.table].map(glueNamePart).join('_');
+  // A DynamoDB table is the resource itself: `dynamodb_<table>`.
+  const short = (t: (typeof located)[number]) =>
+    (t.schema === '' ? [type, resource] : [type, resource, t.schema, t.table]).map(glueNamePart).join('_');
   const long = (t: (typeof located)[number]) =>
     [type, resource, t.database, t.schema, t.table].map(glueNamePart).join('_');
   const count = (names: string[]) => names.reduce((m, n) => m.set(n, (m.get(n) ?? 0) + 1), new Map<string, number>());

@@ -187,6 +187,42 @@ describe('names', () => {
     });
   });
 
+  it('names a DynamoDB export dynamodb_<table>, its one table located under parquet/data/', () => {
+    const base = manifest([{ target: 'Orders-Table' }], { resourceType: 'DynamoDB' });
+    const dynamo: ExportManifest = {
+      ...base,
+      tables: [
+        {
+          target: 'Orders-Table',
+          status: 'COMPLETE',
+          bytes: 200,
+          objects: [1, 0].map((n) => ({ key: `${ROOT}parquet/data/part-0000${n}.parquet`, size: 100 })),
+        },
+      ],
+      source: { ...base.source, resourceName: 'Orders-Table' },
+      export: {
+        ...base.export,
+        dynamodb: {
+          exportFrom: 'backup',
+          exportArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/vp-tmp-1/export/1',
+          exportedTableArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/vp-tmp-1',
+          itemCount: 10,
+          conversionManifest: `${ROOT}parquet/vaultpilot-dynamodb-manifest.json`,
+          columns: 3,
+        },
+      },
+    };
+    const { tables, skipped } = exportedTables(dynamo);
+    expect(skipped).toEqual([]);
+    expect(tables[0]).toMatchObject({
+      historyName: 'dynamodb_orders_table',
+      latestName: 'dynamodb_orders_table_latest',
+      folder: 'parquet/data/',
+      table: 'Orders-Table',
+      firstObjectKey: `${ROOT}parquet/data/part-00000.parquet`,
+    });
+  });
+
   it('does not repeat MySQL’s database, which is also its schema', () => {
     const { tables } = exportedTables(
       manifest([{ target: 'shop.customers', folder: 'shop/shop.customers' }], { resourceType: 'Aurora' }),
