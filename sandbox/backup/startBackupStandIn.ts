@@ -201,6 +201,7 @@ interface RestoreJob {
 
 type Route =
   | { operation: 'StartRestoreJob' }
+  | { operation: 'ListRestoreJobs' }
   | { operation: 'DescribeRestoreJob'; restoreJobId: string }
   | {
       operation: 'DescribeRecoveryPoint' | 'DeleteRecoveryPoint' | 'GetRecoveryPointRestoreMetadata';
@@ -348,6 +349,7 @@ function matchRoute(method: string, path: string): Route | undefined {
   }
   const [first, vaultOrArn, third, arn, fifth] = parts;
   if (first === 'restore-jobs' && parts.length === 1 && method === 'PUT') return { operation: 'StartRestoreJob' };
+  if (first === 'restore-jobs' && parts.length === 1 && method === 'GET') return { operation: 'ListRestoreJobs' };
   if (first === 'restore-jobs' && parts.length === 2 && method === 'GET') {
     return { operation: 'DescribeRestoreJob', restoreJobId: vaultOrArn! };
   }
@@ -394,6 +396,8 @@ class BackupHandler {
         return this.startRestoreJob(body);
       case 'DescribeRestoreJob':
         return this.describeRestoreJob(route.restoreJobId);
+      case 'ListRestoreJobs':
+        return this.listRestoreJobs(query);
       case 'DescribeBackupVault':
         return this.describeVault(route.vault);
       case 'ListTags':
@@ -631,11 +635,35 @@ class BackupHandler {
     return json({ RestoreJobId: job.id });
   }
 
+  /** ListRestoreJobs with the filters the workflow uses (resourceType, createdAfter, status), 2 per page. */
+  private listRestoreJobs(query: URLSearchParams): Answer {
+    const type = query.get('resourceType');
+    const after = query.get('createdAfter');
+    const status = query.get('status');
+    const afterMs = after === null ? undefined : Date.parse(after);
+    const jobs = [...this.state.restores.jobs.values()].filter(
+      (j) =>
+        (type === null || j.point.spec.resourceType === type) &&
+        (afterMs === undefined || j.creationDate.getTime() > afterMs) &&
+        (status === null || j.status === status),
+    );
+    const start = Number(query.get('nextToken') ?? '0');
+    const page = jobs.slice(start, start + 2);
+    return json({
+      RestoreJobs: page.map((j) => this.restoreJobJson(j)),
+      ...(start + 2 < jobs.length ? { NextToken: String(start + 2) } : {}),
+    });
+  }
+
   private describeRestoreJob(id: string): Answer {
     const job = this.state.restores.jobs.get(id);
     if (!job) throw resourceNotFound(`Restore job ${id} does not exist.`, id);
+    return json(this.restoreJobJson(job));
+  }
+
+  private restoreJobJson(job: RestoreJob): Record<string, unknown> {
     const spec = job.point.spec;
-    return json({
+    return {
       AccountId: this.state.accountId,
       RestoreJobId: job.id,
       RecoveryPointArn: job.recoveryPointArn,
@@ -653,7 +681,7 @@ class BackupHandler {
       ResourceType: spec.resourceType,
       RecoveryPointCreationDate: seconds(job.point.creationDate),
       IsParent: false,
-    });
+    };
   }
 
   private restoreMetadata(vaultName: string, arn: string): Answer {

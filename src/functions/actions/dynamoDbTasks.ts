@@ -286,6 +286,17 @@ export async function cleanUpDynamoDb(state: ExportState, deps: DynamoDbTaskDepe
     if (job.status === 'PENDING' || job.status === 'RUNNING') {
       throw new ActionError(ACTION_ERRORS.cleanupPending, `restore job ${restore.restoreJobId} is still ${job.status}`);
     }
+  } else if (!restore && state.source?.exportFrom !== 'source-pitr') {
+    // No restore in the state (the sweeper has only the input, or Start restore timed out): ask AWS Backup for the
+    // attempt's restore jobs (the request was made before any of them).
+    const since = new Date(Date.parse(state.request.requestedAt) - 60_000);
+    const running = await deps.dynamodb.runningRestores(state.request.recoveryPointArn, since);
+    if (running.length > 0) {
+      throw new ActionError(
+        ACTION_ERRORS.cleanupPending,
+        `restore job ${running[0]!.restoreJobId} of the recovery point is still ${running[0]!.status}`,
+      );
+    }
   }
   const temporaryTableDeleted = await deps.dynamodb.deleteTable(temporaryTableName(state.request));
   if (state.tableExport?.status === 'IN_PROGRESS') {

@@ -453,3 +453,38 @@ describe('fault injection at every Task of the DynamoDB export workflow', () => 
     expect(summary.length).toBe(HAPPY_PATH_TASKS.length * 2);
   });
 });
+
+describe('a DynamoDB execution that ends without its Catch blocks (aborted, timed out)', () => {
+  for (const abortAt of [EXPORT_STATES.waitForRestore, EXPORT_STATES.scanFiles]) {
+    it(`is cleaned up and reported by the sweeper from its input alone (aborted at ${abortAt})`, async () => {
+      const { ExecutionSweeper } = await import('../../../src/functions/actions/ExecutionSweeper.js');
+      const { arn, request } = newRecoveryPoint({ count: 9 });
+      const input = { request };
+      const run = await local.run(input, { abortAt });
+      expect(run.status).toBe('FAILED');
+      expect(resultFor(arn)).toBeUndefined();
+      const sweeper = new ExecutionSweeper(local.deps, local.ledger);
+      const detail = {
+        executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:x:${request.exportTaskIdentifier}`,
+        status: 'ABORTED',
+        input: JSON.stringify(input),
+      };
+      let swept: Awaited<ReturnType<typeof sweeper.sweep>> | undefined;
+      let pending = 0;
+      // The queue redelivers while the restore is still running (CleanupPending).
+      for (let attempt = 0; attempt < 100 && !swept; attempt++) {
+        try {
+          swept = await sweeper.sweep(detail);
+        } catch (error) {
+          expect((error as Error).name).toBe(ACTION_ERRORS.cleanupPending);
+          pending += 1;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      expect(swept).toEqual({ swept: true, status: 'ABORTED' });
+      if (abortAt === EXPORT_STATES.waitForRestore) expect(pending).toBeGreaterThan(0);
+      expect(resultFor(arn)).toMatchObject({ outcome: 'failed', failedStep: 'Execution ABORTED' });
+      await assertSafe(arn, request, `aborted at ${abortAt}`);
+    });
+  }
+});

@@ -8,6 +8,7 @@ import {
   type BackupClient,
   DescribeRestoreJobCommand,
   GetRecoveryPointRestoreMetadataCommand,
+  ListRestoreJobsCommand,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import {
@@ -199,6 +200,36 @@ export class DynamoDbExports {
       return exportInfo(out.ExportDescription);
     } catch (error) {
       throw actionErrorOf(error, `describing export ${exportArn}`, ACTION_ERRORS.exportTaskFailed);
+    }
+  }
+
+  /**
+   * The restore jobs of `recoveryPointArn` created after `since` that are still PENDING or RUNNING (ListRestoreJobs,
+   * every page): what a cleanup that knows no restore job id (the execution sweeper's) must wait for.
+   */
+  async runningRestores(recoveryPointArn: string, since: Date): Promise<RestoreJobInfo[]> {
+    const running: RestoreJobInfo[] = [];
+    let nextToken: string | undefined;
+    try {
+      do {
+        const out = await this.backup.send(
+          new ListRestoreJobsCommand({
+            ByResourceType: 'DynamoDB',
+            ByCreatedAfter: since,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        for (const job of out.RestoreJobs ?? []) {
+          if (job.RecoveryPointArn !== recoveryPointArn || !job.RestoreJobId) continue;
+          if (job.Status === 'PENDING' || job.Status === 'RUNNING') {
+            running.push({ restoreJobId: job.RestoreJobId, status: job.Status });
+          }
+        }
+        nextToken = out.NextToken;
+      } while (nextToken);
+      return running;
+    } catch (error) {
+      throw actionErrorOf(error, `listing the restore jobs of ${recoveryPointArn}`, ACTION_ERRORS.transient);
     }
   }
 
