@@ -128,6 +128,8 @@ export interface RecoveryPointSpec {
   readonly dynamoDbItems?: readonly Record<string, unknown>[];
   /** DynamoDB: the table's key. @default [{ attributeName: 'pk', keyType: 'HASH', attributeType: 'S' }] */
   readonly keySchema?: readonly DynamoDbKeyAttribute[];
+  /** How long restores of this point run. @default the stand-in's restoreMs */
+  readonly restoreMs?: number;
 }
 
 /** A restore job as tests see it. */
@@ -606,7 +608,7 @@ class BackupHandler {
     this.state.restores.jobs.set(job.id, job);
     const restores = this.state.restores;
     const work = (async () => {
-      const delay = new Promise<void>((resolve) => setTimeout(resolve, restores.restoreMs));
+      const delay = new Promise<void>((resolve) => setTimeout(resolve, point.spec.restoreMs ?? restores.restoreMs));
       try {
         const failure = restores.failing.get(arn);
         if (failure !== undefined) throw new Error(failure);

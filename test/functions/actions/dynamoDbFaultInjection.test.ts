@@ -74,7 +74,12 @@ function itemsOf(count: number): Item[] {
 }
 
 function newRecoveryPoint(
-  options: { count?: number; exportFrom?: 'backup' | 'source-pitr'; deleteAfterExport?: boolean } = {},
+  options: {
+    count?: number;
+    exportFrom?: 'backup' | 'source-pitr';
+    deleteAfterExport?: boolean;
+    restoreMs?: number;
+  } = {},
 ): { arn: string; request: ExportRequest; items: Item[]; tableArn: string } {
   counter += 1;
   const table = `orders-${counter}`;
@@ -88,6 +93,7 @@ function newRecoveryPoint(
     resourceType: 'DynamoDB',
     resourceName: table,
     dynamoDbItems: items,
+    ...(options.restoreMs ? { restoreMs: options.restoreMs } : {}),
     keySchema: [
       { attributeName: 'pk', keyType: 'HASH', attributeType: 'S' },
       { attributeName: 'sk', keyType: 'RANGE', attributeType: 'N' },
@@ -458,7 +464,8 @@ describe('a DynamoDB execution that ends without its Catch blocks (aborted, time
   for (const abortAt of [EXPORT_STATES.waitForRestore, EXPORT_STATES.scanFiles]) {
     it(`is cleaned up and reported by the sweeper from its input alone (aborted at ${abortAt})`, async () => {
       const { ExecutionSweeper } = await import('../../../src/functions/actions/ExecutionSweeper.js');
-      const { arn, request } = newRecoveryPoint({ count: 9 });
+      // A slow restore: at the abort during Wait for restore, the restore job is still RUNNING.
+      const { arn, request } = newRecoveryPoint({ count: 9, restoreMs: 400 });
       const input = { request };
       const run = await local.run(input, { abortAt });
       expect(run.status).toBe('FAILED');
