@@ -56,6 +56,8 @@ import { type S3StandIn, startS3StandIn } from '../s3/startS3StandIn.js';
 
 export const LOCAL_ACCOUNT = '111122223333';
 export const LOCAL_REGION = 'eu-west-1';
+/** The central account, owner of the archive bucket. */
+export const LOCAL_CENTRAL_ACCOUNT = '999988887777';
 export const LOCAL_BUCKET = 'vaultpilot-archive-local';
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:vaultpilot-rds-export`;
 // s3rver admits only its own key pair; the other stand-ins take any.
@@ -251,6 +253,8 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       new DynamoDBClient({ ...clientOptions, endpoint: dynamodb.endpoint }),
     ),
     restoreRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/vaultpilot-dynamodb-restore`,
+    // As deployed: the archive bucket belongs to the central account, here another one.
+    archiveBucketOwner: LOCAL_CENTRAL_ACCOUNT,
     exportRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/vaultpilot-rds-export`,
     exportKmsKeyArn: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
     writeMetrics: () => {},

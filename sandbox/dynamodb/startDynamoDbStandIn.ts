@@ -115,6 +115,7 @@ export interface StandInExportInfo {
   readonly status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   readonly s3Bucket: string;
   readonly s3Prefix: string | undefined;
+  readonly s3BucketOwner: string | undefined;
   readonly itemCount: number | undefined;
   readonly objectKeys: readonly string[];
   readonly failureCode?: string;
@@ -696,6 +697,7 @@ export async function startDynamoDbStandIn(options: DynamoDbStandInOptions): Pro
         status: r.status,
         s3Bucket: r.s3Bucket,
         s3Prefix: r.s3Prefix,
+        s3BucketOwner: r.s3BucketOwner,
         itemCount: r.itemCount,
         objectKeys: [...r.objectKeys],
         ...(r.failureCode ? { failureCode: r.failureCode } : {}),

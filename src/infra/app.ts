@@ -3,7 +3,7 @@
  * accounts and Regions come from the configuration, nothing is looked up in AWS.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
-import type { ActionHandlerName, CentralActionHandlerName } from '../core/deployment/contract.js';
+import {
+  type ActionHandlerName,
+  type CentralActionHandlerName,
+  CONVERSION_IMAGE,
+} from '../core/deployment/contract.js';
 import { InfraError } from './InfraError.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import {
@@ -22,6 +26,7 @@ import {
   ARCHIVE_KEY_ALIAS,
   ARCHIVE_PREFIXES,
   archiveBucketNames,
+  CONVERSION_FUNCTION_PREFIX,
   EXPORT_ROLE_PREFIX,
 } from './stacks/ActionsMemberStack.js';
 import { ActionsStack } from './stacks/ActionsStack.js';
@@ -108,6 +113,12 @@ export interface BuildAppOptions {
    * @default ACTION_HANDLER_ENTRIES and CENTRAL_ACTION_HANDLER_ENTRIES
    */
   readonly actionHandlerEntries?: Partial<Record<ActionHandlerName | CentralActionHandlerName, string>>;
+  /**
+   * The tag of the conversion image the member accounts' conversion functions run (DynamoDB exports), pushed to the
+   * `vaultpilot-actions-conversion` repository of every Region of the actions (docs/deployment.md).
+   * @default the package version (package.json of `projectRoot`)
+   */
+  readonly conversionImageTag?: string;
 }
 
 /** The actions member template as the actions StackSet reads it: a file of the assembly, uploaded to S3. */
@@ -143,6 +154,13 @@ export interface VaultpilotApp {
   readonly memberStackSet: MemberStackSetStack;
   /** The member template exactly as the StackSet deploys it (JSON). */
   readonly memberTemplateBody: string;
+}
+
+/** The package version (the default conversion image tag). */
+function packageVersion(projectRoot: string): string {
+  const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: string };
+  if (!version) throw new InfraError(`${join(projectRoot, 'package.json')} has no version (the conversion image tag)`);
+  return version;
 }
 
 /** The partition of a Region, for ARNs built before any stack exists. */
@@ -191,6 +209,8 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
   const archive = config.actions.archiveBucket;
   const codeBucket = options.actionsCodeBucket ?? defaultActionsCodeBucket(config.central.account);
   const createCodeBuckets = options.actionsCodeBucket === undefined;
+  // The conversion image is needed (and its repositories exist) only where DynamoDB recovery points are exported.
+  const dynamoDbExports = config.actions.resourceTypes.DynamoDB.export === 'parquet';
   const actionsStackFor = (region: string, id: string) => {
     const central = region === config.central.region;
     const bucketName = actionsPlan?.archiveBuckets[region];
@@ -210,7 +230,15 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
         exportRolePrefix: EXPORT_ROLE_PREFIX,
         functionRolePrefix: ACTION_ROLE_PREFIX,
         prefixes: ARCHIVE_PREFIXES,
+        tableExportRolePrefix: `${ACTION_ROLE_PREFIX}startTableExport-`,
       },
+      conversionRepository: dynamoDbExports
+        ? {
+            repositoryName: CONVERSION_IMAGE.repositoryName,
+            organizationId: config.organization.id,
+            functionNamePrefix: CONVERSION_FUNCTION_PREFIX,
+          }
+        : undefined,
       codeBucket: createCodeBuckets
         ? // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder, replaced by the Region
           { bucketName: codeBucket.replace('${AWS::Region}', region), organizationId: config.organization.id }
@@ -306,6 +334,9 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
       actionsConfigJson: JSON.stringify(config.actions),
       projectRoot,
       handlerEntries: options.actionHandlerEntries,
+      ...(dynamoDbExports
+        ? { conversionImage: { tag: options.conversionImageTag ?? packageVersion(projectRoot) } }
+        : {}),
     };
     const synthesizer = () =>
       new DefaultStackSynthesizer({

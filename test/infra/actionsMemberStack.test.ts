@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_TIMING } from '../../src/core/actions/exportWorkflow.js';
+import { ACTION_TASKS, CONVERSION_TASKS, EXPORT_TIMING } from '../../src/core/actions/exportWorkflow.js';
 import { requireConfig } from '../../src/core/config/parseConfig.js';
-import { ACTIONS_ENV } from '../../src/core/deployment/contract.js';
+import { ACTIONS_ENV, CONVERSION_IMAGE } from '../../src/core/deployment/contract.js';
 import { matchesEventPattern } from '../../src/core/eventPatternMatch.js';
 import {
   ACTION_BACKUP_TRIGGERS,
@@ -170,8 +170,11 @@ describe('ActionsMemberStack (example configuration)', () => {
   });
 
   it('reads the function code from the Region’s code bucket, not from CDK assets', () => {
-    const functions = Object.values(member.findResources('AWS::Lambda::Function')) as Resource[];
-    expect(functions).toHaveLength(11);
+    const all = Object.values(member.findResources('AWS::Lambda::Function')) as Resource[];
+    // The starter, the sweeper, 15 API Tasks (zips) and 5 conversion Tasks (the image).
+    expect(all).toHaveLength(22);
+    const functions = all.filter((f) => f.Properties.PackageType !== 'Image');
+    expect(functions).toHaveLength(17);
     for (const f of functions) {
       expect(f.Properties.Code).toEqual({
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
@@ -348,6 +351,15 @@ describe('ActionsMemberStack (example configuration)', () => {
         }),
       },
     });
+    // DynamoDB exports into the central account's bucket name its owner (S3BucketOwner).
+    member.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ACTIONS_ENV.archiveBucketOwner]: example.central.account,
+          [ACTIONS_ENV.exportKmsKeyArn]: Match.anyValue(),
+        }),
+      },
+    });
     expect(memberJson.Mappings).toEqual({
       ArchiveBuckets: {
         'eu-west-1': { name: 'acme-backup-archive-eu-west-1' },
@@ -497,7 +509,7 @@ actions:
     });
     const body = JSON.parse(other.actionsMemberTemplateBody ?? '{}') as { Resources: Record<string, Resource> };
     const codes = Object.values(body.Resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.PackageType !== 'Image')
       .map((r) => (r.Properties.Code as { S3Bucket: unknown }).S3Bucket);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
     expect(new Set(codes.map(text))).toEqual(new Set([text({ 'Fn::Sub': 'acme-lambda-code-${AWS::Region}' })]));
@@ -517,5 +529,240 @@ actions:
       readFileSync(join(projectRoot, 'samples/events/17-export-workflow-failed-rds.json'), 'utf8'),
     );
     expect(matchesEventPattern(ACTION_RESULT_EVENTS.pattern, result)).toBe(true);
+  });
+});
+
+describe('ActionsMemberStack: the DynamoDB branch', () => {
+  const functionsOf = (pattern: RegExp) =>
+    Object.entries(memberResources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && pattern.test(id));
+  const allStatements = () =>
+    Object.values(memberResources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  it('runs the conversion Tasks from the central image of the Region: arm64, 10240 MB, 10240 MB /tmp, 900 s', () => {
+    const images = Object.values(memberResources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.PackageType === 'Image',
+    );
+    expect(images).toHaveLength(CONVERSION_TASKS.length);
+    for (const task of CONVERSION_TASKS) {
+      const [, f] = functionsOf(new RegExp(`^${task}Function`))[0] ?? [];
+      if (!f) throw new Error(`no ${task} function`);
+      expect(f.Properties.PackageType).toBe('Image');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.MemorySize).toBe(CONVERSION_IMAGE.memorySize);
+      expect(f.Properties.EphemeralStorage).toEqual({ Size: 10240 });
+      expect(f.Properties.Timeout).toBe(900);
+      expect(f.Properties.ImageConfig).toEqual({ Command: [`functions/actions/conversionHandlers.${task}`] });
+      const uri = text(f.Properties.Code);
+      expect(uri).toContain('123456789012');
+      expect(uri).toContain('.dkr.ecr.');
+      expect(uri).toContain('AWS::Region');
+      expect(uri).toContain(`/${CONVERSION_IMAGE.repositoryName}:0.1.0`);
+      expect(text(f.Properties.FunctionName)).toContain(`vaultpilot-action-${task}-`);
+      const env = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env[ACTIONS_ENV.archiveBucket]).toBeDefined();
+    }
+  });
+
+  it('lets the conversion functions only read, write and delete under exports/ with the archive key', () => {
+    for (const task of CONVERSION_TASKS) {
+      const statements = policyOf(`vaultpilot-action-${task}`);
+      expect(new Set(actionsOf(statements))).toEqual(
+        new Set([
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          's3:ListBucket',
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+        ]),
+      );
+      for (const s of statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:Get')))) {
+        expect(text(s.Resource)).toContain('/exports/*');
+        expect(text(s.Resource)).not.toContain('/latest/');
+      }
+      const list = statements.find((s) => asArray(s.Action).includes('s3:ListBucket'));
+      expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['exports/*'] } });
+    }
+  });
+
+  it('gives the workflow a function for every Task', () => {
+    const machine = Object.values(memberResources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    const definition = text(machine?.Properties.DefinitionString);
+    for (const task of ACTION_TASKS) {
+      const [id] = functionsOf(new RegExp(`^${task}Function`))[0] ?? [];
+      expect(id, task).toBeDefined();
+      expect(definition, task).toContain(`"${id}"`);
+    }
+  });
+
+  it('lets AWS Backup restore into vp-tmp-* tables only, with a role only startRestore may pass, only to AWS Backup', () => {
+    const [roleId, role] = Object.entries(memberResources).find(
+      ([, r]) => r.Type === 'AWS::IAM::Role' && text(r.Properties.RoleName).includes('vaultpilot-dynamodb-restore-'),
+    ) as [string, Resource];
+    expect((role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' } },
+    ]);
+    const statements = policyOf('vaultpilot-dynamodb-restore');
+    for (const s of statements) {
+      const resources = text(s.Resource);
+      if (asArray(s.Action).includes('dynamodb:RestoreTableFromBackup'))
+        expect(resources).toContain(':table/*/backup/*');
+      else if (asArray(s.Action).some((a) => a.startsWith('dynamodb:'))) {
+        expect(resources).toContain(':table/vp-tmp-*');
+        expect(resources).not.toContain(':table/*');
+      } else expect(s.Condition?.StringLike?.['kms:ViaService']).toBeDefined();
+    }
+    const passing = allStatements().filter((s) => asArray(s.Action).includes('iam:PassRole'));
+    const toRestoreRole = passing.filter((s) => text(s.Resource).includes(roleId));
+    expect(toRestoreRole).toHaveLength(1);
+    expect(toRestoreRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } });
+    expect(policyOf('vaultpilot-action-startRestore')).toContainEqual(toRestoreRole[0]);
+    const startRestore = functionsOf(/^startRestoreFunction/)[0]?.[1];
+    if (!startRestore) throw new Error('no startRestore function');
+    const env = (startRestore.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ACTIONS_ENV.restoreRoleArn]).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+  });
+
+  it('grants no dynamodb:* and deletes or changes only the temporary tables', () => {
+    const statements = allStatements();
+    for (const s of statements) {
+      for (const action of asArray(s.Action)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toBe('dynamodb:*');
+        if (['dynamodb:DeleteTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:PutItem'].includes(action)) {
+          // The actions table of the stack is written by the starter and recorder; tables of the account are not.
+          if (!text(s.Resource).includes('ActionsTable')) expect(text(s.Resource), action).toContain(':table/vp-tmp-*');
+        }
+      }
+    }
+    for (const task of ['deleteTemporaryTable', 'cleanUp', 'sweepExecution']) {
+      const deleting = policyOf(`vaultpilot-action-${task}`).filter((s) =>
+        asArray(s.Action).includes('dynamodb:DeleteTable'),
+      );
+      expect(deleting, task).toHaveLength(1);
+    }
+    for (const task of ['cleanUp', 'sweepExecution']) {
+      const own = actionsOf(policyOf(`vaultpilot-action-${task}`));
+      expect(own).toContain('dynamodb:DescribeExport');
+      expect(own).toContain('backup:DescribeRestoreJob');
+      expect(own).toContain('backup:ListRestoreJobs');
+    }
+  });
+
+  it('gives each API Task of the branch only its calls', () => {
+    const own = (task: string) => new Set(actionsOf(policyOf(`vaultpilot-action-${task}`)));
+    expect(own('startRestore')).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'backup:StartRestoreJob',
+        'backup:GetRecoveryPointRestoreMetadata',
+        'iam:PassRole',
+      ]),
+    );
+    expect(own('checkRestore')).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'backup:DescribeRestoreJob']),
+    );
+    expect(own('enablePitr')).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'dynamodb:UpdateContinuousBackups',
+        'dynamodb:DescribeContinuousBackups',
+      ]),
+    );
+    const exporting = policyOf('vaultpilot-action-startTableExport');
+    expect(actionsOf(exporting)).toEqual(
+      expect.arrayContaining([
+        'dynamodb:ExportTableToPointInTime',
+        's3:PutObject',
+        's3:AbortMultipartUpload',
+        's3:PutObjectAcl',
+      ]),
+    );
+    const writes = exporting.find((s) => asArray(s.Action).includes('s3:PutObject'));
+    expect(text(writes?.Resource)).toContain('/exports/*');
+    expect(own('checkTableExport')).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:DescribeExport', 'dynamodb:DescribeTable']),
+    );
+    expect(own('describeSource')).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'backup:DescribeRecoveryPoint',
+        'backup:ListTags',
+        'rds:DescribeDBSnapshots',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:ListTagsForResource',
+        'dynamodb:DescribeContinuousBackups',
+        'dynamodb:ListTagsOfResource',
+      ]),
+    );
+  });
+
+  it('publishes the image per Region in the central account, pullable by the organization and by Lambda for its functions', () => {
+    for (const stack of [built.actions, ...Object.values(built.regionalActions)]) {
+      const t = Template.fromJSON(templateOf(stack?.artifactId ?? ''));
+      t.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: CONVERSION_IMAGE.repositoryName,
+        ImageScanningConfiguration: { ScanOnPush: true },
+        RepositoryPolicyText: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              Principal: { AWS: '*' },
+              Condition: { StringEquals: { 'aws:PrincipalOrgID': example.organization.id } },
+            }),
+            Match.objectLike({
+              Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Condition: {
+                StringLike: { 'aws:sourceARN': Match.anyValue() },
+              },
+            }),
+          ]),
+        },
+      });
+      expect(text(t.findResources('AWS::ECR::Repository'))).toContain(':function:vaultpilot-action-*');
+      // The table export's own writes (DynamoDB writes with its caller's permissions).
+      const bucketPolicies = text(t.findResources('AWS::S3::BucketPolicy'));
+      expect(bucketPolicies).toContain('AllowOrganizationTableExports');
+    }
+  });
+
+  it('without DynamoDB exports: no repository, conversion functions that fail saying so', () => {
+    const config = {
+      ...example,
+      actions: {
+        ...example.actions,
+        resourceTypes: {
+          ...example.actions.resourceTypes,
+          DynamoDB: { export: 'none' as const, exportFrom: 'backup' as const },
+        },
+      },
+    };
+    const other = buildApp(config, {
+      outdir: mkdtempSync(join(tmpdir(), 'vaultpilot-actions-nodynamo-')),
+      projectRoot,
+      cloudFormationValidation: false,
+      nag: false,
+      actionHandlerEntries: ACTION_HANDLER_STUBS,
+    });
+    const body = JSON.parse(other.actionsMemberTemplateBody ?? '{}') as { Resources: Record<string, Resource> };
+    const fns = Object.entries(body.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.filter(([, r]) => r.Properties.PackageType === 'Image')).toHaveLength(0);
+    for (const task of CONVERSION_TASKS) {
+      const [, f] = fns.find(([id]) => id.startsWith(`${task}Function`)) ?? [];
+      expect(text(f?.Properties.Code)).toContain('DynamoDB exports are not enabled');
+    }
+    const assembly = other.app.synth();
+    for (const stack of [other.actions, ...Object.values(other.regionalActions)]) {
+      const t = Template.fromJSON(assembly.getStackArtifact(stack?.artifactId ?? '').template);
+      t.resourceCountIs('AWS::ECR::Repository', 0);
+    }
   });
 });

@@ -59,6 +59,13 @@ export const ACTION_HANDLER_ENTRIES = {
   confirmDeletion: 'src/functions/actions/confirmDeletion.ts',
   cleanUp: 'src/functions/actions/cleanUp.ts',
   recordOutcome: 'src/functions/actions/recordOutcome.ts',
+  // The DynamoDB branch's API Tasks (small functions, like the RDS ones).
+  startRestore: 'src/functions/actions/startRestore.ts',
+  checkRestore: 'src/functions/actions/checkRestore.ts',
+  enablePitr: 'src/functions/actions/enablePitr.ts',
+  startTableExport: 'src/functions/actions/startTableExport.ts',
+  checkTableExport: 'src/functions/actions/checkTableExport.ts',
+  deleteTemporaryTable: 'src/functions/actions/deleteTemporaryTable.ts',
   /**
    * Not a Task: sweeps executions that ended TIMED_OUT, ABORTED or FAILED without recording their outcome (SQS batches
    * of Step Functions "Execution Status Change" events; cleans up and records like the cleanUp and recordOutcome
@@ -67,6 +74,30 @@ export const ACTION_HANDLER_ENTRIES = {
   sweepExecution: 'src/functions/actions/sweepExecution.ts',
 } as const;
 export type ActionHandlerName = keyof typeof ACTION_HANDLER_ENTRIES;
+
+/**
+ * The conversion Tasks of the DynamoDB branch (CONVERSION_TASKS in src/core/actions/exportWorkflow.ts) run DuckDB, a
+ * native module esbuild cannot bundle: they are one Lambda container image (docker/actions/Dockerfile), built from
+ * `npm run build` (dist/) and published once per Region into an ECR repository of the central account. The image
+ * holds one module exporting one handler per Task (named like the Task); each function overrides the image's CMD
+ * with `<handlerModule>.<task>`.
+ */
+export const CONVERSION_IMAGE = {
+  /** The module, relative to the package root. */
+  entry: 'src/functions/actions/conversionHandlers.ts',
+  /** The same module as Lambda's handler names it, relative to LAMBDA_TASK_ROOT (the image copies dist/src there). */
+  handlerModule: 'functions/actions/conversionHandlers',
+  /** The ECR repository (central account, every Region with watched vaults). */
+  repositoryName: 'vaultpilot-actions-conversion',
+  /** Lambda's maxima: DuckDB spills to /tmp, the data files are downloaded there. */
+  memorySize: 10_240,
+  ephemeralStorageSize: 10_240,
+  timeoutSeconds: 900,
+  /** Share of the function's memory DuckDB may use (the rest: Node.js, the SDK, the S3 buffers). */
+  duckDbMemoryShare: 0.6,
+  /** Where DuckDB spills: Lambda's only writable disk. */
+  duckDbTempDirectory: '/tmp/duckdb',
+} as const;
 
 /**
  * Lambda entry files of the backup actions that run in the central account (next to the archive bucket), fed by
@@ -101,6 +132,16 @@ export const ACTIONS_ENV = {
   metricNamespace: 'VAULTPILOT_METRIC_NAMESPACE',
   /** Glue database the exports are registered in (registerTables). @default vaultpilot_archive */
   glueDatabase: 'VAULTPILOT_GLUE_DATABASE',
+  /** The role AWS Backup restores a DynamoDB recovery point with (trusted by backup.amazonaws.com; startRestore). */
+  restoreRoleArn: 'VAULTPILOT_RESTORE_ROLE_ARN',
+  /** The account that owns the archive bucket (the central account): ExportTableToPointInTime's S3BucketOwner. */
+  archiveBucketOwner: 'VAULTPILOT_ARCHIVE_BUCKET_OWNER',
+  /** Conversion Tasks: data files converted in parallel within one batch. @default os.availableParallelism() */
+  convertConcurrency: 'VAULTPILOT_CONVERT_CONCURRENCY',
+  /** Conversion Tasks: compressed bytes of data files per batch. @default the converter's (512 MiB) */
+  convertBatchBytes: 'VAULTPILOT_CONVERT_BATCH_BYTES',
+  /** Conversion Tasks: DuckDB's memory limit, e.g. `6GB`. @default 60 % of the function's memory */
+  duckDbMemoryLimit: 'VAULTPILOT_DUCKDB_MEMORY_LIMIT',
 } as const;
 
 /** Metrics the action functions emit (EMF, namespace METRIC_NAMESPACE). Dimensions: [Workflow, Outcome]. */

@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ActionLedger } from '../../aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
+import { DynamoDbExports } from '../../aws/export/dynamodb/DynamoDbExports.js';
 import { ExportKey } from '../../aws/export/ExportKey.js';
 import { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../aws/export/rds/RdsExports.js';
@@ -48,6 +49,12 @@ export function dependenciesFromEnvironment(env: Environment = process.env): Exp
     get recoveryPoints() {
       return once('backup', () => new RecoveryPoints(new BackupClient(clientOptions)));
     },
+    get dynamodb() {
+      return once(
+        'dynamodb',
+        () => new DynamoDbExports(new BackupClient(clientOptions), new DynamoDBClient(clientOptions)),
+      );
+    },
     get archive() {
       return once(
         'archive',
@@ -78,6 +85,10 @@ export function dependenciesFromEnvironment(env: Environment = process.env): Exp
     },
     get exportRoleArn() {
       return required(env, ACTIONS_ENV.exportRoleArn);
+    },
+    ...(env[ACTIONS_ENV.archiveBucketOwner] ? { archiveBucketOwner: env[ACTIONS_ENV.archiveBucketOwner] } : {}),
+    get restoreRoleArn() {
+      return required(env, ACTIONS_ENV.restoreRoleArn);
     },
     get exportKmsKeyArn() {
       return required(env, ACTIONS_ENV.exportKmsKeyArn);

@@ -26,7 +26,14 @@ import type { ExportTaskDependencies } from './exportTasks.js';
 /** The dependencies only the DynamoDB Tasks need. */
 export type DynamoDbTaskDependencies = Pick<
   ExportTaskDependencies,
-  'archive' | 'recoveryPoints' | 'dynamodb' | 'restoreRoleArn' | 'resolveExportKey' | 'exportKmsKeyArn' | 'now'
+  | 'archive'
+  | 'recoveryPoints'
+  | 'dynamodb'
+  | 'restoreRoleArn'
+  | 'resolveExportKey'
+  | 'exportKmsKeyArn'
+  | 'archiveBucketOwner'
+  | 'now'
 >;
 
 /** The tag every temporary table carries, so that cleanup and IAM conditions can tell Vaultpilot's apart. */
@@ -221,6 +228,7 @@ export async function startTableExport(
     bucket: deps.archive.bucket,
     prefix: exportPrefix,
     clientToken: attemptToken(state.request),
+    ...(deps.archiveBucketOwner ? { bucketOwner: deps.archiveBucketOwner } : {}),
     ...(exportTime ? { exportTime: new Date(exportTime) } : {}),
     ...(kmsKeyId ? { kmsKeyId } : {}),
   });

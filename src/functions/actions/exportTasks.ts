@@ -78,6 +78,8 @@ export interface ExportTaskDependencies {
   readonly dynamodb: DynamoDbExports;
   /** DynamoDB: the role AWS Backup restores the recovery point with (trusted by backup.amazonaws.com). */
   readonly restoreRoleArn: string;
+  /** DynamoDB: the account that owns the archive bucket (the central account), when it is not this one. */
+  readonly archiveBucketOwner?: string;
   /** Resolves `exportKmsKeyArn` (an alias ARN in deployments) to the key ARN. @default it is used as it is */
   readonly resolveExportKey?: () => Promise<string>;
   /** RDS's quota of concurrent export tasks per account. @default 5 */

@@ -46,6 +46,12 @@ export interface ArchiveAdmission {
   readonly functionRolePrefix: string;
   /** Key prefixes (with trailing slash) the functions may use. */
   readonly prefixes: readonly string[];
+  /**
+   * Roles of the function that starts DynamoDB table exports (a role name prefix within `functionRolePrefix`): DynamoDB
+   * writes the export with its caller's permissions, which adds s3:AbortMultipartUpload and s3:PutObjectAcl on
+   * `exports/*` to what the action functions may do. @default none
+   */
+  readonly tableExportRolePrefix?: string;
 }
 
 /** Incomplete multipart uploads of large exports are billed until aborted. */
@@ -139,6 +145,17 @@ export class ArchiveBucket extends Construct {
         conditions: from([admission.functionRolePrefix]),
       }),
     );
+    if (admission.tableExportRolePrefix) {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowOrganizationTableExports',
+          principals: anyone,
+          actions: ['s3:AbortMultipartUpload', 's3:PutObjectAcl'],
+          resources: [this.bucket.arnForObjects('exports/*')],
+          conditions: from([admission.tableExportRolePrefix]),
+        }),
+      );
+    }
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowOrganizationActionsToUseKey',

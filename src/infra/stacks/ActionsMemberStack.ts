@@ -1,16 +1,23 @@
 import { Aws, CfnMapping, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ACTION_TASKS, type ActionTask } from '../../core/actions/exportWorkflow.js';
+import {
+  ACTION_TASKS,
+  type ActionTask,
+  CONVERSION_TASKS,
+  type ConversionTask,
+} from '../../core/actions/exportWorkflow.js';
 import {
   ACTION_HANDLER_ENTRIES,
   ACTIONS_ENV,
   type ActionHandlerName,
   ALARM_NAME_PREFIX,
+  CONVERSION_IMAGE,
   LEDGER_KEYS,
   METRIC_NAMESPACE,
 } from '../../core/deployment/contract.js';
@@ -18,10 +25,11 @@ import { ACTION_BACKUP_TRIGGERS, actionExecutionEnded, actionRdsSnapshotTriggers
 import { encryptedQueue } from '../central/encryptedQueue.js';
 import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
 import { ActionFunction } from '../constructs/ActionFunction.js';
+import { ActionImageFunction } from '../constructs/ActionImageFunction.js';
 import { patternRule } from '../constructs/patternRule.js';
 import { queueHasMessagesAlarm } from '../constructs/queueHasMessagesAlarm.js';
 import { VaultpilotKey } from '../constructs/VaultpilotKey.js';
-import { RdsExportWorkflow } from '../workflows/RdsExportWorkflow.js';
+import { ExportWorkflow } from '../workflows/ExportWorkflow.js';
 
 /** Name prefix of the action functions' roles (the central archive bucket and key admit it); Region appended. */
 export const ACTION_ROLE_PREFIX = 'vaultpilot-action-';
@@ -33,6 +41,25 @@ export const ARCHIVE_KEY_ALIAS = 'alias/vaultpilot-archive';
 export const ARCHIVE_PREFIXES = ['exports/', 'latest/'] as const;
 /** The service RDS exports run as (trusted by the export role; the PassRole condition names it too). */
 export const RDS_EXPORT_SERVICE = 'export.rds.amazonaws.com';
+/** Name prefix of the role AWS Backup restores DynamoDB recovery points with; Region appended. */
+export const RESTORE_ROLE_PREFIX = 'vaultpilot-dynamodb-restore-';
+/** The service that restores with the restore role (its trust, and the PassRole condition). */
+export const BACKUP_SERVICE = 'backup.amazonaws.com';
+/** The temporary tables the DynamoDB branch restores into (TEMPORARY_TABLE_PREFIX of dynamoDbTasks.ts): the only tables it writes or deletes. */
+export const TEMPORARY_TABLE_PATTERN = 'vp-tmp-*';
+/**
+ * Name prefix of the conversion functions (fixed names: the central image repository admits the Lambda service for
+ * functions of this prefix); task and Region appended.
+ */
+export const CONVERSION_FUNCTION_PREFIX = 'vaultpilot-action-';
+
+/** Where the conversion functions' image is: the central account's repository of the function's Region. */
+export interface ConversionImageProps {
+  /** @default CONVERSION_IMAGE.repositoryName */
+  readonly repositoryName?: string;
+  /** The image tag (or `sha256:` digest) every Region's repository holds. */
+  readonly tag: string;
+}
 
 export interface ActionsMemberStackProps extends StackProps {
   /** The central account: owner of the archive buckets and keys. */
@@ -51,10 +78,16 @@ export interface ActionsMemberStackProps extends StackProps {
   readonly projectRoot: string;
   /** Entry files per handler. @default ACTION_HANDLER_ENTRIES */
   readonly handlerEntries?: Partial<Record<ActionHandlerName, string>>;
+  /**
+   * The conversion image (DynamoDB exports: `actions.resourceTypes.DynamoDB.export: parquet`), read from
+   * `<central>.dkr.ecr.<region>.<suffix>/<repository>:<tag>`. @default none: the conversion functions are placeholders
+   * that fail every call (DynamoDB exports are not enabled)
+   */
+  readonly conversionImage?: ConversionImageProps;
 }
 
-/** The handlers this stack deploys: the starter, the workflow's Tasks and the execution sweeper. */
-type DeployedHandler = ActionTask | 'startAction' | 'sweepExecution';
+/** The handlers this stack deploys as zip functions: the starter, the API Tasks and the execution sweeper. */
+type DeployedHandler = Exclude<ActionTask, ConversionTask> | 'startAction' | 'sweepExecution';
 
 /**
  * Receives of one execution-ended event before it is dead-lettered. A sweep whose cleanup must wait for a cancelled
@@ -82,10 +115,14 @@ export class ActionsMemberStack extends Stack {
   /** Execution-ended events of the workflow, for the sweeper. */
   readonly sweepQueue: sqs.Queue;
   readonly sweepDeadLetterQueue: sqs.Queue;
-  readonly workflow: RdsExportWorkflow;
+  readonly workflow: ExportWorkflow;
   readonly exportRole: iam.Role;
-  /** The starter and one function per workflow Task. */
+  /** The role AWS Backup restores DynamoDB recovery points into temporary tables with. */
+  readonly restoreRole: iam.Role;
+  /** The starter and one function per API Task of the workflow. */
   readonly functions: Readonly<Record<DeployedHandler, ActionFunction>>;
+  /** One function per conversion Task (the container image, or placeholders). */
+  readonly conversionFunctions: Readonly<Record<ConversionTask, ActionImageFunction>>;
 
   constructor(scope: Construct, id: string, props: ActionsMemberStackProps) {
     super(scope, id, props);
@@ -157,6 +194,53 @@ export class ActionsMemberStack extends Stack {
       }),
     );
 
+    // The restore role: AWS Backup restores a DynamoDB recovery point into a temporary table (vp-tmp-…) with it. The
+    // actions mirror the DynamoDB part of AWSBackupServiceRolePolicyForRestores, held to the temporary tables.
+    const tableArn = (name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
+    const temporaryTables = tableArn(TEMPORARY_TABLE_PATTERN);
+    const dynamoDbBackups = tableArn('*/backup/*');
+    this.restoreRole = new iam.Role(this, 'RestoreRole', {
+      roleName: `${RESTORE_ROLE_PREFIX}${region}`,
+      description:
+        'Vaultpilot: AWS Backup restores DynamoDB recovery points into temporary vp-tmp-* tables with this role',
+      assumedBy: new iam.ServicePrincipal(BACKUP_SERVICE),
+    });
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RestoreFromDynamoDbBackups',
+        actions: ['dynamodb:RestoreTableFromBackup'],
+        resources: [dynamoDbBackups],
+      }),
+    );
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteTemporaryTables',
+        actions: [
+          'dynamodb:RestoreTableFromAwsBackup',
+          'dynamodb:DescribeTable',
+          'dynamodb:Scan',
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [temporaryTables],
+      }),
+    );
+    // Encrypted backups and tables: the keys of this account, only through DynamoDB (and AWS Backup for advanced backups).
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTableKeys',
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:GenerateDataKey'],
+        resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
+        conditions: {
+          StringLike: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
+        },
+      }),
+    );
+
     const taskTimeout = Duration.seconds(60);
     const fn = (handler: ActionHandlerName, environment: Record<string, string>): ActionFunction =>
       new ActionFunction(this, handler, {
@@ -194,9 +278,52 @@ export class ActionsMemberStack extends Stack {
       recordOutcome: fn('recordOutcome', recordEnv),
       // Runs the cleanUp and recordOutcome Task code: their environment and permissions together.
       sweepExecution: fn('sweepExecution', { ...archiveEnv, ...recordEnv }),
+      // The DynamoDB branch's API Tasks.
+      startRestore: fn('startRestore', { [ACTIONS_ENV.restoreRoleArn]: this.restoreRole.roleArn }),
+      checkRestore: fn('checkRestore', {}),
+      enablePitr: fn('enablePitr', {}),
+      startTableExport: fn('startTableExport', {
+        ...archiveEnv,
+        [ACTIONS_ENV.exportKmsKeyArn]: archiveKeyAliasArn,
+        // The archive bucket is the central account's: DynamoDB requires its owner for a cross-account export.
+        [ACTIONS_ENV.archiveBucketOwner]: central,
+      }),
+      checkTableExport: fn('checkTableExport', {}),
+      deleteTemporaryTable: fn('deleteTemporaryTable', {}),
     } satisfies Record<DeployedHandler, ActionFunction>;
     this.functions = functions;
-    const allow = (f: ActionFunction, sid: string, actions: string[], resources: string[], conditions?: object) =>
+
+    // The conversion Tasks: the container image of this Region's repository in the central account, or placeholders.
+    const image = props.conversionImage;
+    const repositoryName = image?.repositoryName ?? CONVERSION_IMAGE.repositoryName;
+    const repository = image
+      ? ecr.Repository.fromRepositoryAttributes(this, 'ConversionRepository', {
+          repositoryArn: `arn:${partition}:ecr:${region}:${central}:repository/${repositoryName}`,
+          repositoryName,
+        })
+      : undefined;
+    const conversionFunctions = {} as Record<ConversionTask, ActionImageFunction>;
+    for (const task of CONVERSION_TASKS) {
+      conversionFunctions[task] = new ActionImageFunction(this, task, {
+        task,
+        roleName: `${ACTION_ROLE_PREFIX}${task}-${region}`,
+        functionName: `${CONVERSION_FUNCTION_PREFIX}${task}-${region}`,
+        logKey: key,
+        environment: { [ACTIONS_ENV.metricNamespace]: METRIC_NAMESPACE, ...archiveEnv },
+        ...(repository && image ? { image: { repository, tag: image.tag } } : {}),
+        disabledReason:
+          'DynamoDB exports are not enabled: actions.resourceTypes.DynamoDB.export was not parquet when this stack ' +
+          'was synthesized (set it, publish the conversion image, synthesize and deploy again; docs/deployment.md)',
+      });
+    }
+    this.conversionFunctions = conversionFunctions;
+    const allow = (
+      f: { readonly role: iam.Role },
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions?: object,
+    ) =>
       f.role.addToPolicy(
         new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions: { ...conditions } } : {}) }),
       );
@@ -207,6 +334,8 @@ export class ActionsMemberStack extends Stack {
     );
     const recoveryPoints = [
       `arn:${partition}:backup:${region}:${account}:recovery-point:*`,
+      // DynamoDB recovery points without AWS Backup's advanced features are DynamoDB backups.
+      dynamoDbBackups,
       `arn:${partition}:rds:${region}:${account}:snapshot:awsbackup:*`,
       `arn:${partition}:rds:${region}:${account}:cluster-snapshot:awsbackup:*`,
     ];
@@ -232,6 +361,13 @@ export class ActionsMemberStack extends Stack {
       ],
     );
 
+    allow(
+      functions.describeSource,
+      'DescribeTables',
+      ['dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'],
+      [tableArn('*')],
+    );
+
     allow(functions.startExport, 'StartExport', ['rds:StartExportTask'], snapshots);
     allow(functions.startExport, 'CountExports', ['rds:DescribeExportTasks'], ['*']);
     allow(functions.startExport, 'PassExportRole', ['iam:PassRole'], [this.exportRole.roleArn], {
@@ -250,6 +386,58 @@ export class ActionsMemberStack extends Stack {
     }
     for (const f of [functions.cleanUp, functions.sweepExecution]) {
       allow(f, 'CancelExport', ['rds:CancelExportTask', 'rds:DescribeExportTasks'], ['*']);
+      // ListRestoreJobs: a cleanup from the input alone (the sweeper) finds a restore still running.
+      allow(f, 'DescribeRestores', ['backup:DescribeRestoreJob', 'backup:ListRestoreJobs'], ['*']);
+      allow(f, 'DescribeTableExports', ['dynamodb:DescribeExport'], [tableArn('*/export/*')]);
+    }
+    for (const f of [functions.deleteTemporaryTable, functions.cleanUp, functions.sweepExecution]) {
+      allow(f, 'DeleteTemporaryTable', ['dynamodb:DeleteTable'], [temporaryTables]);
+    }
+
+    // The DynamoDB branch: restore (AWS Backup, with the restore role), PITR on the temporary table, table export.
+    allow(
+      functions.startRestore,
+      'StartRestore',
+      ['backup:StartRestoreJob', 'backup:GetRecoveryPointRestoreMetadata'],
+      [...vaultArns, ...recoveryPoints],
+    );
+    allow(functions.startRestore, 'PassRestoreRole', ['iam:PassRole'], [this.restoreRole.roleArn], {
+      StringEquals: { 'iam:PassedToService': BACKUP_SERVICE },
+    });
+    allow(functions.checkRestore, 'DescribeRestores', ['backup:DescribeRestoreJob'], ['*']);
+    allow(
+      functions.enablePitr,
+      'EnablePitr',
+      ['dynamodb:UpdateContinuousBackups', 'dynamodb:DescribeContinuousBackups'],
+      [temporaryTables],
+    );
+    // The source-pitr path exports the source table itself: any table of this account and Region.
+    allow(functions.startTableExport, 'ExportTable', ['dynamodb:ExportTableToPointInTime'], [tableArn('*')]);
+    allow(
+      functions.startTableExport,
+      'WriteTableExports',
+      ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
+      [`${archiveBucketArn}/exports/*`],
+    );
+    allow(
+      functions.startTableExport,
+      'UseArchiveKey',
+      ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'],
+      [centralKeys],
+    );
+    allow(functions.checkTableExport, 'DescribeTableExports', ['dynamodb:DescribeExport'], [tableArn('*/export/*')]);
+    allow(functions.checkTableExport, 'DescribeTables', ['dynamodb:DescribeTable'], [tableArn('*')]);
+
+    // The conversion functions: the export's objects under exports/ and the archive key, nothing else.
+    for (const f of Object.values(conversionFunctions)) {
+      allow(f, 'ListExports', ['s3:ListBucket'], [archiveBucketArn], { StringLike: { 's3:prefix': ['exports/*'] } });
+      allow(
+        f,
+        'ReadWriteExports',
+        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        [`${archiveBucketArn}/exports/*`],
+      );
+      allow(f, 'UseArchiveKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [centralKeys]);
     }
 
     // Only AWS Backup recovery points in the watched vaults are ever deleted; never an RDS snapshot directly.
@@ -294,8 +482,10 @@ export class ActionsMemberStack extends Stack {
     });
 
     const tasks = {} as Record<ActionTask, lambda.IFunction>;
-    for (const task of ACTION_TASKS) tasks[task] = functions[task].function;
-    this.workflow = new RdsExportWorkflow(this, 'ExportWorkflow', { tasks, logKey: key });
+    for (const task of ACTION_TASKS) {
+      tasks[task] = (isConversionTask(task) ? conversionFunctions[task] : functions[task]).function;
+    }
+    this.workflow = new ExportWorkflow(this, 'ExportWorkflow', { tasks, logKey: key });
 
     const starter = functions.startAction;
     starter.function.addEnvironment(ACTIONS_ENV.stateMachineArn, this.workflow.stateMachine.stateMachineArn);
@@ -348,6 +538,10 @@ export class ActionsMemberStack extends Stack {
   }
 }
 
+function isConversionTask(task: ActionTask): task is ConversionTask {
+  return (CONVERSION_TASKS as readonly string[]).includes(task);
+}
+
 /** The archive bucket name of each Region: `<name>` in the central Region, `<name>-<region>` elsewhere. */
 export function archiveBucketNames(
   regions: readonly string[],
@@ -389,7 +583,8 @@ function acknowledgeActionFindings(stack: Stack, centralAccount: string): void {
     },
     wildcard(
       '*',
-      'rds:DescribeExportTasks and rds:CancelExportTask are called to count the running exports and find the task; ' +
+      'rds:DescribeExportTasks and rds:CancelExportTask are called to count the running exports and find the task, ' +
+        'backup:DescribeRestoreJob and backup:ListRestoreJobs to follow a DynamoDB restore; ' +
         'the state machine role needs X-Ray and log delivery actions: none of them supports resource-level permissions.',
     ),
     wildcard(
@@ -425,6 +620,30 @@ function acknowledgeActionFindings(stack: Stack, centralAccount: string): void {
       'Exports are written under exports/<account>/<region>/…/<export id>/, known at run time.',
     ),
     wildcard(archive('latest/'), 'The per-resource pointers to the latest verified export, under latest/.'),
+    wildcard(
+      here('dynamodb', `table/${TEMPORARY_TABLE_PATTERN}`),
+      'The temporary tables the DynamoDB branch restores into, named vp-tmp-<recovery point hash>-a<attempt> at run ' +
+        'time: the only tables it writes, turns PITR on for, or deletes.',
+    ),
+    wildcard(
+      here('dynamodb', 'table/*/backup/*'),
+      'DynamoDB recovery points made by AWS Backup (without advanced features) are DynamoDB backups of any table, ' +
+        'known at run time; only restored (with the restore role) and described or deleted in the watched vaults.',
+    ),
+    wildcard(
+      here('dynamodb', 'table/*'),
+      'The source table of a DynamoDB recovery point is only known at run time: its tags and PITR are read, and the ' +
+        'source-pitr path exports it (ExportTableToPointInTime writes only to the archive bucket); nothing writes to it.',
+    ),
+    wildcard(
+      here('dynamodb', 'table/*/export/*'),
+      'Table exports are named by DynamoDB at run time; they are only described.',
+    ),
+    wildcard(
+      here('kms', 'key/*'),
+      'AWS Backup restores encrypted DynamoDB backups with the key of the source table or vault, known at run time; ' +
+        'the statement is held to calls through DynamoDB and AWS Backup (kms:ViaService) in this account and Region.',
+    ),
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
       reason: 'RDS documents kms:ReEncrypt* for the export role on the export key; only the archive key admits it.',

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -52,6 +53,18 @@ export interface ActionsCodeBucketProps {
   readonly organizationId: string;
 }
 
+/**
+ * The Region's ECR repository of the conversion image (a member StackSet cannot use CDK's image assets): pushed once
+ * per Region by the operator, pulled by the member accounts' conversion functions.
+ */
+export interface ConversionRepositoryProps {
+  readonly repositoryName: string;
+  /** The accounts of this organization may pull (aws:PrincipalOrgID). */
+  readonly organizationId: string;
+  /** Lambda may pull for functions of this name prefix in any account (aws:SourceArn), as Lambda documents. */
+  readonly functionNamePrefix: string;
+}
+
 export interface ActionsStackProps extends StackProps {
   /** The archive bucket the exports are written to. @default a generated name, no lifecycle, no Object Lock */
   readonly archiveBucket?: ArchiveBucketProps;
@@ -61,6 +74,8 @@ export interface ActionsStackProps extends StackProps {
   readonly codeBucket?: ActionsCodeBucketProps;
   /** The table registrar (central Region only). @default none */
   readonly registrar?: TableRegistrarProps;
+  /** Create the Region's repository of the conversion image. @default none */
+  readonly conversionRepository?: ConversionRepositoryProps;
 }
 
 /**
@@ -74,6 +89,8 @@ export class ActionsStack extends Stack {
   readonly archiveBucket: s3.Bucket;
   readonly archiveKey: kms.Key;
   readonly codeBucket?: s3.Bucket;
+  /** Present with `conversionRepository`. */
+  readonly conversionRepository?: ecr.Repository;
   /** Present with `registrar`. */
   readonly registrar?: ActionFunction;
   readonly registrarQueue?: sqs.Queue;
@@ -87,6 +104,9 @@ export class ActionsStack extends Stack {
     this.archiveKey = archive.key;
     if (props.admission) archive.admitOrganization(props.admission);
     if (props.codeBucket) this.codeBucket = this.createCodeBucket(props.codeBucket, archive.accessLogBucket);
+    if (props.conversionRepository) {
+      this.conversionRepository = this.createConversionRepository(props.conversionRepository);
+    }
     if (props.registrar) {
       const r = this.createRegistrar(props.registrar);
       this.registrar = r.registrar;
@@ -200,6 +220,50 @@ export class ActionsStack extends Stack {
       account: shown(account, 'AccountId'),
     });
     return { registrar, queue, deadLetterQueue, database };
+  }
+
+  private createConversionRepository(props: ConversionRepositoryProps): ecr.Repository {
+    const repository = new ecr.Repository(this, 'ConversionRepository', {
+      repositoryName: props.repositoryName,
+      imageScanOnPush: true,
+      // A tag names one release; pushing the same release again (a rebuilt image) replaces it. Deployed functions keep
+      // the digest they resolved at deployment until they are updated.
+      imageTagMutability: ecr.TagMutability.MUTABLE,
+      encryption: ecr.RepositoryEncryption.AES_256,
+      lifecycleRules: [{ description: 'Keep the 20 newest images', maxImageCount: 20 }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const pull = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+    // Cross-account Lambda container images (Lambda Developer Guide, "Amazon ECR permissions"): the accounts that
+    // create the functions, and the Lambda service for their functions.
+    repository.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOrganizationToPull',
+        principals: [new iam.AnyPrincipal()],
+        actions: pull,
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+      }),
+    );
+    repository.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLambdaToPullForOrganizationFunctions',
+        principals: [new iam.ServicePrincipal('lambda.amazonaws.com')],
+        actions: pull,
+        conditions: {
+          StringLike: {
+            'aws:sourceARN': `arn:${this.partition}:lambda:${this.region}:*:function:${props.functionNamePrefix}*`,
+          },
+        },
+      }),
+    );
+    Validations.of(repository).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-ECR1',
+      reason:
+        'Pull only (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer), for principals of this organization ' +
+        '(aws:PrincipalOrgID) and for the Lambda service on behalf of the Vaultpilot conversion functions ' +
+        '(aws:SourceArn), as Lambda documents for cross-account container images; the image holds no secrets.',
+    });
+    return repository;
   }
 
   private createCodeBucket(props: ActionsCodeBucketProps, accessLogs: s3.IBucket): s3.Bucket {

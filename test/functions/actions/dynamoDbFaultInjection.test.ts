@@ -14,6 +14,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCAL_ACCOUNT as ACCOUNT,
+  LOCAL_CENTRAL_ACCOUNT,
   type LocalActions,
   type LocalExecution,
   LOCAL_REGION as REGION,
@@ -280,6 +281,10 @@ describe('the DynamoDB export workflow, locally', () => {
     expect(manifest.result).toBe('complete');
     expect(manifest.export.dynamodb).toMatchObject({ exportFrom: 'backup', itemCount: 23 });
     expect(manifest.tables[0]?.objects).toHaveLength(5);
+    // The archive bucket is another account's: the export names its owner, as DynamoDB requires.
+    expect(local.dynamodb.exports().find((e) => e.s3Prefix?.startsWith(request.s3Prefix))?.s3BucketOwner).toBe(
+      LOCAL_CENTRAL_ACCOUNT,
+    );
     expect(byKey(await itemsReadBack(request))).toEqual(byKey(items));
     await assertSafe(arn, request, 'from the backup');
   });

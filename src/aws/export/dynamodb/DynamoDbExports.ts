@@ -73,6 +73,8 @@ export interface StartTableExportInput {
   /** Idempotent for 8 hours: a retried start gets the same export. */
   readonly clientToken: string;
   readonly kmsKeyId?: string;
+  /** The account that owns the bucket: DynamoDB requires it when that is another account (the central archive). */
+  readonly bucketOwner?: string;
   /** Export the table as of this time (PITR); default: now. */
   readonly exportTime?: Date;
 }
@@ -171,6 +173,7 @@ export class DynamoDbExports {
         new ExportTableToPointInTimeCommand({
           TableArn: input.tableArn,
           S3Bucket: input.bucket,
+          ...(input.bucketOwner ? { S3BucketOwner: input.bucketOwner } : {}),
           S3Prefix: input.prefix,
           ExportFormat: 'DYNAMODB_JSON',
           ExportType: 'FULL_EXPORT',
