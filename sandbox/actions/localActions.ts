@@ -59,7 +59,7 @@ export const LOCAL_REGION = 'eu-west-1';
 /** The central account, owner of the archive bucket. */
 export const LOCAL_CENTRAL_ACCOUNT = '999988887777';
 export const LOCAL_BUCKET = 'vaultpilot-archive-local';
-export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:vaultpilot-rds-export`;
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:vaultpilot-export`;
 // s3rver admits only its own key pair; the other stand-ins take any.
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 

@@ -91,7 +91,7 @@ describe('the conversion image entry points', () => {
     const run = await local.run(
       { request },
       {
-        intercept: (state, task, input, call) => {
+        intercept: (_state, task, input, call) => {
           if (!(CONVERSION_TASKS as readonly string[]).includes(task)) return call();
           called.push(task);
           return handlers[task as ConversionTask](input);
