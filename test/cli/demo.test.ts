@@ -52,7 +52,9 @@ describe('vaultpilot demo', () => {
     );
     // The DynamoDB recovery point: restored, exported, converted in batches, every item read back from the Parquet.
     expect(printedRows(out, DEMO_DYNAMODB.table, DEMO_DYNAMODB.table)).toBe(DEMO_DYNAMODB.items);
-    expect(out).toMatch(/Start restore → .*Enable PITR → Start table export → .*Delete temporary table → Plan conversion/);
+    expect(out).toMatch(
+      /Start restore → .*Enable PITR → Start table export → .*Delete temporary table → Plan conversion/,
+    );
     expect(out).toMatch(/Scan batch ×[2-9]/);
     expect(out).toMatch(/sample row of orders-table: customer=customer-\d+ +orderId=/);
     expect(out).toMatch(/wall time: +\d+\.\d s/);
