@@ -80,6 +80,27 @@ export interface ExportManifest {
   readonly warnings: readonly string[];
 }
 
+/** The manifest's `source`: the recovery point and what Describe source found. */
+function manifestSource(
+  request: ExportRequest,
+  source: SourceDescription,
+  vault: string | undefined,
+): ExportManifest['source'] {
+  return {
+    recoveryPointArn: request.recoveryPointArn,
+    resourceType: request.resourceType,
+    resourceName: request.resourceName,
+    ...(vault ? { vault } : {}),
+    account: request.account,
+    region: request.region,
+    engine: source.engine,
+    ...(source.sourceIdentifier ? { sourceIdentifier: source.sourceIdentifier } : {}),
+    ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
+    encrypted: source.encrypted,
+    trigger: request.trigger,
+  };
+}
+
 /** The manifest of a verified export. */
 export function buildManifest(input: {
   request: ExportRequest;
@@ -93,19 +114,7 @@ export function buildManifest(input: {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     result: verification.complete ? 'complete' : 'partial',
-    source: {
-      recoveryPointArn: request.recoveryPointArn,
-      resourceType: request.resourceType,
-      resourceName: request.resourceName,
-      ...(request.vault ? { vault: request.vault } : {}),
-      account: request.account,
-      region: request.region,
-      engine: source.engine,
-      ...(source.sourceIdentifier ? { sourceIdentifier: source.sourceIdentifier } : {}),
-      ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
-      encrypted: source.encrypted,
-      trigger: request.trigger,
-    },
+    source: manifestSource(request, source, request.vault),
     export: {
       exportTaskIdentifier: progress.exportTaskIdentifier,
       bucket: progress.s3Bucket,
@@ -154,19 +163,7 @@ export function buildDynamoDbManifest(input: {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     result: 'complete',
-    source: {
-      recoveryPointArn: request.recoveryPointArn,
-      resourceType: request.resourceType,
-      resourceName: request.resourceName,
-      ...((source.vault ?? request.vault) ? { vault: source.vault ?? request.vault } : {}),
-      account: request.account,
-      region: request.region,
-      engine: source.engine,
-      ...(source.sourceIdentifier ? { sourceIdentifier: source.sourceIdentifier } : {}),
-      ...(source.snapshotTime ? { snapshotTime: source.snapshotTime } : {}),
-      encrypted: source.encrypted,
-      trigger: request.trigger,
-    },
+    source: manifestSource(request, source, source.vault ?? request.vault),
     export: {
       exportTaskIdentifier: request.exportTaskIdentifier,
       bucket: input.bucket,

@@ -26,6 +26,30 @@ export interface ActionFunctionProps {
   readonly memorySize?: number;
 }
 
+/**
+ * The log group (KMS-encrypted, three months, retained) and the role with a fixed name of an action function, the
+ * role allowed to write to that log group only; callers add the Task's permissions.
+ */
+export function actionLogsAndRole(
+  scope: Construct,
+  roleName: string,
+  logKey: kms.IKey,
+): { logGroup: logs.LogGroup; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    encryptionKey: logKey,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const role = new iam.Role(scope, 'Role', { roleName, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return { logGroup, role };
+}
+
 /** What a function whose entry file did not exist at synthesis runs: it fails every call, saying why. */
 export function placeholderHandlerSource(handler: string, entry: string): string {
   return (
@@ -53,21 +77,7 @@ export class ActionFunction extends Construct {
   constructor(scope: Construct, id: string, props: ActionFunctionProps) {
     super(scope, id);
     const entry = isAbsolute(props.entry) ? props.entry : join(props.projectRoot, props.entry);
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    ({ logGroup: this.logGroup, role: this.role } = actionLogsAndRole(this, props.roleName, props.logKey));
     const common = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

@@ -1,12 +1,13 @@
-import { Annotations, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, Duration, Size } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ConversionTask } from '../../core/actions/exportWorkflow.js';
 import { CONVERSION_IMAGE } from '../../core/deployment/contract.js';
+import { actionLogsAndRole } from './ActionFunction.js';
 
 /** The conversion image of this Region: a repository (central account) and the tag to run. */
 export interface ConversionImageRef {
@@ -52,21 +53,7 @@ export class ActionImageFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ActionImageFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    ({ logGroup: this.logGroup, role: this.role } = actionLogsAndRole(this, props.roleName, props.logKey));
     const common = {
       functionName: props.functionName,
       architecture: lambda.Architecture.ARM_64,

@@ -20,20 +20,14 @@ import {
   LOCAL_REGION as REGION,
   startLocalActions,
   TASK_STATE_FUNCTIONS,
-  type TaskInterceptor,
 } from '../../../sandbox/actions/localActions.js';
 import { convertParquetToDynamoDb, LocalConvertLocation } from '../../../src/archive/dynamodb/index.js';
 import { S3ConvertLocation } from '../../../src/aws/dynamodb/S3ConvertLocation.js';
-import { ACTION_RESULT_DETAIL_TYPE, type ActionResultDetail } from '../../../src/core/actions/actionResultEvent.js';
 import { exportRoot, MANIFEST_FILE } from '../../../src/core/actions/exportManifest.js';
-import {
-  ACTION_ERRORS,
-  ActionError,
-  EXPORT_STATES,
-  type ExportRequest,
-} from '../../../src/core/actions/exportWorkflow.js';
+import { ACTION_ERRORS, EXPORT_STATES, type ExportRequest } from '../../../src/core/actions/exportWorkflow.js';
 import { ActionsSchema } from '../../../src/core/config/actionsSchema.js';
 import { TEMPORARY_TABLE_PREFIX } from '../../../src/functions/actions/dynamoDbTasks.js';
+import { permanent, resultFor as resultOf, transientOnce } from './faults.js';
 
 const actions = ActionsSchema.parse({ enabled: true, vaults: [{ name: 'prod-daily' }] });
 
@@ -124,13 +118,7 @@ function newRecoveryPoint(
   return { arn, request, items, tableArn };
 }
 
-function resultFor(arn: string): ActionResultDetail | undefined {
-  return local.events
-    .events()
-    .filter((e) => e.detailType === ACTION_RESULT_DETAIL_TYPE)
-    .map((e) => e.detail as ActionResultDetail)
-    .find((d) => d.recoveryPointArn === arn);
-}
+const resultFor = (arn: string) => resultOf(local, arn);
 
 async function manifestOf(request: ExportRequest): Promise<Record<string, unknown> | undefined> {
   try {
@@ -214,24 +202,6 @@ function restoredTable(input: unknown): string {
   if (!table) throw new Error('no restored table in the state');
   return table;
 }
-
-const transientOnce = (target: string): TaskInterceptor => {
-  let failed = false;
-  return (state, _task, _input, call) => {
-    if (state === target && !failed) {
-      failed = true;
-      return Promise.reject(new ActionError(ACTION_ERRORS.transient, `injected: ${state} throttled`));
-    }
-    return call();
-  };
-};
-
-const permanent =
-  (target: string): TaskInterceptor =>
-  (state, _task, _input, call) =>
-    state === target
-      ? Promise.reject(new ActionError(ACTION_ERRORS.exportRefused, `injected: ${state} refused for good`))
-      : call();
 
 /** Task states on the path of a DynamoDB export from the backup that succeeds and deletes its recovery point. */
 const HAPPY_PATH_TASKS = [

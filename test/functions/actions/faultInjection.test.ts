@@ -19,17 +19,14 @@ import {
   LOCAL_REGION as REGION,
   startLocalActions,
   TASK_STATE_FUNCTIONS,
-  type TaskInterceptor,
 } from '../../../sandbox/actions/localActions.js';
 import { backupJobCompletedEvent } from '../../../sandbox/actions/scenarioEvents.js';
-import { ACTION_RESULT_DETAIL_TYPE, type ActionResultDetail } from '../../../src/core/actions/actionResultEvent.js';
 import { exportRoot, MANIFEST_FILE } from '../../../src/core/actions/exportManifest.js';
 import { exportRequestOf } from '../../../src/core/actions/exportRequest.js';
 import {
   ACTION_ERRORS,
   ACTION_TASKS,
   ACTIVE_EXPORT_STATUSES,
-  ActionError,
   EXPORT_STATES,
   type ExportRequest,
   type ExportTaskStatus,
@@ -38,6 +35,7 @@ import {
 import { planRecoveryPoint } from '../../../src/core/actions/planRecoveryPoint.js';
 import { ActionsSchema } from '../../../src/core/config/actionsSchema.js';
 import { normalizeInput } from '../../../src/core/normalize/normalizeInput.js';
+import { permanent, resultFor as resultOf, transientOnce } from './faults.js';
 import { type SeededDatabase, seedPostgres } from './seedDatabase.js';
 
 const actions = ActionsSchema.parse({
@@ -97,13 +95,7 @@ function newRecoveryPoint(): { arn: string; request: ExportRequest } {
   return { arn, request };
 }
 
-function resultFor(arn: string): ActionResultDetail | undefined {
-  return local.events
-    .events()
-    .filter((e) => e.detailType === ACTION_RESULT_DETAIL_TYPE)
-    .map((e) => e.detail as ActionResultDetail)
-    .find((d) => d.recoveryPointArn === arn);
-}
+const resultFor = (arn: string) => resultOf(local, arn);
 
 async function manifestResult(request: ExportRequest): Promise<string | undefined> {
   try {
@@ -133,24 +125,6 @@ async function assertSafe(arn: string, request: ExportRequest, label: string) {
     expect(manifest, `${label}: recovery point deleted without a complete, verified export`).toBe('complete');
   }
 }
-
-const transientOnce = (target: string): TaskInterceptor => {
-  let failed = false;
-  return (state, _task, _input, call) => {
-    if (state === target && !failed) {
-      failed = true;
-      return Promise.reject(new ActionError(ACTION_ERRORS.transient, `injected: ${state} throttled`));
-    }
-    return call();
-  };
-};
-
-const permanent =
-  (target: string): TaskInterceptor =>
-  (state, _task, _input, call) =>
-    state === target
-      ? Promise.reject(new ActionError(ACTION_ERRORS.exportRefused, `injected: ${state} refused for good`))
-      : call();
 
 /** Task states on the path of an export that succeeds and deletes its recovery point. */
 const HAPPY_PATH_TASKS = [
