@@ -92,7 +92,7 @@ describe('vaultpilot actions plan', () => {
     expect(lines.length).toBeGreaterThan(200);
     for (const line of lines) {
       expect(line.input).toMatch(/^[^:]+\.json:\d+$/);
-      expect(['rds-export', 'dynamodb-export', 'none']).toContain(line.action);
+      expect(['rds-export', 'dynamodb-export', 'ebs-archive', 'none']).toContain(line.action);
       expect(String(line.reason).length).toBeGreaterThan(10);
     }
     expect(lines.filter((l) => l.action === 'rds-export').length).toBeGreaterThanOrEqual(5);
@@ -142,11 +142,76 @@ describe('vaultpilot actions plan', () => {
     expect(lines[0]!.exportTaskIdentifier).not.toBe(lines[1]!.exportTaskIdentifier);
   });
 
+  it('prints EBS plans: the volume, incremental or full decided when the workflow runs, the snapshot checks', async () => {
+    const ndjson = ['eventbridge-backup/backup-job-completed.json', 'backup-vault-sns/backup-job-completed.json']
+      .map((f) => JSON.stringify(JSON.parse(readFileSync(join(fixtures, f), 'utf8'))))
+      .join('\n');
+    writeFileSync(join(dir, 'ebs.ndjson'), `${ndjson}\n`);
+
+    const text = await runCli(['actions', 'plan', '--config', example, 'ebs.ndjson'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/── ebs-archive · backup-job · Backup Job State Change · ebs\.ndjson:1/);
+    expect(text.stdout).toMatch(/workflow: {8}ebs-block-archive/);
+    expect(text.stdout).toMatch(/recovery point: {2}arn:aws:ec2:eu-west-1::snapshot\/snap-0f1e2d3c4b5a69788/);
+    expect(text.stdout).toMatch(/volume: {10}vol-0a1b2c3d4e5f67890/);
+    expect(text.stdout).toMatch(
+      /archive: {9}incremental to the previous archive of the volume, or full after 7 incremental archives in a row \(maxChainDepth\): decided when the workflow runs/,
+    );
+    expect(text.stdout).toMatch(/export task id: {2}vp-vol-0a1b2c3d4e5f67890-[0-9a-f]{12}-1/);
+    expect(text.stdout).toMatch(
+      /S3 prefix: {7}exports\/account=111122223333\/region=eu-west-1\/type=ebs\/resource=vol-0a1b2c3d4e5f67890\//,
+    );
+    expect(text.stdout).toMatch(
+      /checked when the workflow runs: the snapshot: it must be completed and in the standard tier/,
+    );
+    expect(text.stdout).not.toMatch(/the engine/);
+    expect(text.stdout).not.toMatch(/table: /);
+    expect(text.stdout).toMatch(/2 events: 2 exports planned, 0 nothing to do\n$/);
+
+    const json = await runCli(['actions', 'plan', '--json', '--config', example, 'ebs.ndjson'], { cwd: dir });
+    const lines = jsonLines(json.stdout);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        action: 'ebs-archive',
+        workflow: 'ebs-block-archive',
+        resourceType: 'EBS',
+        resourceName: 'vol-0a1b2c3d4e5f67890',
+        account: '111122223333',
+        ebsMaxChainDepth: 7,
+        dynamoDbExportFrom: null,
+        deleteAfterExport: true,
+      });
+    }
+    expect(lines[0]!.exportTaskIdentifier).toBe(lines[1]!.exportTaskIdentifier);
+  });
+
+  it('says why an EC2 recovery point (AMI) is not archived', async () => {
+    const e = JSON.parse(readFileSync(join(fixtures, 'eventbridge-backup/backup-job-completed.json'), 'utf8'));
+    e.detail.resourceType = 'EC2';
+    e.detail.resourceArn = 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0';
+    e.detail.recoveryPointArn = 'arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890';
+    e.resources = [e.detail.recoveryPointArn];
+    const run = await runCli(['actions', 'plan', '--json', '--config', example], { stdin: JSON.stringify(e) });
+    expect(jsonLines(run.stdout)[0]).toMatchObject({
+      action: 'none',
+      resourceType: 'EC2',
+      ebsMaxChainDepth: null,
+      reason: expect.stringContaining(
+        "EC2 recovery points (AMIs) are not archived yet: archive their EBS snapshots' own recovery points",
+      ),
+    });
+  });
+
   it('gives RDS plans no DynamoDB fields', async () => {
     const run = await runCli(['actions', 'plan', '--json', '--config', example], {
       stdin: readFileSync(join(fixtures, 'rds-sns/manual-created.json'), 'utf8'),
     });
-    expect(jsonLines(run.stdout)[0]).toMatchObject({ action: 'rds-export', dynamoDbExportFrom: null });
+    expect(jsonLines(run.stdout)[0]).toMatchObject({
+      action: 'rds-export',
+      dynamoDbExportFrom: null,
+      ebsMaxChainDepth: null,
+    });
   });
 
   it('reads standard input', async () => {

@@ -39,13 +39,18 @@ Triggers: backup jobs COMPLETED (EventBridge, vault SNS notification, BackupJobC
 copy jobs COMPLETED into a vault of actions.vaults, recovery points COMPLETED or AVAILABLE there, and RDS
 snapshot events RDS-EVENT-0091 / 0169 (automated) and 0042 / 0075 (manual) when actions.rdsSnapshots says so.
 RDS and Aurora snapshots plan rds-export; DynamoDB recovery points (table/<name>/backup/<id> or AWS Backup
-recovery-point ARNs) plan dynamodb-export when actions.resourceTypes.DynamoDB.export is parquet.
-Everything else is "none", with the reason. What an event cannot tell (the engine, tags, PITR) is checked
-when the workflow runs and listed as such.
+recovery-point ARNs) plan dynamodb-export when actions.resourceTypes.DynamoDB.export is parquet; EBS
+snapshots (arn:aws:ec2:<region>::snapshot/snap-…) plan ebs-archive when actions.resourceTypes.EBS.export is
+block (incremental to the volume's previous archive or full: decided when the workflow runs). EC2 recovery
+points (AMIs) are not archived yet. Everything else is "none", with the reason. What an event cannot tell
+(the engine, tags, PITR, the snapshot's tier, the previous archive) is checked when the workflow runs and
+listed as such.
 
-With --json each line holds input (file:line), action (rds-export, dynamodb-export or none), reason,
-recoveryPointArn, exportTaskIdentifier, s3Prefix, deleteAfterExport, and trigger, workflow, resourceType,
-resourceName, dynamoDbExportFrom (DynamoDB only, else null), vault, account, region, checkedWhenRun. The exit code is 1 when an input cannot be read or the configuration is not valid.
+With --json each line holds input (file:line), action (rds-export, dynamodb-export, ebs-archive or none),
+reason, recoveryPointArn, exportTaskIdentifier, s3Prefix, deleteAfterExport, and trigger, workflow,
+resourceType, resourceName, dynamoDbExportFrom (DynamoDB only, else null), ebsMaxChainDepth (EBS only, else
+null), vault, account, region, checkedWhenRun. The exit code is 1 when an input cannot be read or the
+configuration is not valid.
 
 Examples:
   vaultpilot actions plan --config examples/vaultpilot.config.yaml test/fixtures/events/rds-sns/
@@ -107,6 +112,7 @@ function jsonLine(p: RecoveryPointPlan, signal: Signal, input: string): Record<s
     resourceType: p.resourceType ?? signal.resource.type ?? null,
     resourceName: p.resourceName ?? null,
     dynamoDbExportFrom: p.dynamoDbExportFrom ?? null,
+    ebsMaxChainDepth: p.ebsMaxChainDepth ?? null,
     vault: p.vault ?? signal.vault?.name ?? null,
     account: p.account ?? signal.account ?? null,
     region: p.region ?? signal.region ?? null,
@@ -122,6 +128,15 @@ function exportFromText(p: RecoveryPointPlan): string {
     : 'backup (restored to a temporary table, exported from there)';
 }
 
+function chainText(p: RecoveryPointPlan): string {
+  const depth = p.ebsMaxChainDepth;
+  if (depth === 0) return 'full every time (maxChainDepth 0)';
+  return (
+    `incremental to the previous archive of the volume, or full after ${depth ?? '?'} incremental ` +
+    'archives in a row (maxChainDepth): decided when the workflow runs'
+  );
+}
+
 function textBlock(p: RecoveryPointPlan, signal: Signal, input: string): string {
   const lines = [`── ${p.action} · ${signal.kind} · ${signal.eventType} · ${input}`];
   if (p.action === 'none') {
@@ -133,6 +148,10 @@ function textBlock(p: RecoveryPointPlan, signal: Signal, input: string): string 
     if (p.resourceType === 'DynamoDB') {
       lines.push(`   table:           ${p.resourceName ?? '—'}`);
       lines.push(`   export from:     ${exportFromText(p)}`);
+    }
+    if (p.resourceType === 'EBS') {
+      lines.push(`   volume:          ${p.resourceName ?? '—'}`);
+      lines.push(`   archive:         ${chainText(p)}`);
     }
     lines.push(`   export task id:  ${p.exportTaskIdentifier ?? '—'}`);
     lines.push(`   S3 prefix:       ${p.s3Prefix ?? '—'}/${p.exportTaskIdentifier ?? ''}/`);

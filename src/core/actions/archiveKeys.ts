@@ -2,19 +2,20 @@
  * Where exports go in the archive bucket: a Hive-style key layout, so that Athena, Glue and Spark can
  * partition on it, and no colon anywhere (StartExportTask refuses an S3Prefix that holds one):
  *
- *   exports/account=<id>/region=<region>/type=<rds|aurora|dynamodb>/resource=<name>/date=<yyyy-mm-dd>/<export id>/
+ *   exports/account=<id>/region=<region>/type=<rds|aurora|dynamodb|ebs>/resource=<name>/date=<yyyy-mm-dd>/<export id>/
  *
  * RDS writes its own objects under `<S3Prefix>/<export id>/…`; Vaultpilot passes the prefix up to the date.
- * DynamoDB exports are named after the table (`resource=<table>`), under the same layout.
+ * DynamoDB exports are named after the table (`resource=<table>`), EBS block archives after the volume
+ * (`resource=<vol-…>`, else the snapshot id), under the same layout.
  */
 import { safeIdPart } from './exportIdentifiers.js';
 
 export interface ArchiveKeyParts {
   readonly account: string;
   readonly region: string;
-  /** AWS Backup resource type: RDS, Aurora, DynamoDB, … (lower-cased in the key). */
+  /** AWS Backup resource type: RDS, Aurora, DynamoDB, EBS, … (lower-cased in the key). */
   readonly resourceType: string;
-  /** The resource's name (a DB instance or cluster, a DynamoDB table); made safe for a key. */
+  /** The resource's name (a DB instance or cluster, a DynamoDB table, an EBS volume); made safe for a key. */
   readonly resourceName: string;
   /** When the recovery point was made (ISO 8601); its UTC date partitions the key. */
   readonly time: string | undefined;

@@ -1,6 +1,6 @@
 /**
- * Export task identifiers: RDS's StartExportTask ExportTaskIdentifier, and the same id for DynamoDB exports
- * (which keep to the stricter RDS rules, so one scheme serves both). AWS's rules: a letter first; only
+ * Export task identifiers: RDS's StartExportTask ExportTaskIdentifier, and the same id for DynamoDB exports and
+ * EBS block archives (which keep to the stricter RDS rules, so one scheme serves all). AWS's rules: a letter first; only
  * ASCII letters, digits and hyphens; no two hyphens in a row; no hyphen at the end; at most 60 characters in
  * practice; unique per task (a second task with the same id fails with ExportTaskAlreadyExistsFault, also
  * after the first one finished). Public samples broke every one of these rules, so they are checked here.
@@ -36,11 +36,13 @@ export function safeIdPart(text: string): string {
 
 /**
  * A readable name for the snapshot: `awsbackup:job-…` and `rds:` prefixes and the ARN around it removed; for a
- * DynamoDB backup ARN (`…:table/<name>/backup/<id>`), the table.
+ * DynamoDB backup ARN (`…:table/<name>/backup/<id>`), the table; for an EBS snapshot ARN
+ * (`arn:aws:ec2:<region>::snapshot/snap-…`), the snapshot id.
  */
 function readableName(sourceArn: string, resourceName: string | undefined): string {
   const table = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)\//.exec(sourceArn)?.[1];
-  const fromArn = table ?? (sourceArn.split(':').slice(6).join(':') || sourceArn);
+  const snapshot = /^arn:[^:]+:ec2:[^:]*:[^:]*:snapshot\/([^/:]+)$/.exec(sourceArn)?.[1];
+  const fromArn = table ?? snapshot ?? (sourceArn.split(':').slice(6).join(':') || sourceArn);
   const name = resourceName && !resourceName.startsWith('awsbackup:') ? resourceName : fromArn;
   return safeIdPart(name.replace(/^(rds|awsbackup):/, ''));
 }

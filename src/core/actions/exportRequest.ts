@@ -5,8 +5,23 @@
  */
 import type { ActionsConfig } from '../config/actionsSchema.js';
 import { fnv1a64 } from '../normalize/signalId.js';
-import { DYNAMODB_EXPORT_WORKFLOW, type ExportRequest, RDS_EXPORT_WORKFLOW } from './exportWorkflow.js';
-import type { RecoveryPointPlan } from './planRecoveryPoint.js';
+import {
+  DYNAMODB_EXPORT_WORKFLOW,
+  EBS_ARCHIVE_WORKFLOW,
+  type ExportRequest,
+  type ExportResourceType,
+  RDS_EXPORT_WORKFLOW,
+} from './exportWorkflow.js';
+import type { PlannedAction, RecoveryPointPlan } from './planRecoveryPoint.js';
+
+/** The plan action and the workflow of each resource type: they must agree, or nothing is started. */
+const ACTION_OF: Readonly<Record<ExportResourceType, { action: PlannedAction; workflow: ExportRequest['workflow'] }>> =
+  {
+    RDS: { action: 'rds-export', workflow: RDS_EXPORT_WORKFLOW },
+    Aurora: { action: 'rds-export', workflow: RDS_EXPORT_WORKFLOW },
+    DynamoDB: { action: 'dynamodb-export', workflow: DYNAMODB_EXPORT_WORKFLOW },
+    EBS: { action: 'ebs-archive', workflow: EBS_ARCHIVE_WORKFLOW },
+  };
 
 /** `rp-<16 hex of the recovery point ARN>-<readable name>-a<attempt>`, at most 80 characters (Step Functions). */
 export function executionName(recoveryPointArn: string, resourceName: string, attempt: number): string {
@@ -21,9 +36,10 @@ export function executionName(recoveryPointArn: string, resourceName: string, at
 }
 
 /**
- * The execution input for a plan whose action is `rds-export` or `dynamodb-export`; undefined for any other plan.
- * The workflow follows the resource type; DynamoDB requests also say where the export reads from
- * (actions.resourceTypes.DynamoDB.exportFrom).
+ * The execution input for a plan whose action is `rds-export`, `dynamodb-export` or `ebs-archive`; undefined for
+ * any other plan. The workflow follows the resource type; DynamoDB requests also say where the export reads from
+ * (actions.resourceTypes.DynamoDB.exportFrom), EBS requests how long a chain of incremental archives may grow
+ * (actions.resourceTypes.EBS.maxChainDepth).
  */
 export function exportRequestOf(
   plan: RecoveryPointPlan,
@@ -33,8 +49,10 @@ export function exportRequestOf(
 ): ExportRequest | undefined {
   if (plan.action === 'none' || !plan.recoveryPointArn || !plan.resourceType) return undefined;
   const dynamoDb = plan.resourceType === 'DynamoDB';
+  const ebs = plan.resourceType === 'EBS';
   // The action and the resource type must agree: a DynamoDB recovery point never goes to the RDS exporter.
-  if (plan.action !== (dynamoDb ? 'dynamodb-export' : 'rds-export')) return undefined;
+  const expected = Object.hasOwn(ACTION_OF, plan.resourceType) ? ACTION_OF[plan.resourceType] : undefined;
+  if (!expected || plan.action !== expected.action) return undefined;
   if (!plan.exportTaskIdentifier || !plan.s3Prefix) return undefined;
   const account = plan.account ?? '';
   const region = plan.region ?? '';
@@ -46,10 +64,11 @@ export function exportRequestOf(
     )
     .map((v) => v.name);
   return {
-    workflow: dynamoDb ? DYNAMODB_EXPORT_WORKFLOW : RDS_EXPORT_WORKFLOW,
+    workflow: expected.workflow,
     recoveryPointArn: plan.recoveryPointArn,
     resourceType: plan.resourceType,
     ...(dynamoDb ? { dynamoDbExportFrom: actions.resourceTypes.DynamoDB.exportFrom } : {}),
+    ...(ebs ? { ebsMaxChainDepth: actions.resourceTypes.EBS.maxChainDepth } : {}),
     ...(plan.vault ? { vault: plan.vault } : {}),
     watchedVaults,
     account,

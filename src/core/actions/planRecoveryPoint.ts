@@ -1,13 +1,15 @@
 /**
  * The one place that decides what Vaultpilot does with a signal under the `actions:` configuration: export
- * an RDS or Aurora snapshot to Parquet (and, if configured, delete the recovery point once the export is
- * verified), or nothing, always with the reason. Pure; `vaultpilot actions plan` prints it and the workflows
+ * an RDS or Aurora snapshot or a DynamoDB recovery point to Parquet, archive an EBS snapshot's blocks (and, if
+ * configured, delete the recovery point once the export is verified), or nothing, always with the reason. Pure; `vaultpilot actions plan` prints it and the workflows
  * will start from it.
  *
  * Triggers: a backup job COMPLETED (EventBridge, vault SNS notification, BackupJobCompleted service event),
  * a copy job COMPLETED into a watched vault (its destination vault and recovery point), a recovery point
  * COMPLETED or AVAILABLE, and RDS's own snapshot events for snapshots taken outside AWS Backup. RDS and Aurora
- * snapshots are planned as `rds-export`, DynamoDB recovery points (either ARN form) as `dynamodb-export`.
+ * snapshots are planned as `rds-export`, DynamoDB recovery points (either ARN form) as `dynamodb-export`, EBS
+ * snapshots (`arn:aws:ec2:<region>::snapshot/snap-…`) as `ebs-archive`. EC2 recovery points (AMIs) are not
+ * archived yet: always `none`, with the reason.
  */
 import type { ActionsConfig } from '../config/actionsSchema.js';
 import { friendlyNameOfArn, parseArn } from '../normalize/parseArn.js';
@@ -18,12 +20,13 @@ import { exportTaskIdentifier } from './exportIdentifiers.js';
 import {
   DYNAMODB_EXPORT_WORKFLOW,
   type DynamoDbExportSource,
+  EBS_ARCHIVE_WORKFLOW,
   type ExportResourceType,
   RDS_EXPORT_WORKFLOW,
 } from './exportWorkflow.js';
 
 /** What would run. */
-export type PlannedAction = 'rds-export' | 'dynamodb-export' | 'none';
+export type PlannedAction = 'rds-export' | 'dynamodb-export' | 'ebs-archive' | 'none';
 
 /** What Vaultpilot would do with one signal. */
 export interface RecoveryPointPlan {
@@ -37,16 +40,24 @@ export interface RecoveryPointPlan {
   readonly vault?: string;
   readonly account?: string;
   readonly region?: string;
-  /** The DB instance or cluster (or the manual snapshot), or the DynamoDB table, the key and the export id are named after. */
+  /**
+   * The DB instance or cluster (or the manual snapshot), the DynamoDB table, or the EBS volume (else the snapshot),
+   * the key and the export id are named after.
+   */
   readonly resourceName?: string;
   /** Whether AWS Backup made the recovery point (only those are ever deleted). */
   readonly fromBackup?: boolean;
   /** DB instance / cluster patterns the workflow checks the snapshot's source against (when the event cannot tell). */
   readonly sourcePatterns?: readonly string[];
-  /** The workflow that would run (`rds-export-parquet`, `dynamodb-export-parquet`). */
+  /** The workflow that would run (`rds-export-parquet`, `dynamodb-export-parquet`, `ebs-block-archive`). */
   readonly workflow?: string;
   /** DynamoDB only: what the export reads (actions.resourceTypes.DynamoDB.exportFrom). */
   readonly dynamoDbExportFrom?: DynamoDbExportSource;
+  /**
+   * EBS only: incremental archives in a chain before a full one (actions.resourceTypes.EBS.maxChainDepth). Whether
+   * this archive is incremental or full is decided when the workflow runs, from the previous archive of the volume.
+   */
+  readonly ebsMaxChainDepth?: number;
   readonly exportTaskIdentifier?: string;
   /** StartExportTask's S3Prefix; RDS writes under `<s3Prefix>/<exportTaskIdentifier>/`. */
   readonly s3Prefix?: string;
@@ -68,6 +79,19 @@ const ENGINE_CHECK =
   'the engine: RDS cannot export Oracle, SQL Server, Db2 or Aurora Serverless v1 (then: not exportable)';
 const DYNAMODB_STATUS_CHECK =
   'the recovery point: it must be COMPLETED or AVAILABLE (still creating: waited for; gone: not exportable)';
+const EBS_SNAPSHOT_CHECK =
+  'the snapshot: it must be completed and in the standard tier (still pending: waited for; an archive-tier ' +
+  'snapshot cannot be read by the EBS direct APIs and is reported, not read; gone: not exportable)';
+/** The reason every EC2 recovery point is left alone (the workflow has no branch for AMIs yet). */
+export const EC2_NOT_ARCHIVED_REASON =
+  "EC2 recovery points (AMIs) are not archived yet: archive their EBS snapshots' own recovery points";
+
+function ebsChainCheck(volume: string, maxChainDepth: number): string {
+  return maxChainDepth === 0
+    ? `the previous archive of ${volume}: none is used, every archive is full (maxChainDepth 0)`
+    : `the previous archive of ${volume}: incremental to it while its chain holds fewer than ${maxChainDepth} ` +
+        'incremental archives (and the previous snapshot is still there), else a full archive';
+}
 const PITR_CHECK =
   "the source table's point-in-time recovery: it must be on and its window (at most 35 days) must cover the backup's " +
   'creation time, else the recovery point is restored to a temporary table and exported from there';
@@ -102,23 +126,47 @@ function arnParts(arn: string | undefined): ArnParts | undefined {
 }
 
 /**
- * RDS, Aurora or DynamoDB, told by the signal's resource type or else by the ARNs: the recovery point's
- * (`…:rds:…:snapshot:…`, `…:cluster-snapshot:…`, `arn:aws:dynamodb:…:table/<name>/backup/<id>`), then the
- * resource's (a DynamoDB table, for `arn:aws:backup:…:recovery-point:<id>` recovery points).
+ * RDS, Aurora, DynamoDB or EBS, told by the signal's resource type or else by the ARNs: the recovery point's
+ * (`…:rds:…:snapshot:…`, `…:cluster-snapshot:…`, `arn:aws:dynamodb:…:table/<name>/backup/<id>`,
+ * `arn:aws:ec2:<region>::snapshot/snap-…`), then the resource's (a DynamoDB table, for
+ * `arn:aws:backup:…:recovery-point:<id>` recovery points).
  */
 function exportType(signal: Signal, recoveryPointArn: string): ExportResourceType | undefined {
   const type = signal.resource.type;
-  if (type === 'RDS' || type === 'Aurora' || type === 'DynamoDB') return type;
+  if (type === 'RDS' || type === 'Aurora' || type === 'DynamoDB' || type === 'EBS') return type;
   if (type) return undefined;
   const rp = parseArn(recoveryPointArn);
   if (rp?.service === 'rds' && rp.resource.startsWith('cluster-snapshot:')) return 'Aurora';
   if (rp?.service === 'rds' && rp.resource.startsWith('snapshot:')) return 'RDS';
   if (rp?.service === 'dynamodb' && rp.resource.startsWith('table/')) return 'DynamoDB';
+  if (snapshotOfEbsArn(recoveryPointArn)) return 'EBS';
   const resource = parseArn(signal.resource.arn);
   if (rp?.service === 'backup' && resource?.service === 'dynamodb' && resource.resource.startsWith('table/')) {
     return 'DynamoDB';
   }
   return undefined;
+}
+
+/** `snap-…` of `arn:aws:ec2:<region>:[<account>]:snapshot/snap-…`, else undefined. */
+function snapshotOfEbsArn(arn: string | undefined): string | undefined {
+  const parts = parseArn(arn);
+  if (parts?.service !== 'ec2') return undefined;
+  return /^snapshot\/(snap-[0-9a-zA-Z]+)$/.exec(parts.resource)?.[1];
+}
+
+/** `vol-…` of `arn:aws:ec2:<region>:<account>:volume/vol-…`, else undefined. */
+function volumeOfArn(arn: string | undefined): string | undefined {
+  const parts = parseArn(arn);
+  if (parts?.service !== 'ec2') return undefined;
+  return /^volume\/(vol-[0-9a-zA-Z]+)$/.exec(parts.resource)?.[1];
+}
+
+/** Whether the signal is of an EC2 recovery point: resource type EC2, or an `…:image/ami-…` recovery point ARN. */
+function isEc2RecoveryPoint(signal: Signal, recoveryPointArn: string): boolean {
+  if (signal.resource.type === 'EC2') return true;
+  if (signal.resource.type) return false;
+  const rp = parseArn(recoveryPointArn);
+  return rp?.service === 'ec2' && /^image\/ami-/.test(rp.resource);
 }
 
 /** `<name>` of `arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id>`, else undefined. */
@@ -178,9 +226,15 @@ export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attemp
   }
 
   const dynamoDb = candidate.type === 'DynamoDB';
+  const ebs = candidate.type === 'EBS';
   const exportFrom = actions.resourceTypes.DynamoDB.exportFrom;
+  const maxChainDepth = actions.resourceTypes.EBS.maxChainDepth;
   const checkedWhenRun = [
-    ...(dynamoDb ? [DYNAMODB_STATUS_CHECK, ...(exportFrom === 'source-pitr' ? [PITR_CHECK] : [])] : [ENGINE_CHECK]),
+    ...(dynamoDb
+      ? [DYNAMODB_STATUS_CHECK, ...(exportFrom === 'source-pitr' ? [PITR_CHECK] : [])]
+      : ebs
+        ? [EBS_SNAPSHOT_CHECK, ebsChainCheck(candidate.resourceName ?? 'the volume', maxChainDepth)]
+        : [ENGINE_CHECK]),
     ...candidate.checkedWhenRun,
   ];
   if (actions.filters.includeTags.length > 0 || actions.filters.excludeTags.length > 0) {
@@ -192,9 +246,14 @@ export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attemp
     ? exportFrom === 'source-pitr'
       ? "export the DynamoDB table to Parquet from its own point-in-time recovery at the backup's creation time (else from the backup, restored to a temporary table)"
       : 'export the DynamoDB recovery point to Parquet (restored to a temporary table, exported from there)'
-    : `export the ${candidate.type} snapshot to Parquet`;
+    : ebs
+      ? "archive the EBS snapshot's blocks (EBS direct APIs) into the block archive, " +
+        (maxChainDepth === 0
+          ? 'full (maxChainDepth 0)'
+          : `incremental to the previous archive of ${candidate.resourceName ?? 'the volume'} or full (maxChainDepth ${maxChainDepth}; decided when the workflow runs)`)
+      : `export the ${candidate.type} snapshot to Parquet`;
   return {
-    action: dynamoDb ? 'dynamodb-export' : 'rds-export',
+    action: dynamoDb ? 'dynamodb-export' : ebs ? 'ebs-archive' : 'rds-export',
     reason:
       `${candidate.trigger}: ${what}` +
       (deleteAfterExport
@@ -203,8 +262,9 @@ export function planRecoveryPoint(signal: Signal, actions: ActionsConfig, attemp
           ? ', verify it, keep the recovery point'
           : ', verify it (snapshots outside AWS Backup are never deleted)'),
     ...base,
-    workflow: dynamoDb ? DYNAMODB_EXPORT_WORKFLOW : RDS_EXPORT_WORKFLOW,
+    workflow: dynamoDb ? DYNAMODB_EXPORT_WORKFLOW : ebs ? EBS_ARCHIVE_WORKFLOW : RDS_EXPORT_WORKFLOW,
     ...(dynamoDb ? { dynamoDbExportFrom: exportFrom } : {}),
+    ...(ebs ? { ebsMaxChainDepth: maxChainDepth } : {}),
     resourceName: candidate.resourceName ?? 'unknown',
     fromBackup: candidate.fromBackup,
     ...(candidate.sourcePatterns ? { sourcePatterns: candidate.sourcePatterns } : {}),
@@ -268,12 +328,22 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
   const recoveryPointArn = signal.recoveryPointArn;
   if (!recoveryPointArn) return none(`${trigger}, but the event names no recovery point`);
   const rp = arnParts(recoveryPointArn);
-  account = (rp?.account || account) ?? undefined;
+  // EBS snapshot ARNs have no account (`arn:aws:ec2:<region>::snapshot/snap-…`): the signal's (for a copy, the
+  // destination vault's), else the volume's.
+  account = (rp?.account || account || arnParts(signal.resource.arn)?.account) ?? undefined;
   region = (rp?.region || region) ?? undefined;
+  if (isEc2RecoveryPoint(signal, recoveryPointArn)) {
+    return none(`${trigger}, but ${EC2_NOT_ARCHIVED_REASON}`, {
+      recoveryPointArn,
+      ...(vault ? { vault } : {}),
+      ...(account ? { account } : {}),
+      ...(region ? { region } : {}),
+    });
+  }
   const type = exportType(signal, recoveryPointArn);
   if (!type) {
     return none(
-      `${trigger}, but resource type ${signal.resource.type ?? 'unknown'} has no action yet (only RDS and Aurora snapshots and DynamoDB recovery points are exported)`,
+      `${trigger}, but resource type ${signal.resource.type ?? 'unknown'} has no action yet (only RDS and Aurora snapshots, DynamoDB recovery points and EBS snapshots are exported)`,
       { recoveryPointArn },
     );
   }
@@ -281,6 +351,13 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
     if (!isDynamoDbRecoveryPoint(recoveryPointArn)) {
       return none(
         `${trigger}, but ${recoveryPointArn} is not a DynamoDB recovery point (a table/<name>/backup/<id> or an AWS Backup recovery-point ARN)`,
+        { recoveryPointArn, resourceType: type },
+      );
+    }
+  } else if (type === 'EBS') {
+    if (!snapshotOfEbsArn(recoveryPointArn)) {
+      return none(
+        `${trigger}, but ${recoveryPointArn} is not an EBS snapshot (arn:aws:ec2:<region>::snapshot/snap-…): only snapshots are archived`,
         { recoveryPointArn, resourceType: type },
       );
     }
@@ -316,7 +393,9 @@ function vaultCandidate(signal: Signal, actions: ActionsConfig): Candidate | Rec
   const { resourceName, resourceArn } =
     type === 'DynamoDB'
       ? dynamoDbTable(signal, recoveryPointArn)
-      : { resourceName: signal.resource.name, resourceArn: signal.resource.arn };
+      : type === 'EBS'
+        ? ebsVolume(signal, recoveryPointArn)
+        : { resourceName: signal.resource.name, resourceArn: signal.resource.arn };
   return {
     trigger,
     recoveryPointArn,
@@ -351,6 +430,19 @@ function dynamoDbTable(
     return { resourceName: table, resourceArn: signal.resource.arn ?? tableArn };
   }
   return { resourceName: signal.resource.name, resourceArn: signal.resource.arn };
+}
+
+/** The EBS volume of a snapshot: from the resource ARN (`…:volume/vol-…`), else the snapshot id itself. */
+function ebsVolume(
+  signal: Signal,
+  recoveryPointArn: string,
+): { resourceName: string | undefined; resourceArn: string | undefined } {
+  const volume = volumeOfArn(signal.resource.arn);
+  if (volume) return { resourceName: volume, resourceArn: signal.resource.arn };
+  return {
+    resourceName: snapshotOfEbsArn(recoveryPointArn) ?? signal.resource.name,
+    resourceArn: signal.resource.arn ?? recoveryPointArn,
+  };
 }
 
 /** An RDS snapshot taken outside AWS Backup, or why it is not acted on. */

@@ -1,7 +1,7 @@
 /**
  * The `actions:` section of `vaultpilot.config.yaml`: what Vaultpilot does with a recovery point that lands
- * in a watched vault (for now: export RDS and Aurora snapshots and DynamoDB backups to Parquet in S3), RDS snapshots taken outside
- * AWS Backup, and the archive bucket. Absent or `enabled: false`: no actions at all.
+ * in a watched vault (for now: export RDS and Aurora snapshots and DynamoDB backups to Parquet in S3, archive EBS
+ * snapshots as block archives), RDS snapshots taken outside AWS Backup, and the archive bucket. Absent or `enabled: false`: no actions at all.
  *
  * Checks across fields (lifecycle order, Regions among the member Regions, …) live in
  * checkConfigConsistency.ts, so that this schema stays exportable as JSON Schema.
@@ -20,6 +20,15 @@ export const RDS_IDENTIFIER_PATTERN = /^[A-Za-z*][A-Za-z0-9*-]{0,62}$/;
 /** What to do with recovery points of one resource type. */
 export const EXPORT_FORMATS = ['parquet', 'none'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** What to do with EBS snapshots (and the EBS snapshots of EC2 images): a block archive, or nothing. */
+export const BLOCK_ARCHIVE_FORMATS = ['block', 'none'] as const;
+export type BlockArchiveFormat = (typeof BLOCK_ARCHIVE_FORMATS)[number];
+
+/** Incremental EBS archives in a chain before a full one, by default. */
+export const DEFAULT_EBS_MAX_CHAIN_DEPTH = 7;
+/** The longest chain of incremental EBS archives allowed. */
+export const MAX_EBS_MAX_CHAIN_DEPTH = 100;
 
 /** Object Lock retention modes (S3). */
 export const OBJECT_LOCK_MODES = ['GOVERNANCE', 'COMPLIANCE'] as const;
@@ -89,6 +98,46 @@ const dynamoDbChoice = z
   .strict()
   .prefault({})
   .describe('What to do with DynamoDB recovery points (tables backed up by AWS Backup, either ARN form).');
+
+const ebsChoice = z
+  .object({
+    export: z
+      .enum(BLOCK_ARCHIVE_FORMATS)
+      .default('none')
+      .describe(
+        "`block`: read the snapshot's blocks through the EBS direct APIs into Vaultpilot's verified, incremental, " +
+          'restorable block archive in S3 (no volume, no instance is created), incremental to the previous archive ' +
+          'of the same volume; `none`: do nothing.',
+      ),
+    maxChainDepth: z
+      .number()
+      .int({ error: 'must be a whole number' })
+      .min(0)
+      .max(MAX_EBS_MAX_CHAIN_DEPTH)
+      .default(DEFAULT_EBS_MAX_CHAIN_DEPTH)
+      .describe(
+        'Incremental archives in a chain before a full one: after this many incremental archives of a volume, the ' +
+          'next archive is full (each restore reads at most this many archives after the full one). 0: always full.',
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe('What to do with EBS recovery points (EBS snapshots, `arn:aws:ec2:<region>::snapshot/snap-…`).');
+
+const ec2Choice = z
+  .object({
+    export: z
+      .enum(BLOCK_ARCHIVE_FORMATS)
+      .default('none')
+      .describe(
+        '`block`: one block archive per EBS snapshot of the image (AMI): the workflow archives each EBS snapshot of ' +
+          'the image like an EBS recovery point. Planned, not yet available: EC2 recovery points are reported and ' +
+          "left alone whatever this says (archive the volumes' own EBS recovery points instead); `none`: do nothing.",
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe('What to do with EC2 recovery points (AMIs, `arn:aws:ec2:<region>::image/ami-…`). Planned.');
 
 const TagFilterSchema = z
   .object({
@@ -213,11 +262,17 @@ export const ActionsSchema = z
       .default([])
       .describe('Vaults whose new recovery points are acted on. Empty: none (only `rdsSnapshots`).'),
     resourceTypes: z
-      .object({ RDS: exportChoice('RDS'), Aurora: exportChoice('Aurora'), DynamoDB: dynamoDbChoice })
+      .object({
+        RDS: exportChoice('RDS'),
+        Aurora: exportChoice('Aurora'),
+        DynamoDB: dynamoDbChoice,
+        EBS: ebsChoice,
+        EC2: ec2Choice,
+      })
       .strict()
       .prefault({})
       .describe(
-        'What to do per AWS Backup resource type (RDS, Aurora, DynamoDB). Engines RDS cannot export (Oracle, SQL Server, Db2, Aurora Serverless v1) are reported as not exportable when the workflow runs.',
+        'What to do per AWS Backup resource type (RDS, Aurora, DynamoDB, EBS, EC2). Engines RDS cannot export (Oracle, SQL Server, Db2, Aurora Serverless v1) are reported as not exportable when the workflow runs.',
       ),
     filters: FiltersSchema.prefault({}),
     deleteRecoveryPointAfterExport: z

@@ -314,14 +314,14 @@ function checkActions(data: unknown, memberRegions: readonly string[]): Consiste
       hint: 'list vaults under actions.vaults, or set actions.rdsSnapshots.automated / manual to true, or set enabled: false',
     });
   }
-  const exports = ['RDS', 'Aurora', 'DynamoDB'].some(
-    (t) => field(data, ['actions', 'resourceTypes', t, 'export']) === 'parquet',
-  );
+  const exports =
+    ['RDS', 'Aurora', 'DynamoDB'].some((t) => field(data, ['actions', 'resourceTypes', t, 'export']) === 'parquet') ||
+    ['EBS', 'EC2'].some((t) => field(data, ['actions', 'resourceTypes', t, 'export']) === 'block');
   if (enabled && !exports) {
     warnings.push({
       path: ['actions', 'resourceTypes'],
       message: 'actions are enabled but no resource type is exported, so every recovery point is left alone',
-      hint: 'set actions.resourceTypes.RDS.export (or Aurora, or DynamoDB) to parquet',
+      hint: 'set actions.resourceTypes.RDS.export (or Aurora, or DynamoDB) to parquet, or EBS.export to block',
     });
   }
   if (enabled && field(data, ['actions', 'deleteRecoveryPointAfterExport']) === true && !exports) {

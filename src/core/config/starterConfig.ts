@@ -113,7 +113,7 @@ vaultNotifications:
   vaults: []
 
 # Backup actions (off while this section stays commented out): export RDS, Aurora and DynamoDB recovery points
-# that land in these vaults to Parquet in an S3 archive. Preview with \`vaultpilot actions plan\`; see docs/actions.md.
+# that land in these vaults to Parquet in an S3 archive, and archive EBS snapshots' blocks there. Preview with \`vaultpilot actions plan\`; see docs/actions.md.
 # actions:
 #   enabled: true
 #   vaults:
@@ -122,6 +122,8 @@ vaultNotifications:
 #     RDS: { export: parquet } # or none
 #     Aurora: { export: parquet }
 #     DynamoDB: { export: parquet, exportFrom: backup } # backup: restore + export; source-pitr: the table's own PITR
+#     EBS: { export: block, maxChainDepth: 7 } # block archive of the snapshot; full after 7 incremental (0: always full)
+#     EC2: { export: none } # AMIs: not archived yet (archive their volumes' EBS recovery points)
 #   filters:
 #     excludeResources: ['scratch-*'] # ARNs or names, * is a wildcard
 #     includeTags: [] # checked when the workflow runs: events carry no tags

@@ -1,6 +1,7 @@
 /**
  * The starter of the backup actions: turns trigger events (backup and copy jobs completing in a watched vault,
- * recovery points, RDS's own snapshot events) into export workflow executions, exactly once per recovery point:
+ * recovery points, RDS's own snapshot events) into export workflow executions (RDS/Aurora and DynamoDB exports, EBS
+ * block archives), exactly once per recovery point:
  * the ledger claims the attempt with a conditional write, and the execution's name is derived from the recovery
  * point, so duplicated and out-of-order events start one export.
  */
@@ -51,7 +52,8 @@ export class ActionStarter {
     if (!request) return { decision: 'none', reason: plan.reason };
     // A copy into another account or Region is acted on by the actions stack there (RDS exports only snapshots
     // of the caller's own account and Region, DynamoDB restores and exports only there too); this one would only
-    // fail to find it. RDS/Aurora and DynamoDB plans are started alike: the request names the workflow.
+    // fail to find it. RDS/Aurora, DynamoDB and EBS plans are started alike: the request names the workflow (EBS
+    // snapshot ARNs carry no account: the plan's account is the signal's or the volume's).
     const [, , , ownRegion, ownAccount] = stateMachineArn.split(':');
     if ((request.account && request.account !== ownAccount) || (request.region && request.region !== ownRegion)) {
       return {

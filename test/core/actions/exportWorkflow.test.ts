@@ -63,7 +63,7 @@ describe('exportRequestSchema', () => {
   it.each([
     ['another workflow', { workflow: 'ebs' }],
     ['an empty recovery point', { recoveryPointArn: '' }],
-    ['an unknown resource type', { resourceType: 'EBS' }],
+    ['an unknown resource type', { resourceType: 'EFS' }],
     ['attempt 0', { attempt: 0 }],
     ['a fractional attempt', { attempt: 1.5 }],
     ['an empty prefix', { s3Prefix: '' }],

@@ -226,9 +226,9 @@ describe('planRecoveryPoint over the event corpus', () => {
     expect(planRecoveryPoint(rdsCopyJob('dr-vault', '999988887777'), ALL_ON).action).toBe('none');
   });
 
-  it('does nothing for EBS, for failed jobs and for other kinds, and says why', () => {
+  it('does nothing for EBS while its export is none, for failed jobs and for other kinds, and says why', () => {
     expect(planRecoveryPoint(only(signalsOf('eventbridge-backup/backup-job-completed.json')), ALL_ON).reason).toMatch(
-      /resource type EBS has no action yet/,
+      /actions\.resourceTypes\.EBS\.export is none/,
     );
     expect(planRecoveryPoint(only(signalsOf('eventbridge-backup/backup-job-failed.json')), ALL_ON).reason).toMatch(
       /backup job FAILED/,

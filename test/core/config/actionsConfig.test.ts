@@ -49,6 +49,8 @@ describe('the actions section', () => {
         RDS: { export: 'none' },
         Aurora: { export: 'none' },
         DynamoDB: { export: 'none', exportFrom: 'backup' },
+        EBS: { export: 'none', maxChainDepth: 7 },
+        EC2: { export: 'none' },
       },
       rdsSnapshots: { automated: false, manual: false, instances: [], clusters: [] },
     });
@@ -61,6 +63,35 @@ describe('the actions section', () => {
     const pitr = withActions('  resourceTypes: { DynamoDB: { exportFrom: source-pitr } }\n');
     if (!pitr.ok) throw new Error(JSON.stringify(pitr.problems));
     expect(pitr.config.actions.resourceTypes.DynamoDB).toEqual({ export: 'none', exportFrom: 'source-pitr' });
+  });
+
+  it('reads EBS: export none and a chain of 7 by default, block and another depth when asked', () => {
+    const defaults = withActions('  resourceTypes: { EBS: { export: block } }\n');
+    if (!defaults.ok) throw new Error(JSON.stringify(defaults.problems));
+    expect(defaults.config.actions.resourceTypes.EBS).toEqual({ export: 'block', maxChainDepth: 7 });
+    const full = withActions('  resourceTypes: { EBS: { export: block, maxChainDepth: 0 }, EC2: { export: block } }\n');
+    if (!full.ok) throw new Error(JSON.stringify(full.problems));
+    expect(full.config.actions.resourceTypes.EBS).toEqual({ export: 'block', maxChainDepth: 0 });
+    expect(full.config.actions.resourceTypes.EC2).toEqual({ export: 'block' });
+  });
+
+  it('refuses EBS parquet, a chain deeper than 100 or not whole, and maxChainDepth on EC2', () => {
+    expect(
+      problemAt(withActions('  resourceTypes: { EBS: { export: parquet } }\n'), 'actions.resourceTypes.EBS.export'),
+    ).toBeDefined();
+    expect(
+      problemAt(
+        withActions('  resourceTypes: { EBS: { maxChainDepth: 101 } }\n'),
+        'actions.resourceTypes.EBS.maxChainDepth',
+      ),
+    ).toBeDefined();
+    expect(
+      problemAt(
+        withActions('  resourceTypes: { EBS: { maxChainDepth: 2.5 } }\n'),
+        'actions.resourceTypes.EBS.maxChainDepth',
+      ).message,
+    ).toMatch(/whole number/);
+    expect(problemsOf(withActions('  resourceTypes: { EC2: { maxChainDepth: 3 } }\n')).length).toBeGreaterThan(0);
   });
 
   it('refuses an unknown DynamoDB exportFrom, and exportFrom on RDS', () => {
@@ -179,6 +210,24 @@ describe('the actions section', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.warnings.map((w) => w.path)).toContain('actions.resourceTypes');
     expect(result.warnings.find((w) => w.path === 'actions.resourceTypes')?.hint).toMatch(/DynamoDB/);
+    expect(result.warnings.find((w) => w.path === 'actions.resourceTypes')?.hint).toMatch(/EBS\.export to block/);
+  });
+
+  it.each(['EBS', 'EC2'])('counts an %s block archive as something exported', (type) => {
+    const result = withActions(
+      `  enabled: true\n  vaults: [{ name: prod }]\n  resourceTypes: { ${type}: { export: block } }\n  deleteRecoveryPointAfterExport: true\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.warnings.map((w) => w.path)).not.toContain('actions.resourceTypes');
+    expect(result.warnings.map((w) => w.path)).not.toContain('actions.deleteRecoveryPointAfterExport');
+  });
+
+  it('still warns when EBS and EC2 are none', () => {
+    const result = withActions(
+      '  enabled: true\n  vaults: [{ name: prod }]\n  resourceTypes: { EBS: { export: none }, EC2: { export: none } }\n',
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.warnings.map((w) => w.path)).toContain('actions.resourceTypes');
   });
 
   it('counts a DynamoDB export as something exported', () => {
@@ -246,6 +295,8 @@ describe('the actions section', () => {
         RDS: { export: 'parquet' },
         Aurora: { export: 'parquet' },
         DynamoDB: { export: 'parquet', exportFrom: 'backup' },
+        EBS: { export: 'block', maxChainDepth: 7 },
+        EC2: { export: 'none' },
       },
       deleteRecoveryPointAfterExport: false,
     });

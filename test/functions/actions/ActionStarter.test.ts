@@ -105,6 +105,73 @@ describe('ActionStarter', () => {
     expect(parsed.s3Prefix).toMatch(/\/type=dynamodb\/resource=Orders\/date=2026-11-20$/);
   });
 
+  it('starts an EBS snapshot as an ebs-block-archive request, the account from the signal', async () => {
+    const recoveryPointArn = 'arn:aws:ec2:eu-west-1::snapshot/snap-0f1e2d3c4b5a69788';
+    const ebsActions = ActionsSchema.parse({
+      enabled: true,
+      vaults: [{ name: 'prod-daily' }],
+      resourceTypes: { EBS: { export: 'block', maxChainDepth: 3 } },
+      deleteRecoveryPointAfterExport: true,
+    });
+    const base = backupJobCompletedEvent({
+      account: '111122223333',
+      region: 'eu-west-1',
+      vault: 'prod-daily',
+      recoveryPointArn,
+      resourceArn: 'arn:aws:ec2:eu-west-1:111122223333:volume/vol-0a1b2c3d4e5f67890',
+      resourceType: 'RDS',
+      time: '2026-11-20T02:31:09Z',
+    });
+    const ebsEvent = { ...base, detail: { ...base.detail, resourceType: 'EBS' } };
+    const { starter, started } = starterWith(undefined, ebsActions);
+    expect(await starter.handle(ebsEvent)).toMatchObject([{ decision: 'started', recoveryPointArn }]);
+    expect(started[0]?.name).toMatch(/^rp-[0-9a-f]{16}-vol-0a1b2c3d4e5f67890-a1$/);
+    const { request } = (started[0]?.input ?? {}) as { request?: unknown };
+    const parsed = exportRequestSchema.parse(request);
+    expect(parsed).toMatchObject({
+      workflow: 'ebs-block-archive',
+      resourceType: 'EBS',
+      ebsMaxChainDepth: 3,
+      recoveryPointArn,
+      resourceName: 'vol-0a1b2c3d4e5f67890',
+      account: '111122223333',
+      region: 'eu-west-1',
+      vault: 'prod-daily',
+      deleteAfterExport: true,
+      executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${started[0]?.name}`,
+    });
+    expect(parsed.s3Prefix).toMatch(/\/type=ebs\/resource=vol-0a1b2c3d4e5f67890\/date=2026-11-20$/);
+
+    // EBS off (the default): nothing starts.
+    const off = starterWith(undefined);
+    expect(await off.starter.handle(ebsEvent)).toMatchObject([
+      { decision: 'none', reason: expect.stringMatching(/EBS\.export is none/) },
+    ]);
+    expect(off.started).toEqual([]);
+  });
+
+  it('starts nothing for an EC2 recovery point (AMI), whatever EC2.export says', async () => {
+    const base = backupJobCompletedEvent({
+      account: '111122223333',
+      region: 'eu-west-1',
+      vault: 'prod-daily',
+      recoveryPointArn: 'arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890',
+      resourceArn: 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0',
+      resourceType: 'RDS',
+      time: '2026-11-20T02:31:09Z',
+    });
+    const ec2Actions = ActionsSchema.parse({
+      enabled: true,
+      vaults: [{ name: 'prod-daily' }],
+      resourceTypes: { EBS: { export: 'block' }, EC2: { export: 'block' } },
+    });
+    const { starter, started } = starterWith(undefined, ec2Actions);
+    expect(await starter.handle({ ...base, detail: { ...base.detail, resourceType: 'EC2' } })).toMatchObject([
+      { decision: 'none', reason: expect.stringMatching(/EC2 recovery points \(AMIs\) are not archived yet/) },
+    ]);
+    expect(started).toEqual([]);
+  });
+
   it('starts nothing for a DynamoDB recovery point while DynamoDB export is none', async () => {
     const base = backupJobCompletedEvent({
       account: '111122223333',
