@@ -24,6 +24,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { S3ConvertLocation } from '../../src/aws/dynamodb/S3ConvertLocation.js';
+import { createEbsClient } from '../../src/aws/ebs/createEbsClient.js';
+import { EbsSnapshotSource } from '../../src/aws/ebs/EbsSnapshotSource.js';
 import { ActionLedger } from '../../src/aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../src/aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../src/aws/export/ArchiveObjects.js';
@@ -32,9 +34,13 @@ import { GlueCatalog } from '../../src/aws/export/GlueCatalog.js';
 import { RecoveryPoints } from '../../src/aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../src/aws/export/rds/RdsExports.js';
 import type { ExecutionStarter } from '../../src/aws/export/WorkflowExecutions.js';
+import { createS3Client } from '../../src/aws/s3/createS3Client.js';
+import { S3ArchiveStore } from '../../src/aws/s3/S3ArchiveStore.js';
 import {
   ACTION_TASKS,
   type ActionTask,
+  BLOCK_ARCHIVE_TASKS,
+  type BlockArchiveTask,
   CONVERSION_TASKS,
   type ConversionTask,
   EXPORT_STATES,
@@ -42,13 +48,16 @@ import {
 } from '../../src/core/actions/exportWorkflow.js';
 import type { ActionsConfig } from '../../src/core/config/actionsSchema.js';
 import { ActionStarter } from '../../src/functions/actions/ActionStarter.js';
+import { BLOCK_ARCHIVE_TASK_FUNCTIONS } from '../../src/functions/actions/blockArchiveTasks.js';
 import { CONVERSION_TASK_FUNCTIONS, type ConversionDependencies } from '../../src/functions/actions/conversionTasks.js';
+import type { BlockArchiveDependencies } from '../../src/functions/actions/ebsTasks.js';
 import { EXPORT_TASK_FUNCTIONS, type ExportTaskDependencies } from '../../src/functions/actions/exportTasks.js';
 import { TableRegistrar } from '../../src/functions/actions/TableRegistrar.js';
 import { definitionFromTemplate } from '../../src/infra/workflows/definitionFromTemplate.js';
 import { ExportWorkflow } from '../../src/infra/workflows/ExportWorkflow.js';
 import { type BackupStandIn, startBackupStandIn } from '../backup/startBackupStandIn.js';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../dynamodb/startDynamoDbStandIn.js';
+import { type EbsStandIn, startEbsStandIn } from '../ebs/startEbsStandIn.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../eventbridge/startEventBridgeStandIn.js';
 import { type GlueStandIn, startGlueStandIn } from '../glue/startGlueStandIn.js';
 import { type RdsStandIn, startRdsStandIn } from '../rds/startRdsStandIn.js';
@@ -114,6 +123,10 @@ const conversionTasks = new Set<string>(CONVERSION_TASKS);
 function isConversionTask(task: ActionTask): task is ConversionTask {
   return conversionTasks.has(task);
 }
+const blockArchiveTasks = new Set<string>(BLOCK_ARCHIVE_TASKS);
+function isBlockArchiveTask(task: ActionTask): task is BlockArchiveTask {
+  return blockArchiveTasks.has(task);
+}
 
 /** One finished local execution. */
 export interface LocalExecution {
@@ -159,6 +172,8 @@ export interface LocalActions {
   readonly backup: BackupStandIn;
   /** DynamoDB's control plane (PITR, exports to the S3 stand-in) over dynalite: the tables restored from backups. */
   readonly dynamodb: DynamoDbStandIn;
+  /** The EBS direct APIs over image files: the snapshots of EBS recovery points. */
+  readonly ebs: EbsStandIn;
   readonly events: EventBridgeStandIn;
   readonly glue: GlueStandIn;
   /** The central table registrar (Glue Data Catalog), fed the result events by whoever runs the scenario. */
@@ -170,6 +185,7 @@ export interface LocalActions {
   readonly ledger: ActionLedger;
   readonly deps: ExportTaskDependencies;
   readonly conversion: ConversionDependencies;
+  readonly blockArchive: BlockArchiveDependencies;
   /** Runs one execution of the export workflow with `input` (`{ request }`). */
   run(input: unknown, options?: RunOptions): Promise<LocalExecution>;
   /** The starter, whose executions run locally; `executions()` resolves the runs it started. */
@@ -239,7 +255,19 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
   );
+  const ebs = await startEbsStandIn();
+  const ebsClient = createEbsClient({ endpoint: ebs.endpoint, region: LOCAL_REGION, credentials });
+  const blockSources = (snapshotId: string) =>
+    new EbsSnapshotSource({ client: ebsClient, snapshotId, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+  const archiveS3 = createS3Client({ endpoint: s3.endpoint, region: LOCAL_REGION, credentials, forcePathStyle: true });
+  const blockArchive: BlockArchiveDependencies = {
+    store: (prefix) => new S3ArchiveStore({ client: archiveS3, bucket: LOCAL_BUCKET, prefix }),
+    locationOf: (prefix) => `s3://${LOCAL_BUCKET}/${prefix}`,
+    source: blockSources,
+    threads: 2,
+  };
   const deps: ExportTaskDependencies = {
+    blockSources,
     rds: new RdsExports(new RDSClient({ ...clientOptions, endpoint: rds.endpoint })),
     recoveryPoints: new RecoveryPoints(new BackupClient({ ...clientOptions, endpoint: backup.endpoint })),
     archive: new ArchiveObjects(s3Client, LOCAL_BUCKET),
@@ -279,7 +307,9 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       const call = (taskInput: unknown) => () =>
         isConversionTask(task)
           ? CONVERSION_TASK_FUNCTIONS[task](taskInput, conversion)
-          : EXPORT_TASK_FUNCTIONS[task](taskInput, deps);
+          : isBlockArchiveTask(task)
+            ? BLOCK_ARCHIVE_TASK_FUNCTIONS[task](taskInput, blockArchive)
+            : EXPORT_TASK_FUNCTIONS[task](taskInput, deps);
       handlers[state] = (taskInput) =>
         runOptions.intercept ? runOptions.intercept(state, task, taskInput, call(taskInput)) : call(taskInput)();
     }
@@ -335,6 +365,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     rds,
     backup,
     dynamodb,
+    ebs,
     events,
     glue,
     registrar,
@@ -345,6 +376,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     ledger,
     deps,
     conversion,
+    blockArchive,
     run,
     starter(runOptions = {}) {
       const started = new Map<string, Promise<LocalExecution>>();
@@ -368,7 +400,14 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
       };
     },
     async close() {
-      await Promise.allSettled([rds.close(), backup.close(), dynamodb.close(), events.close(), glue.close()]);
+      await Promise.allSettled([
+        rds.close(),
+        backup.close(),
+        dynamodb.close(),
+        ebs.close(),
+        events.close(),
+        glue.close(),
+      ]);
       await s3.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
       raw.destroy();

@@ -12,11 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { VaultpilotConfig } from '../core/config/configSchema.js';
 import { digestSchedule, RPO_CHECK_SCHEDULE } from '../core/config/digestSchedule.js';
 import { serializeRuntimeSettings, toRuntimeSettings } from '../core/config/runtimeSettings.js';
-import {
-  type ActionHandlerName,
-  type CentralActionHandlerName,
-  CONVERSION_IMAGE,
-} from '../core/deployment/contract.js';
+import { ACTIONS_IMAGE, type ActionHandlerName, type CentralActionHandlerName } from '../core/deployment/contract.js';
 import { InfraError } from './InfraError.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import {
@@ -115,7 +111,7 @@ export interface BuildAppOptions {
   readonly actionHandlerEntries?: Partial<Record<ActionHandlerName | CentralActionHandlerName, string>>;
   /**
    * The tag of the conversion image the member accounts' conversion functions run (DynamoDB exports), pushed to the
-   * `vaultpilot-actions-conversion` repository of every Region of the actions (docs/deployment.md).
+   * `vaultpilot-actions-image` repository of every Region of the actions (docs/deployment.md).
    * @default the package version (package.json of `projectRoot`)
    */
   readonly conversionImageTag?: string;
@@ -209,8 +205,10 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
   const archive = config.actions.archiveBucket;
   const codeBucket = options.actionsCodeBucket ?? defaultActionsCodeBucket(config.central.account);
   const createCodeBuckets = options.actionsCodeBucket === undefined;
-  // The conversion image is needed (and its repositories exist) only where DynamoDB recovery points are exported.
-  const dynamoDbExports = config.actions.resourceTypes.DynamoDB.export === 'parquet';
+  // The actions image (DynamoDB conversion, EBS block archives) is needed, and its repositories exist, only where
+  // DynamoDB or EBS recovery points are exported.
+  const imageExports =
+    config.actions.resourceTypes.DynamoDB.export === 'parquet' || config.actions.resourceTypes.EBS.export === 'block';
   const actionsStackFor = (region: string, id: string) => {
     const central = region === config.central.region;
     const bucketName = actionsPlan?.archiveBuckets[region];
@@ -232,9 +230,9 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
         prefixes: ARCHIVE_PREFIXES,
         tableExportRolePrefix: `${ACTION_ROLE_PREFIX}startTableExport-`,
       },
-      conversionRepository: dynamoDbExports
+      conversionRepository: imageExports
         ? {
-            repositoryName: CONVERSION_IMAGE.repositoryName,
+            repositoryName: ACTIONS_IMAGE.repositoryName,
             organizationId: config.organization.id,
             functionNamePrefix: CONVERSION_FUNCTION_PREFIX,
           }
@@ -334,7 +332,7 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
       actionsConfigJson: JSON.stringify(config.actions),
       projectRoot,
       handlerEntries: options.actionHandlerEntries,
-      ...(dynamoDbExports
+      ...(imageExports
         ? { conversionImage: { tag: options.conversionImageTag ?? packageVersion(projectRoot) } }
         : {}),
     };

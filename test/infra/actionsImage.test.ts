@@ -3,18 +3,18 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONVERSION_TASKS } from '../../src/core/actions/exportWorkflow.js';
-import { ACTION_HANDLER_ENTRIES, ACTIONS_ENV, CONVERSION_IMAGE } from '../../src/core/deployment/contract.js';
+import { ACTION_HANDLER_ENTRIES, ACTIONS_ENV, ACTIONS_IMAGE } from '../../src/core/deployment/contract.js';
 import { dependenciesFromEnvironment } from '../../src/functions/actions/actionEnvironment.js';
-import * as conversionHandlers from '../../src/functions/actions/conversionHandlers.js';
+import * as imageHandlers from '../../src/functions/actions/imageHandlers.js';
 import { projectRoot } from './fixtureApp.js';
 
 const dockerfile = readFileSync(join(projectRoot, 'docker/actions/Dockerfile'), 'utf8');
 
 describe('the conversion image', () => {
   it('exports one handler per conversion Task from the module the image runs', () => {
-    expect(CONVERSION_IMAGE.entry).toBe(`src/${CONVERSION_IMAGE.handlerModule}.ts`);
-    expect(existsSync(join(projectRoot, CONVERSION_IMAGE.entry))).toBe(true);
-    const handlers = conversionHandlers as unknown as Record<string, unknown>;
+    expect(ACTIONS_IMAGE.entry).toBe(`src/${ACTIONS_IMAGE.handlerModule}.ts`);
+    expect(existsSync(join(projectRoot, ACTIONS_IMAGE.entry))).toBe(true);
+    const handlers = imageHandlers as unknown as Record<string, unknown>;
     for (const task of CONVERSION_TASKS) expect(typeof handlers[task], task).toBe('function');
   });
 
@@ -34,17 +34,17 @@ describe('the conversion image', () => {
     // "type": "module": the compiled handlers are ES modules.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's variable
     expect(dockerfile).toContain('COPY --from=build /build/package.json ${LAMBDA_TASK_ROOT}/package.json');
-    expect(dockerfile).toContain(`CMD ["${CONVERSION_IMAGE.handlerModule}.${CONVERSION_TASKS[0]}"]`);
+    expect(dockerfile).toContain(`CMD ["${ACTIONS_IMAGE.handlerModule}.${CONVERSION_TASKS[0]}"]`);
     const lock = readFileSync(join(projectRoot, 'package-lock.json'), 'utf8');
     expect(lock).toContain('"node_modules/@duckdb/node-bindings-linux-arm64"');
   });
 
   it('reads its settings from the environment: concurrency, DuckDB memory and spill directory, the archive bucket', () => {
-    const deps = conversionHandlers.conversionDependenciesFromEnvironment({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '10240' });
+    const deps = imageHandlers.conversionDependenciesFromEnvironment({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '10240' });
     expect(deps.concurrency).toBe(availableParallelism());
     expect(deps.duckdb).toEqual({ tempDirectory: '/tmp/duckdb', memoryLimit: '6144MB' });
     expect(() => deps.location('exports/x/')).toThrow(ACTIONS_ENV.archiveBucket);
-    const configured = conversionHandlers.conversionDependenciesFromEnvironment({
+    const configured = imageHandlers.conversionDependenciesFromEnvironment({
       [ACTIONS_ENV.archiveBucket]: 'archive',
       [ACTIONS_ENV.convertConcurrency]: '3',
       [ACTIONS_ENV.convertBatchBytes]: '1048576',
@@ -55,7 +55,7 @@ describe('the conversion image', () => {
     expect(configured.duckdb).toEqual({ tempDirectory: '/tmp/duckdb', memoryLimit: '2GB' });
     expect(configured.location('exports/a/').location).toBe('s3://archive/exports/a');
     expect(() =>
-      conversionHandlers.conversionDependenciesFromEnvironment({ [ACTIONS_ENV.convertConcurrency]: '0' }),
+      imageHandlers.conversionDependenciesFromEnvironment({ [ACTIONS_ENV.convertConcurrency]: '0' }),
     ).toThrow(ACTIONS_ENV.convertConcurrency);
   });
 

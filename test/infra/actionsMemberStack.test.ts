@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ACTION_TASKS, CONVERSION_TASKS, EXPORT_TIMING } from '../../src/core/actions/exportWorkflow.js';
+import {
+  ACTION_TASKS,
+  BLOCK_ARCHIVE_TASKS,
+  CONVERSION_TASKS,
+  EXPORT_TIMING,
+  IMAGE_TASKS,
+} from '../../src/core/actions/exportWorkflow.js';
 import { requireConfig } from '../../src/core/config/parseConfig.js';
-import { ACTIONS_ENV, CONVERSION_IMAGE } from '../../src/core/deployment/contract.js';
+import { ACTIONS_ENV, ACTIONS_IMAGE } from '../../src/core/deployment/contract.js';
 import { matchesEventPattern } from '../../src/core/eventPatternMatch.js';
 import {
   ACTION_BACKUP_TRIGGERS,
@@ -171,10 +177,10 @@ describe('ActionsMemberStack (example configuration)', () => {
 
   it('reads the function code from the Region’s code bucket, not from CDK assets', () => {
     const all = Object.values(member.findResources('AWS::Lambda::Function')) as Resource[];
-    // The starter, the sweeper, 15 API Tasks (zips) and 5 conversion Tasks (the image).
-    expect(all).toHaveLength(22);
+    // The starter, the sweeper, 16 API Tasks (zips), 5 conversion and 3 block-archive Tasks (the image).
+    expect(all).toHaveLength(26);
     const functions = all.filter((f) => f.Properties.PackageType !== 'Image');
-    expect(functions).toHaveLength(17);
+    expect(functions).toHaveLength(18);
     for (const f of functions) {
       expect(f.Properties.Code).toEqual({
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudFormation placeholder
@@ -540,25 +546,25 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
       .filter((r) => r.Type === 'AWS::IAM::Policy')
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
-  it('runs the conversion Tasks from the central image of the Region: arm64, 10240 MB, 10240 MB /tmp, 900 s', () => {
+  it('runs the conversion and block-archive Tasks from the central image of the Region: arm64, 10240 MB, 10240 MB /tmp, 900 s', () => {
     const images = Object.values(memberResources).filter(
       (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.PackageType === 'Image',
     );
-    expect(images).toHaveLength(CONVERSION_TASKS.length);
-    for (const task of CONVERSION_TASKS) {
+    expect(images).toHaveLength(IMAGE_TASKS.length);
+    for (const task of IMAGE_TASKS) {
       const [, f] = functionsOf(new RegExp(`^${task}Function`))[0] ?? [];
       if (!f) throw new Error(`no ${task} function`);
       expect(f.Properties.PackageType).toBe('Image');
       expect(f.Properties.Architectures).toEqual(['arm64']);
-      expect(f.Properties.MemorySize).toBe(CONVERSION_IMAGE.memorySize);
+      expect(f.Properties.MemorySize).toBe(ACTIONS_IMAGE.memorySize);
       expect(f.Properties.EphemeralStorage).toEqual({ Size: 10240 });
       expect(f.Properties.Timeout).toBe(900);
-      expect(f.Properties.ImageConfig).toEqual({ Command: [`functions/actions/conversionHandlers.${task}`] });
+      expect(f.Properties.ImageConfig).toEqual({ Command: [`functions/actions/imageHandlers.${task}`] });
       const uri = text(f.Properties.Code);
       expect(uri).toContain('123456789012');
       expect(uri).toContain('.dkr.ecr.');
       expect(uri).toContain('AWS::Region');
-      expect(uri).toContain(`/${CONVERSION_IMAGE.repositoryName}:0.1.0`);
+      expect(uri).toContain(`/${ACTIONS_IMAGE.repositoryName}:0.1.0`);
       expect(text(f.Properties.FunctionName)).toContain(`vaultpilot-action-${task}-`);
       const env = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(env[ACTIONS_ENV.archiveBucket]).toBeDefined();
@@ -704,11 +710,33 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
     );
   });
 
+  it('lets the EBS Tasks read snapshots through the EBS direct APIs only, and the plan read the latest archive', () => {
+    const plan = new Set(actionsOf(policyOf('vaultpilot-action-planArchive')));
+    expect(plan).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ebs:ListSnapshotBlocks',
+        's3:ListBucket',
+        's3:GetObject',
+        'kms:Decrypt',
+      ]),
+    );
+    for (const task of BLOCK_ARCHIVE_TASKS) {
+      const own = actionsOf(policyOf(`vaultpilot-action-${task}`));
+      expect(own).toEqual(
+        expect.arrayContaining(['ebs:ListSnapshotBlocks', 'ebs:ListChangedBlocks', 'ebs:GetSnapshotBlock']),
+      );
+      expect(own.filter((a) => a.startsWith('ec2:'))).toEqual([]);
+      expect(own).not.toContain('ebs:PutSnapshotBlock');
+    }
+  });
+
   it('publishes the image per Region in the central account, pullable by the organization and by Lambda for its functions', () => {
     for (const stack of [built.actions, ...Object.values(built.regionalActions)]) {
       const t = Template.fromJSON(templateOf(stack?.artifactId ?? ''));
       t.hasResourceProperties('AWS::ECR::Repository', {
-        RepositoryName: CONVERSION_IMAGE.repositoryName,
+        RepositoryName: ACTIONS_IMAGE.repositoryName,
         ImageScanningConfiguration: { ScanOnPush: true },
         RepositoryPolicyText: {
           Statement: Match.arrayWith([
@@ -734,7 +762,7 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
     }
   });
 
-  it('without DynamoDB exports: no repository, conversion functions that fail saying so', () => {
+  it('without DynamoDB or EBS exports: no repository, image functions that fail saying so', () => {
     const config = {
       ...example,
       actions: {
@@ -742,6 +770,7 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
         resourceTypes: {
           ...example.actions.resourceTypes,
           DynamoDB: { export: 'none' as const, exportFrom: 'backup' as const },
+          EBS: { export: 'none' as const, maxChainDepth: 7 },
         },
       },
     };
@@ -758,6 +787,10 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
     for (const task of CONVERSION_TASKS) {
       const [, f] = fns.find(([id]) => id.startsWith(`${task}Function`)) ?? [];
       expect(text(f?.Properties.Code)).toContain('DynamoDB exports are not enabled');
+    }
+    for (const task of BLOCK_ARCHIVE_TASKS) {
+      const [, f] = fns.find(([id]) => id.startsWith(`${task}Function`)) ?? [];
+      expect(text(f?.Properties.Code)).toContain('EBS archives are not enabled');
     }
     const assembly = other.app.synth();
     for (const stack of [other.actions, ...Object.values(other.regionalActions)]) {

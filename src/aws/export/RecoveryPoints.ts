@@ -25,6 +25,8 @@ export interface RecoveryPointInfo {
   readonly encryptionKeyArn?: string;
   readonly sizeBytes?: number;
   readonly createdAt?: string;
+  /** WARM, COLD (for EBS: the snapshot archive tier) or DELETED. */
+  readonly storageClass?: string;
 }
 
 /** How a deletion request ended. */
@@ -54,6 +56,7 @@ export class RecoveryPoints {
         ...(out.EncryptionKeyArn ? { encryptionKeyArn: out.EncryptionKeyArn } : {}),
         ...(out.BackupSizeInBytes !== undefined ? { sizeBytes: out.BackupSizeInBytes } : {}),
         ...(out.CreationDate ? { createdAt: out.CreationDate.toISOString() } : {}),
+        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
       };
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') return undefined;

@@ -10,7 +10,13 @@
  * re-read an export's data to hash it.
  */
 import type { VaultpilotDynamoManifest } from '../dynamodb/manifests.js';
-import type { ExportProgress, ExportRequest, SourceDescription, TableExportProgress } from './exportWorkflow.js';
+import type {
+  EbsArchivePlan,
+  ExportProgress,
+  ExportRequest,
+  SourceDescription,
+  TableExportProgress,
+} from './exportWorkflow.js';
 import type { RdsExportVerification } from './verifyRdsExport.js';
 
 export const MANIFEST_FORMAT = 'vaultpilot-export-manifest';
@@ -52,7 +58,8 @@ export interface ExportManifest {
     readonly exportTaskIdentifier: string;
     readonly bucket: string;
     readonly root: string;
-    readonly format: 'parquet';
+    /** Parquet (RDS, Aurora, DynamoDB), or Vaultpilot's block archive (EBS). */
+    readonly format: 'parquet' | 'vaultpilot-block-archive';
     readonly startedAt: string;
     readonly verifiedAt: string;
     readonly totalExtractedDataInGB?: number;
@@ -66,6 +73,20 @@ export interface ExportManifest {
       readonly itemCount: number;
       readonly conversionManifest: string;
       readonly columns: number;
+    };
+    /** EBS: the block archive, its chain, and what the archive manifest says. */
+    readonly ebs?: {
+      readonly snapshotId: string;
+      readonly volumeId: string;
+      readonly volumeSizeGiB: number;
+      readonly archivePrefix: string;
+      readonly archiveManifest: string;
+      /** 0: a full archive; n: the n-th incremental archive since the last full one. */
+      readonly chainDepth: number;
+      readonly parent?: { readonly archivePrefix: string; readonly snapshotId: string };
+      readonly fullBecause?: string;
+      readonly linearChecksum: string;
+      readonly dataBlocks: number;
     };
   };
   readonly tables: readonly {
@@ -196,6 +217,67 @@ export function buildDynamoDbManifest(input: {
     objects: objects.length,
     bytes,
     warnings: source.exportFromNote ? [source.exportFromNote] : [],
+  };
+}
+
+/** What writeManifest reads of a block archive's manifest (src/archive/format.ts), for the action manifest. */
+export interface BlockArchiveSummary {
+  readonly segments: readonly { readonly name: string; readonly size: number; readonly indexSize: number }[];
+  readonly totals: { readonly dataBlocks: number; readonly storedBytes: number };
+  readonly linearChecksum: string;
+}
+
+/**
+ * The manifest of a verified EBS block archive: one "table" (the volume), the archive's segment objects as its
+ * objects; restore and verify read the archive's own manifest, named here.
+ */
+export function buildEbsManifest(input: {
+  request: ExportRequest;
+  source: SourceDescription;
+  plan: EbsArchivePlan;
+  archive: BlockArchiveSummary;
+  bucket: string;
+  startedAt: string;
+  verifiedAt: string;
+}): ExportManifest {
+  const { request, source, plan, archive } = input;
+  const objects = archive.segments.flatMap((s) => [
+    { key: `${plan.archivePrefix}segments/${s.name}.zst`, size: s.size },
+    { key: `${plan.archivePrefix}segments/${s.name}.idx.zst`, size: s.indexSize },
+  ]);
+  const bytes = objects.reduce((n, o) => n + o.size, 0);
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    result: 'complete',
+    source: manifestSource(request, source, source.vault ?? request.vault),
+    export: {
+      exportTaskIdentifier: request.exportTaskIdentifier,
+      bucket: input.bucket,
+      root: exportRoot(request.s3Prefix, request.exportTaskIdentifier),
+      format: 'vaultpilot-block-archive',
+      startedAt: input.startedAt,
+      verifiedAt: input.verifiedAt,
+      ebs: {
+        snapshotId: plan.snapshotId,
+        volumeId: plan.volumeId,
+        volumeSizeGiB: plan.volumeSizeGiB,
+        archivePrefix: plan.archivePrefix,
+        archiveManifest: `${plan.archivePrefix}manifest.json`,
+        chainDepth: plan.chainDepth,
+        ...(plan.parent
+          ? { parent: { archivePrefix: plan.parent.archivePrefix, snapshotId: plan.parent.snapshotId } }
+          : {}),
+        ...(plan.fullBecause ? { fullBecause: plan.fullBecause } : {}),
+        linearChecksum: archive.linearChecksum,
+        dataBlocks: archive.totals.dataBlocks,
+      },
+    },
+    tables: [{ target: plan.volumeId, status: 'COMPLETE', bytes, objects }],
+    statusFiles: [`${plan.archivePrefix}manifest.json`],
+    objects: objects.length,
+    bytes,
+    warnings: plan.fullBecause ? [`full archive: ${plan.fullBecause}`] : [],
   };
 }
 

@@ -14,10 +14,12 @@ import * as z from 'zod';
 export const RDS_EXPORT_WORKFLOW = 'rds-export-parquet';
 /** The workflow that exports a DynamoDB recovery point to lossless Parquet (the same state machine, its DynamoDB branch). */
 export const DYNAMODB_EXPORT_WORKFLOW = 'dynamodb-export-parquet';
-export const EXPORT_WORKFLOWS = [RDS_EXPORT_WORKFLOW, DYNAMODB_EXPORT_WORKFLOW] as const;
+/** The workflow that archives an EBS recovery point as a block archive (the same state machine, its EBS branch). */
+export const EBS_ARCHIVE_WORKFLOW = 'ebs-block-archive';
+export const EXPORT_WORKFLOWS = [RDS_EXPORT_WORKFLOW, DYNAMODB_EXPORT_WORKFLOW, EBS_ARCHIVE_WORKFLOW] as const;
 
 /** The resource types the export workflow has an exporter for. */
-export const EXPORT_RESOURCE_TYPES = ['RDS', 'Aurora', 'DynamoDB'] as const;
+export const EXPORT_RESOURCE_TYPES = ['RDS', 'Aurora', 'DynamoDB', 'EBS'] as const;
 export type ExportResourceType = (typeof EXPORT_RESOURCE_TYPES)[number];
 
 /**
@@ -54,6 +56,11 @@ export const ACTION_TASKS = [
   'convertFiles',
   'finishConversion',
   'deleteTemporaryTable',
+  // The EBS branch (Backup actions, part 3).
+  'planArchive',
+  'archiveShard',
+  'verifyShard',
+  'mergeArchive',
 ] as const;
 export type ActionTask = (typeof ACTION_TASKS)[number];
 
@@ -66,6 +73,18 @@ export const CONVERSION_TASKS = [
   'finishConversion',
 ] as const satisfies readonly ActionTask[];
 export type ConversionTask = (typeof CONVERSION_TASKS)[number];
+
+/** The Tasks that read and write block archives (zstd-napi, a native module: the container image function too). */
+export const BLOCK_ARCHIVE_TASKS = [
+  'archiveShard',
+  'verifyShard',
+  'mergeArchive',
+] as const satisfies readonly ActionTask[];
+export type BlockArchiveTask = (typeof BLOCK_ARCHIVE_TASKS)[number];
+
+/** Every Task the container image runs (up to 15 minutes each). */
+export const IMAGE_TASKS = [...CONVERSION_TASKS, ...BLOCK_ARCHIVE_TASKS] as const;
+export type ImageTask = (typeof IMAGE_TASKS)[number];
 
 /** State names of the workflow (what the console shows, what local overrides are keyed by). */
 export const EXPORT_STATES = {
@@ -115,6 +134,13 @@ export const EXPORT_STATES = {
   convertBatch: 'Convert batch',
   finishConversion: 'Finish conversion',
   deleteTemporaryTable: 'Delete temporary table',
+  // The EBS branch.
+  planArchive: 'Plan archive',
+  archiveShards: 'Archive shards',
+  archiveShard: 'Archive shard',
+  verifyShards: 'Verify shards',
+  verifyShard: 'Verify shard',
+  mergeArchive: 'Merge shards',
 } as const;
 
 /**
@@ -144,6 +170,10 @@ export const TASK_STATES: Readonly<Record<ActionTask, { readonly state: string; 
   convertFiles: { state: EXPORT_STATES.convertBatch },
   finishConversion: { state: EXPORT_STATES.finishConversion, resultKey: 'verification' },
   deleteTemporaryTable: { state: EXPORT_STATES.deleteTemporaryTable, resultKey: 'temporaryTable' },
+  planArchive: { state: EXPORT_STATES.planArchive, resultKey: 'archive' },
+  archiveShard: { state: EXPORT_STATES.archiveShard },
+  verifyShard: { state: EXPORT_STATES.verifyShard },
+  mergeArchive: { state: EXPORT_STATES.mergeArchive, resultKey: 'verification' },
 };
 
 /**
@@ -221,6 +251,8 @@ export const EXPORT_TIMING = {
   conversionTaskTimeoutSeconds: 900,
   /** Batches of data files converted at once (Map MaxConcurrency): each is one 10 GB Lambda. */
   conversionConcurrency: 20,
+  /** EBS shards archived (and verified) at once: the EBS direct APIs' ~1,000 reads/s per snapshot serve about two. */
+  archiveShardConcurrency: 2,
 } as const;
 
 /** An error a Task throws on purpose; Step Functions matches `name`. */
@@ -250,6 +282,8 @@ export const exportRequestSchema = z.object({
   resourceType: z.enum(EXPORT_RESOURCE_TYPES),
   /** DynamoDB only: export the backup (restored to a temporary table; the default) or the source table's PITR. */
   dynamoDbExportFrom: z.enum(DYNAMODB_EXPORT_SOURCES).optional(),
+  /** EBS only: incremental archives in a chain before a full one (0: always full). */
+  ebsMaxChainDepth: z.number().int().min(0).optional(),
   /** The vault holding the recovery point; absent for RDS snapshots outside AWS Backup. */
   vault: z.string().optional(),
   /** Watched vault names in this account and Region (the vault of a vault notification is checked against them). */
@@ -299,6 +333,8 @@ export interface SourceDescription {
   readonly exportFrom?: DynamoDbExportSource;
   /** DynamoDB: why `source-pitr` was asked for and `backup` runs. */
   readonly exportFromNote?: string;
+  /** AWS Backup's storage class of the recovery point (EBS: COLD is the snapshot archive tier). */
+  readonly storageClass?: string;
 }
 
 /** Export task statuses (RDS says COMPLETE, not COMPLETED). */
@@ -423,6 +459,28 @@ export interface ConversionPlan {
   readonly keys: { readonly partitionKey: string; readonly sortKey?: string };
 }
 
+/** What `planArchive` decided for an EBS snapshot: full or incremental, and the shards the Maps iterate over. */
+export interface EbsArchivePlan {
+  readonly snapshotId: string;
+  /** The volume the snapshot is of (the archive chain's key), or the snapshot id when unknown. */
+  readonly volumeId: string;
+  readonly volumeSizeGiB: number;
+  /** Shard numbers 0…n-1 (the Maps' items). */
+  readonly shards: readonly number[];
+  /** Where the block archive goes (S3 key prefix, trailing slash). */
+  readonly archivePrefix: string;
+  /** The previous verified archive of the volume this one is incremental to (absent: a full archive). */
+  readonly parent?: {
+    readonly archivePrefix: string;
+    readonly snapshotId: string;
+    readonly manifestKey: string;
+  };
+  /** Incremental archives since the last full one, this one included (0: full). */
+  readonly chainDepth: number;
+  /** Why the archive is full although an earlier one exists (chain too deep, the earlier one unreadable, …). */
+  readonly fullBecause?: string;
+}
+
 /** The workflow state every Task receives. */
 export interface ExportState {
   readonly request: ExportRequest;
@@ -435,6 +493,9 @@ export interface ExportState {
   readonly temporaryTable?: { readonly deleted: boolean; readonly tableName: string };
   /** The batch of a Map iteration (Scan batch, Convert batch). */
   readonly batch?: number;
+  readonly archive?: EbsArchivePlan;
+  /** The shard of a Map iteration (Archive shard, Verify shard). */
+  readonly shard?: number;
   readonly export?: ExportProgress;
   readonly verification?: VerificationSummary;
   readonly manifest?: ManifestResult;

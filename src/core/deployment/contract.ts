@@ -66,6 +66,7 @@ export const ACTION_HANDLER_ENTRIES = {
   startTableExport: 'src/functions/actions/startTableExport.ts',
   checkTableExport: 'src/functions/actions/checkTableExport.ts',
   deleteTemporaryTable: 'src/functions/actions/deleteTemporaryTable.ts',
+  planArchive: 'src/functions/actions/planArchive.ts',
   /**
    * Not a Task: sweeps executions that ended TIMED_OUT, ABORTED or FAILED without recording their outcome (SQS batches
    * of Step Functions "Execution Status Change" events; cleans up and records like the cleanUp and recordOutcome
@@ -82,13 +83,13 @@ export type ActionHandlerName = keyof typeof ACTION_HANDLER_ENTRIES;
  * holds one module exporting one handler per Task (named like the Task); each function overrides the image's CMD
  * with `<handlerModule>.<task>`.
  */
-export const CONVERSION_IMAGE = {
+export const ACTIONS_IMAGE = {
   /** The module, relative to the package root. */
-  entry: 'src/functions/actions/conversionHandlers.ts',
+  entry: 'src/functions/actions/imageHandlers.ts',
   /** The same module as Lambda's handler names it, relative to LAMBDA_TASK_ROOT (the image copies dist/src there). */
-  handlerModule: 'functions/actions/conversionHandlers',
+  handlerModule: 'functions/actions/imageHandlers',
   /** The ECR repository (central account, every Region with watched vaults). */
-  repositoryName: 'vaultpilot-actions-conversion',
+  repositoryName: 'vaultpilot-actions-image',
   /** Lambda's maxima: DuckDB spills to /tmp, the data files are downloaded there. */
   memorySize: 10_240,
   ephemeralStorageSize: 10_240,

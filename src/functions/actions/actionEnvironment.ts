@@ -10,6 +10,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createEbsClient } from '../../aws/ebs/createEbsClient.js';
+import { EbsSnapshotSource } from '../../aws/ebs/EbsSnapshotSource.js';
 import { ActionLedger } from '../../aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
@@ -87,6 +89,12 @@ export function dependenciesFromEnvironment(env: Environment = process.env): Exp
       return required(env, ACTIONS_ENV.exportRoleArn);
     },
     ...(env[ACTIONS_ENV.archiveBucketOwner] ? { archiveBucketOwner: env[ACTIONS_ENV.archiveBucketOwner] } : {}),
+    get blockSources() {
+      return once('ebs', () => {
+        const client = createEbsClient({});
+        return (snapshotId: string) => new EbsSnapshotSource({ client, snapshotId });
+      });
+    },
     get restoreRoleArn() {
       return required(env, ACTIONS_ENV.restoreRoleArn);
     },

@@ -5,6 +5,7 @@
  * retries or catches by name. Waiting is the state machine's job: no Task sleeps.
  */
 
+import type { BlockSource } from '../../archive/index.js';
 import type { ActionLedger } from '../../aws/export/ActionLedger.js';
 import type { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import type { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
@@ -13,7 +14,9 @@ import type { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import type { RdsExports } from '../../aws/export/rds/RdsExports.js';
 import { ACTION_RESULT_SOURCE, type ActionResultDetail } from '../../core/actions/actionResultEvent.js';
 import {
+  type BlockArchiveSummary,
   buildDynamoDbManifest,
+  buildEbsManifest,
   buildManifest,
   type ExportManifest,
   exportRoot,
@@ -31,13 +34,13 @@ import {
   type ActionOutcome,
   type ActionTask,
   type CleanupResult,
-  type ConversionTask,
   type DeletionResult,
   EXPORT_STATES,
   type ExportProgress,
   type ExportState,
   type ExportTaskStatus,
   exportRequestSchema,
+  type ImageTask,
   type ManifestResult,
   nextPollSeconds,
   type SourceDescription,
@@ -64,6 +67,7 @@ import {
   startRestore,
   startTableExport,
 } from './dynamoDbTasks.js';
+import { describeEbsSource, planArchive } from './ebsTasks.js';
 
 /** What the Tasks work with. */
 export interface ExportTaskDependencies {
@@ -80,6 +84,8 @@ export interface ExportTaskDependencies {
   readonly restoreRoleArn: string;
   /** DynamoDB: the account that owns the archive bucket (the central account), when it is not this one. */
   readonly archiveBucketOwner?: string;
+  /** EBS: a snapshot through the EBS direct APIs (Plan archive reads its size). */
+  readonly blockSources: (snapshotId: string) => BlockSource;
   /** Resolves `exportKmsKeyArn` (an alias ARN in deployments) to the key ARN. @default it is used as it is */
   readonly resolveExportKey?: () => Promise<string>;
   /** RDS's quota of concurrent export tasks per account. @default 5 */
@@ -122,6 +128,7 @@ const PENDING_POINT = new Set(['CREATING', 'PENDING', 'PARTIAL_CREATING']);
 export async function describeSource(input: unknown, deps: ExportTaskDependencies): Promise<SourceDescription> {
   const { request } = parseState(input);
   if (request.resourceType === 'DynamoDB') return describeDynamoDbSource(request, deps);
+  if (request.resourceType === 'EBS') return describeEbsSource(request, deps);
   const arn = request.recoveryPointArn;
   let vault: string | undefined;
   let tags: Record<string, string> = {};
@@ -335,6 +342,18 @@ export async function writeManifest(input: unknown, deps: ExportTaskDependencies
       verifiedAt,
     });
     complete = summary.complete === true;
+  } else if (request.resourceType === 'EBS') {
+    const plan = requireField(state.archive, 'archive');
+    manifest = buildEbsManifest({
+      request,
+      source,
+      plan,
+      archive: JSON.parse(text) as BlockArchiveSummary,
+      bucket: deps.archive.bucket,
+      startedAt: state.request.requestedAt,
+      verifiedAt,
+    });
+    complete = summary.complete === true;
   } else {
     const progress = requireField(state.export, 'export');
     const verification = JSON.parse(text) as RdsExportVerification;
@@ -427,6 +446,7 @@ export async function confirmDeletion(input: unknown, deps: ExportTaskDependenci
 export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Promise<CleanupResult> {
   const state = parseState(input);
   if (state.request.resourceType === 'DynamoDB') return cleanUpDynamoDb(state, deps);
+  if (state.request.resourceType === 'EBS') return removeUnverified(state, deps);
   const id = state.request.exportTaskIdentifier;
   const leftBehind: string[] = [];
   // Described even without $.export: a Start export that timed out may have reached RDS.
@@ -459,6 +479,24 @@ export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Pro
     leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
   }
   return { exportCancelled, objectsDeleted: deleted, leftBehind };
+}
+
+/**
+ * Cleanup of an export that writes only into the archive bucket (EBS block archives): remove what an attempt without
+ * the action manifest wrote, confirmed by listing.
+ */
+async function removeUnverified(state: ExportState, deps: ExportTaskDependencies): Promise<CleanupResult> {
+  const root = exportRoot(state.request.s3Prefix, state.request.exportTaskIdentifier);
+  const objects = await deps.archive.list(root);
+  if (objects.some((o) => o.key === `${root}${MANIFEST_FILE}`)) {
+    return { exportCancelled: false, objectsDeleted: 0, leftBehind: [] };
+  }
+  const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
+  const leftBehind = remaining.slice(0, 20).map((key) => `s3://${deps.archive.bucket}/${key}`);
+  if (remaining.length > 20) {
+    leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
+  }
+  return { exportCancelled: false, objectsDeleted: deleted, leftBehind };
 }
 
 /** Lambda reports a Task's error as Cause = JSON `{errorType, errorMessage, trace}`; people need the message. */
@@ -505,12 +543,13 @@ export function resultOf(state: ExportState, finishedAt: string, bucket?: string
   else outcome = 'exported-partially';
 
   const progress = state.export;
-  const dynamoDbRoot =
-    request.resourceType === 'DynamoDB' && state.tableExport ? dynamoDbPrefixes(request).root : undefined;
+  // RDS names its own bucket and prefix; the other exporters write under the request's root once they have started.
+  const started =
+    (request.resourceType === 'DynamoDB' && state.tableExport) || (request.resourceType === 'EBS' && state.archive);
   const archiveUri = progress
     ? `s3://${progress.s3Bucket}/${exportRoot(progress.s3Prefix, progress.exportTaskIdentifier)}`
-    : dynamoDbRoot && bucket
-      ? `s3://${bucket}/${dynamoDbRoot}`
+    : started && bucket
+      ? `s3://${bucket}/${exportRoot(request.s3Prefix, request.exportTaskIdentifier)}`
       : undefined;
   const startedAt = progress?.startedAt ?? state.restore?.startedAt ?? state.tableExport?.startedAt;
   const failedText = state.failure
@@ -633,7 +672,7 @@ function checked<T>(task: (state: ExportState, deps: ExportTaskDependencies) => 
  * that runs it (what the Lambda entry files and local runs call).
  */
 export const EXPORT_TASK_FUNCTIONS: Readonly<
-  Record<Exclude<ActionTask, ConversionTask>, (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>>
+  Record<Exclude<ActionTask, ImageTask>, (input: unknown, deps: ExportTaskDependencies) => Promise<unknown>>
 > = {
   describeSource,
   startExport,
@@ -650,4 +689,5 @@ export const EXPORT_TASK_FUNCTIONS: Readonly<
   startTableExport: checked(startTableExport),
   checkTableExport: checked(checkTableExport),
   deleteTemporaryTable: checked(deleteTemporaryTable),
+  planArchive: checked(planArchive),
 };

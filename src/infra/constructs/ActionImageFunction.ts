@@ -5,8 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ConversionTask } from '../../core/actions/exportWorkflow.js';
-import { CONVERSION_IMAGE } from '../../core/deployment/contract.js';
+import type { ImageTask } from '../../core/actions/exportWorkflow.js';
+import { ACTIONS_IMAGE } from '../../core/deployment/contract.js';
 import { actionLogsAndRole } from './ActionFunction.js';
 
 /** The conversion image of this Region: a repository (central account) and the tag to run. */
@@ -16,7 +16,7 @@ export interface ConversionImageRef {
 }
 
 export interface ActionImageFunctionProps {
-  readonly task: ConversionTask;
+  readonly task: ImageTask;
   /** Fixed role name: the central archive bucket and key admit the organization's roles by name prefix. */
   readonly roleName: string;
   /**
@@ -39,7 +39,7 @@ export function disabledConversionSource(task: string, reason: string): string {
 
 /**
  * A conversion function of the export workflow (member accounts): the conversion container image
- * (CONVERSION_IMAGE, arm64) from the central account's ECR repository of this Region, its CMD set to the Task's
+ * (ACTIONS_IMAGE, arm64) from the central account's ECR repository of this Region, its CMD set to the Task's
  * handler, with Lambda's maximum memory, /tmp and timeout; like ActionFunction a KMS-encrypted log group with
  * retention and a role with a fixed name that can write only to that log group (callers add the Task's permissions).
  * Without an image (DynamoDB exports not enabled) a small zip placeholder that fails every call.
@@ -68,11 +68,11 @@ export class ActionImageFunction extends Construct {
         ...common,
         code: lambda.DockerImageCode.fromEcr(props.image.repository, {
           tagOrDigest: props.image.tag,
-          cmd: [`${CONVERSION_IMAGE.handlerModule}.${props.task}`],
+          cmd: [`${ACTIONS_IMAGE.handlerModule}.${props.task}`],
         }),
-        memorySize: CONVERSION_IMAGE.memorySize,
-        ephemeralStorageSize: Size.mebibytes(CONVERSION_IMAGE.ephemeralStorageSize),
-        timeout: Duration.seconds(CONVERSION_IMAGE.timeoutSeconds),
+        memorySize: ACTIONS_IMAGE.memorySize,
+        ephemeralStorageSize: Size.mebibytes(ACTIONS_IMAGE.ephemeralStorageSize),
+        timeout: Duration.seconds(ACTIONS_IMAGE.timeoutSeconds),
       });
     } else {
       this.function = new lambda.Function(this, 'Function', {

@@ -9,15 +9,17 @@ import type { Construct } from 'constructs';
 import {
   ACTION_TASKS,
   type ActionTask,
+  BLOCK_ARCHIVE_TASKS,
   CONVERSION_TASKS,
-  type ConversionTask,
+  IMAGE_TASKS,
+  type ImageTask,
 } from '../../core/actions/exportWorkflow.js';
 import {
   ACTION_HANDLER_ENTRIES,
   ACTIONS_ENV,
+  ACTIONS_IMAGE,
   type ActionHandlerName,
   ALARM_NAME_PREFIX,
-  CONVERSION_IMAGE,
   LEDGER_KEYS,
   METRIC_NAMESPACE,
 } from '../../core/deployment/contract.js';
@@ -55,7 +57,7 @@ export const CONVERSION_FUNCTION_PREFIX = 'vaultpilot-action-';
 
 /** Where the conversion functions' image is: the central account's repository of the function's Region. */
 export interface ConversionImageProps {
-  /** @default CONVERSION_IMAGE.repositoryName */
+  /** @default ACTIONS_IMAGE.repositoryName */
   readonly repositoryName?: string;
   /** The image tag (or `sha256:` digest) every Region's repository holds. */
   readonly tag: string;
@@ -87,7 +89,7 @@ export interface ActionsMemberStackProps extends StackProps {
 }
 
 /** The handlers this stack deploys as zip functions: the starter, the API Tasks and the execution sweeper. */
-type DeployedHandler = Exclude<ActionTask, ConversionTask> | 'startAction' | 'sweepExecution';
+type DeployedHandler = Exclude<ActionTask, ImageTask> | 'startAction' | 'sweepExecution';
 
 /**
  * Receives of one execution-ended event before it is dead-lettered. A sweep whose cleanup must wait for a cancelled
@@ -121,8 +123,8 @@ export class ActionsMemberStack extends Stack {
   readonly restoreRole: iam.Role;
   /** The starter and one function per API Task of the workflow. */
   readonly functions: Readonly<Record<DeployedHandler, ActionFunction>>;
-  /** One function per conversion Task (the container image, or placeholders). */
-  readonly conversionFunctions: Readonly<Record<ConversionTask, ActionImageFunction>>;
+  /** One function per Task of the container image (conversion and block archive), or placeholders. */
+  readonly imageFunctions: Readonly<Record<ImageTask, ActionImageFunction>>;
 
   constructor(scope: Construct, id: string, props: ActionsMemberStackProps) {
     super(scope, id, props);
@@ -290,33 +292,39 @@ export class ActionsMemberStack extends Stack {
       }),
       checkTableExport: fn('checkTableExport', {}),
       deleteTemporaryTable: fn('deleteTemporaryTable', {}),
+      planArchive: fn('planArchive', archiveEnv),
     } satisfies Record<DeployedHandler, ActionFunction>;
     this.functions = functions;
 
     // The conversion Tasks: the container image of this Region's repository in the central account, or placeholders.
     const image = props.conversionImage;
-    const repositoryName = image?.repositoryName ?? CONVERSION_IMAGE.repositoryName;
+    const repositoryName = image?.repositoryName ?? ACTIONS_IMAGE.repositoryName;
     const repository = image
       ? ecr.Repository.fromRepositoryAttributes(this, 'ConversionRepository', {
           repositoryArn: `arn:${partition}:ecr:${region}:${central}:repository/${repositoryName}`,
           repositoryName,
         })
       : undefined;
-    const conversionFunctions = {} as Record<ConversionTask, ActionImageFunction>;
-    for (const task of CONVERSION_TASKS) {
-      conversionFunctions[task] = new ActionImageFunction(this, task, {
+    const imageFunctions = {} as Record<ImageTask, ActionImageFunction>;
+    const conversion = new Set<string>(CONVERSION_TASKS);
+    for (const task of IMAGE_TASKS) {
+      imageFunctions[task] = new ActionImageFunction(this, task, {
         task,
         roleName: `${ACTION_ROLE_PREFIX}${task}-${region}`,
         functionName: `${CONVERSION_FUNCTION_PREFIX}${task}-${region}`,
         logKey: key,
         environment: { [ACTIONS_ENV.metricNamespace]: METRIC_NAMESPACE, ...archiveEnv },
         ...(repository && image ? { image: { repository, tag: image.tag } } : {}),
-        disabledReason:
-          'DynamoDB exports are not enabled: actions.resourceTypes.DynamoDB.export was not parquet when this stack ' +
-          'was synthesized (set it, publish the conversion image, synthesize and deploy again; docs/deployment.md)',
+        disabledReason: conversion.has(task)
+          ? 'DynamoDB exports are not enabled: actions.resourceTypes.DynamoDB.export was not parquet when this ' +
+            'stack was synthesized (set it, publish the actions image, synthesize and deploy again; docs/deployment.md)'
+          : 'EBS archives are not enabled: actions.resourceTypes.EBS.export was not block when this stack was ' +
+            'synthesized (set it, publish the actions image, synthesize and deploy again; docs/deployment.md)',
       });
     }
-    this.conversionFunctions = conversionFunctions;
+    this.imageFunctions = imageFunctions;
+    const conversionFunctions = CONVERSION_TASKS.map((t) => imageFunctions[t]);
+    const blockArchiveFunctions = BLOCK_ARCHIVE_TASKS.map((t) => imageFunctions[t]);
     const allow = (
       f: { readonly role: iam.Role },
       sid: string,
@@ -332,12 +340,15 @@ export class ActionsMemberStack extends Stack {
     const vaultArns = props.watchedVaultNames.map(
       (name) => `arn:${partition}:backup:${region}:${account}:backup-vault:${name}`,
     );
+    const ebsSnapshots = `arn:${partition}:ec2:${region}::snapshot/*`;
     const recoveryPoints = [
       `arn:${partition}:backup:${region}:${account}:recovery-point:*`,
       // DynamoDB recovery points without AWS Backup's advanced features are DynamoDB backups.
       dynamoDbBackups,
       `arn:${partition}:rds:${region}:${account}:snapshot:awsbackup:*`,
       `arn:${partition}:rds:${region}:${account}:cluster-snapshot:awsbackup:*`,
+      // EBS recovery points are the snapshots themselves (no account in their ARN).
+      ebsSnapshots,
     ];
     const snapshots = [
       `arn:${partition}:rds:${region}:${account}:snapshot:*`,
@@ -429,7 +440,7 @@ export class ActionsMemberStack extends Stack {
     allow(functions.checkTableExport, 'DescribeTables', ['dynamodb:DescribeTable'], [tableArn('*')]);
 
     // The conversion functions: the export's objects under exports/ and the archive key, nothing else.
-    for (const f of Object.values(conversionFunctions)) {
+    for (const f of [...conversionFunctions, ...blockArchiveFunctions]) {
       allow(f, 'ListExports', ['s3:ListBucket'], [archiveBucketArn], { StringLike: { 's3:prefix': ['exports/*'] } });
       allow(
         f,
@@ -438,6 +449,30 @@ export class ActionsMemberStack extends Stack {
         [`${archiveBucketArn}/exports/*`],
       );
       allow(f, 'UseArchiveKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [centralKeys]);
+    }
+
+    // EBS: the snapshot's blocks through the EBS direct APIs (no volume, no instance); Plan archive reads its size and
+    // the volume's latest archive pointer and manifest; the shards read blocks and compare with the parent snapshot.
+    allow(functions.planArchive, 'ListSnapshotBlocks', ['ebs:ListSnapshotBlocks'], [ebsSnapshots]);
+    allow(functions.planArchive, 'ListArchive', ['s3:ListBucket'], [archiveBucketArn], {
+      StringLike: { 's3:prefix': ARCHIVE_PREFIXES.map((prefix) => `${prefix}*`) },
+    });
+    allow(functions.planArchive, 'ReadArchive', ['s3:GetObject'], archiveObjects);
+    allow(functions.planArchive, 'UseArchiveKey', ['kms:Decrypt'], [centralKeys]);
+    for (const f of blockArchiveFunctions) {
+      allow(
+        f,
+        'ReadSnapshots',
+        ['ebs:ListSnapshotBlocks', 'ebs:ListChangedBlocks', 'ebs:GetSnapshotBlock'],
+        [ebsSnapshots],
+      );
+      // Encrypted snapshots: the EBS direct APIs decrypt with the snapshot's key (one of this account's).
+      allow(
+        f,
+        'DecryptSnapshots',
+        ['kms:Decrypt', 'kms:DescribeKey'],
+        [`arn:${partition}:kms:${region}:${account}:key/*`],
+      );
     }
 
     // Only AWS Backup recovery points in the watched vaults are ever deleted; never an RDS snapshot directly.
@@ -483,7 +518,7 @@ export class ActionsMemberStack extends Stack {
 
     const tasks = {} as Record<ActionTask, lambda.IFunction>;
     for (const task of ACTION_TASKS) {
-      tasks[task] = (isConversionTask(task) ? conversionFunctions[task] : functions[task]).function;
+      tasks[task] = (isImageTask(task) ? imageFunctions[task] : functions[task]).function;
     }
     this.workflow = new ExportWorkflow(this, 'ExportWorkflow', { tasks, logKey: key });
 
@@ -538,8 +573,8 @@ export class ActionsMemberStack extends Stack {
   }
 }
 
-function isConversionTask(task: ActionTask): task is ConversionTask {
-  return (CONVERSION_TASKS as readonly string[]).includes(task);
+function isImageTask(task: ActionTask): task is ImageTask {
+  return (IMAGE_TASKS as readonly string[]).includes(task);
 }
 
 /** The archive bucket name of each Region: `<name>` in the central Region, `<name>-<region>` elsewhere. */
@@ -606,6 +641,11 @@ function acknowledgeActionFindings(stack: Stack, centralAccount: string): void {
       'AWS Backup Aurora recovery points are DB cluster snapshots named awsbackup:…, only known at run time.',
     ),
     wildcard(
+      'arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*',
+      'AWS Backup EBS recovery points are the EBS snapshots themselves (their ARN has no account), only known at run ' +
+        'time: described and deleted through AWS Backup, read through the EBS direct APIs (no other EC2 action).',
+    ),
+    wildcard(
       here('rds', 'snapshot:*'),
       'The snapshot to describe or export is only known at run time (this account and Region).',
     ),
@@ -641,8 +681,9 @@ function acknowledgeActionFindings(stack: Stack, centralAccount: string): void {
     ),
     wildcard(
       here('kms', 'key/*'),
-      'AWS Backup restores encrypted DynamoDB backups with the key of the source table or vault, known at run time; ' +
-        'the statement is held to calls through DynamoDB and AWS Backup (kms:ViaService) in this account and Region.',
+      'AWS Backup restores encrypted DynamoDB backups with the key of the source table or vault, known at run time ' +
+        '(held to calls through DynamoDB and AWS Backup, kms:ViaService); the EBS shard functions decrypt encrypted ' +
+        'snapshots read through the EBS direct APIs with the snapshot key, also known at run time; this account and Region only.',
     ),
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',

@@ -15,9 +15,9 @@ import { Construct } from 'constructs';
 import {
   ACTION_ERRORS,
   type ActionTask,
-  CONVERSION_TASKS,
   EXPORT_STATES,
   EXPORT_TIMING,
+  IMAGE_TASKS,
   LAMBDA_SERVICE_ERRORS,
   TASK_STATES,
   TIMEOUT_ERRORS,
@@ -60,6 +60,10 @@ export const CLEANED_UP_TASK_STATES: readonly string[] = [
   EXPORT_STATES.convertFiles,
   EXPORT_STATES.finishConversion,
   EXPORT_STATES.deleteTemporaryTable,
+  EXPORT_STATES.planArchive,
+  EXPORT_STATES.archiveShards,
+  EXPORT_STATES.verifyShards,
+  EXPORT_STATES.mergeArchive,
 ];
 
 export interface ExportWorkflowProps {
@@ -93,7 +97,7 @@ export class ExportWorkflow extends Construct {
     const fns = props.tasks;
 
     // No Comments in the definition: the member template must fit a StackSet's inline template body.
-    const conversionTasks = new Set<string>(CONVERSION_TASKS);
+    const longTasks = new Set<string>(IMAGE_TASKS);
     const task = (fn: lambda.IFunction, stateName: string, resultKey: string | undefined, long = false) => {
       const invoke = new tasks.LambdaInvoke(this, stateName, {
         stateName,
@@ -121,7 +125,7 @@ export class ExportWorkflow extends Construct {
       return invoke;
     };
     const taskOf = (name: ActionTask) =>
-      task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey, conversionTasks.has(name));
+      task(fns[name], TASK_STATES[name].state, TASK_STATES[name].resultKey, longTasks.has(name));
 
     // Failure path: Clean up → Record failure → Export failed.
     const exportFailed = new sfn.Fail(this, EXPORT_STATES.failed, {
@@ -253,7 +257,21 @@ export class ExportWorkflow extends Construct {
     waitForExport.next(checkExport);
     checkExport.next(exportFinished);
 
-    const dynamoDb = this.dynamoDbBranch({ taskOf, catchIntoCleanUp, failedAt, next: writeManifest });
+    const overItems = (stateName: string, inner: tasks.LambdaInvoke, spec: MapSpec) =>
+      new sfn.Map(this, stateName, {
+        stateName,
+        itemsPath: spec.itemsPath,
+        itemSelector: {
+          ...Object.fromEntries(spec.keys.map((k) => [`${k}.$`, `$.${k}`])),
+          [`${spec.item}.$`]: '$$.Map.Item.Value',
+        },
+        maxConcurrency: spec.maxConcurrency,
+        // Each iteration's output is its item's small summary; what the items produced stays in S3.
+        resultPath: sfn.JsonPath.DISCARD,
+      }).itemProcessor(inner);
+    const branch = { taskOf, catchIntoCleanUp, failedAt, overItems, next: writeManifest };
+    const dynamoDb = this.dynamoDbBranch(branch);
+    const ebs = this.ebsBranch(branch);
 
     // One branch per exporter; the next issue adds its own (EBS, native dumps) beside these.
     const noExporter = new sfn.Pass(this, EXPORT_STATES.noExporter, {
@@ -278,6 +296,7 @@ export class ExportWorkflow extends Construct {
         startExport,
       )
       .when(sfn.Condition.stringEquals('$.request.resourceType', 'DynamoDB'), dynamoDb)
+      .when(sfn.Condition.stringEquals('$.request.resourceType', 'EBS'), ebs)
       .otherwise(noExporter);
     const exportable = new sfn.Choice(this, EXPORT_STATES.exportable, { stateName: EXPORT_STATES.exportable })
       .when(sfn.Condition.booleanEquals('$.source.exportable', false), recordNotExportable)
@@ -343,20 +362,12 @@ export class ExportWorkflow extends Construct {
     const planConversion = catchIntoCleanUp(taskOf('planConversion'), S.planConversion);
     const overBatches = (stateName: string, inner: tasks.LambdaInvoke) =>
       catchIntoCleanUp(
-        new sfn.Map(this, stateName, {
-          stateName,
+        parts.overItems(stateName, inner, {
           itemsPath: '$.conversion.batches',
-          itemSelector: {
-            'request.$': '$.request',
-            'source.$': '$.source',
-            'tableExport.$': '$.tableExport',
-            'conversion.$': '$.conversion',
-            'batch.$': '$$.Map.Item.Value',
-          },
+          keys: ['request', 'source', 'tableExport', 'conversion'],
+          item: 'batch',
           maxConcurrency: EXPORT_TIMING.conversionConcurrency,
-          // Each iteration's output is its batch's small summary; what the batches found stays in S3.
-          resultPath: sfn.JsonPath.DISCARD,
-        }).itemProcessor(inner),
+        }),
         stateName,
       );
     const scanFiles = overBatches(S.scanFiles, taskOf('scanFiles'));
@@ -400,6 +411,36 @@ export class ExportWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.source.exportFrom', 'source-pitr'), startTableExport)
       .otherwise(startRestore);
   }
+
+  /**
+   * The EBS branch: Plan archive (full or incremental, the shards) → Archive shards (Map; each shard one container
+   * Lambda reading its block range through the EBS direct APIs) → Verify shards (Map; every segment re-read) → Merge
+   * shards (the archive manifest, the whole volume's LINEAR checksum) → Write manifest. Two shards at a time: the
+   * EBS direct APIs serve about 1,000 block reads per second per snapshot, which two shards already use.
+   */
+  private ebsBranch(parts: BranchParts): sfn.IChainable {
+    const { taskOf, catchIntoCleanUp } = parts;
+    const S = EXPORT_STATES;
+    const overShards = (stateName: string, inner: tasks.LambdaInvoke) =>
+      catchIntoCleanUp(
+        parts.overItems(stateName, inner, {
+          itemsPath: '$.archive.shards',
+          keys: ['request', 'source', 'archive'],
+          item: 'shard',
+          maxConcurrency: EXPORT_TIMING.archiveShardConcurrency,
+        }),
+        stateName,
+      );
+    const planArchive = catchIntoCleanUp(taskOf('planArchive'), S.planArchive);
+    const archiveShards = overShards(S.archiveShards, taskOf('archiveShard'));
+    const verifyShards = overShards(S.verifyShards, taskOf('verifyShard'));
+    const mergeArchive = catchIntoCleanUp(taskOf('mergeArchive'), S.mergeArchive);
+    planArchive.next(archiveShards);
+    archiveShards.next(verifyShards);
+    verifyShards.next(mergeArchive);
+    mergeArchive.next(parts.next);
+    return planArchive;
+  }
 }
 
 interface BranchParts {
@@ -407,8 +448,19 @@ interface BranchParts {
   readonly catchIntoCleanUp: <S extends tasks.LambdaInvoke | sfn.Map>(state: S, stateName: string) => S;
   /** The `Failed at <state>` Pass into cleanup. */
   readonly failedAt: (stateName: string) => sfn.Pass;
-  /** Where a verified conversion goes on (Write manifest). */
+  /** A Map over the state's items at `itemsPath`, each iteration getting `keys` of the state and its item. */
+  readonly overItems: (stateName: string, inner: tasks.LambdaInvoke, spec: MapSpec) => sfn.Map;
+  /** Where a verified export goes on (Write manifest). */
   readonly next: sfn.IChainable;
+}
+
+interface MapSpec {
+  readonly itemsPath: string;
+  /** Keys of the state each iteration receives. */
+  readonly keys: readonly string[];
+  /** The key the iteration's item is given under. */
+  readonly item: string;
+  readonly maxConcurrency: number;
 }
 
 interface RetrySettings {

@@ -225,6 +225,13 @@ const HAPPY_PATH_TASKS = [
 
 /** The Task states only the RDS branch has (its own fault-injection suite covers them). */
 const RDS_ONLY = [EXPORT_STATES.startExport, EXPORT_STATES.checkExport, EXPORT_STATES.verifyExport];
+/** … and those only the EBS branch has (ebsFaultInjection.test.ts). */
+const EBS_ONLY = [
+  EXPORT_STATES.planArchive,
+  EXPORT_STATES.archiveShard,
+  EXPORT_STATES.verifyShard,
+  EXPORT_STATES.mergeArchive,
+];
 
 describe('the DynamoDB export workflow, locally', () => {
   it('exports the backup through a temporary table to Parquet that gives back every item', async () => {
@@ -361,10 +368,11 @@ describe('the DynamoDB export workflow, locally', () => {
 const summary: { state: string; fault: string; execution: LocalExecution['status']; outcome?: string }[] = [];
 
 describe('fault injection at every Task of the DynamoDB export workflow', () => {
-  it('covers every Task state of the workflow (with the RDS suite)', () => {
+  it('covers every Task state of the workflow (with the RDS and EBS suites)', () => {
     const covered = new Set<string>([
       ...HAPPY_PATH_TASKS,
       ...RDS_ONLY,
+      ...EBS_ONLY,
       EXPORT_STATES.cleanUp,
       EXPORT_STATES.recordFailure,
       EXPORT_STATES.recordNotExportable,

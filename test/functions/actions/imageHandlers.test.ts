@@ -1,5 +1,5 @@
 /**
- * The conversion image's entry module (src/functions/actions/conversionHandlers.ts, what docker/actions/Dockerfile
+ * The conversion image's entry module (src/functions/actions/imageHandlers.ts, what docker/actions/Dockerfile
  * runs), configured by its environment as Lambda would configure it, driving the conversion Tasks of a real local
  * workflow run against the S3 stand-in: the same entry points the container runs, run directly here.
  */
@@ -38,7 +38,7 @@ beforeAll(async () => {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   });
   // The module reads its environment when it is loaded, as in a Lambda container.
-  const module = await import('../../../src/functions/actions/conversionHandlers.js');
+  const module = await import('../../../src/functions/actions/imageHandlers.js');
   handlers = module;
   duckDbMemoryLimit = module.duckDbMemoryLimit;
 });

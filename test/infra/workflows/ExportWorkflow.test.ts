@@ -11,9 +11,9 @@ import {
   ACTION_ERRORS,
   ACTION_TASKS,
   type ActionTask,
-  CONVERSION_TASKS,
   EXPORT_STATES,
   EXPORT_TIMING,
+  IMAGE_TASKS,
   LAMBDA_SERVICE_ERRORS,
   TASK_STATES,
 } from '../../../src/core/actions/exportWorkflow.js';
@@ -144,7 +144,7 @@ describe('ExportWorkflow definition', () => {
   });
 
   it('gives every Task a timeout, the Lambda service retries and the transient retry', () => {
-    const conversionStates = new Set<string>(CONVERSION_TASKS.map((t) => TASK_STATES[t].state));
+    const conversionStates = new Set<string>(IMAGE_TASKS.map((t) => TASK_STATES[t].state));
     for (const [name, s] of taskStates) {
       expect(s.TimeoutSeconds, name).toBe(
         conversionStates.has(name) ? EXPORT_TIMING.conversionTaskTimeoutSeconds : EXPORT_TIMING.taskTimeoutSeconds,
@@ -212,12 +212,16 @@ describe('ExportWorkflow definition', () => {
       });
     }
     // A Task inside a Map has no Catch of its own: its failure fails the Map state, which is caught.
-    for (const name of [EXPORT_STATES.scanBatch, EXPORT_STATES.convertBatch])
-      expect(state(name).Catch, name).toBeUndefined();
-    const cleanedUp = new Set([
-      ...CLEANED_UP_TASK_STATES,
+    const inMaps = [
       EXPORT_STATES.scanBatch,
       EXPORT_STATES.convertBatch,
+      EXPORT_STATES.archiveShard,
+      EXPORT_STATES.verifyShard,
+    ];
+    for (const name of inMaps) expect(state(name).Catch, name).toBeUndefined();
+    const cleanedUp = new Set([
+      ...CLEANED_UP_TASK_STATES,
+      ...inMaps,
       EXPORT_STATES.confirmDeletion,
       EXPORT_STATES.cleanUp,
       EXPORT_STATES.recordFailure,
@@ -286,14 +290,34 @@ describe('ExportWorkflow definition', () => {
     ).toBe(EXPORT_STATES.deleteTemporaryTable);
     expect(state(EXPORT_STATES.deleteTemporaryTable).Next).toBe(EXPORT_STATES.planConversion);
     expect(state(EXPORT_STATES.finishConversion).Next).toBe(EXPORT_STATES.writeManifest);
-    expect(mapStates.map(([name]) => name).sort()).toEqual([EXPORT_STATES.convertFiles, EXPORT_STATES.scanFiles]);
-    for (const [name, map] of mapStates) {
+    const conversionMaps = mapStates.filter(([name]) =>
+      [EXPORT_STATES.convertFiles, EXPORT_STATES.scanFiles].includes(name as never),
+    );
+    expect(conversionMaps).toHaveLength(2);
+    for (const [name, map] of conversionMaps) {
       expect(map.ItemsPath, name).toBe('$.conversion.batches');
       expect(map.ItemSelector?.['batch.$'], name).toBe('$$.Map.Item.Value');
       expect(map.MaxConcurrency, name).toBe(EXPORT_TIMING.conversionConcurrency);
       // The iterations' outputs are discarded: the state keeps its size whatever the number of batches.
       expect(map.ResultPath, name).toBeNull();
       expect(Object.keys(map.ItemProcessor?.States ?? {}), name).toHaveLength(1);
+    }
+  });
+
+  it('runs the EBS branch: plan, archive and verify the shards over two Maps, merge, then the shared tail', () => {
+    expect(state(EXPORT_STATES.resourceType).Choices?.find((c) => JSON.stringify(c).includes('"EBS"'))?.Next).toBe(
+      EXPORT_STATES.planArchive,
+    );
+    expect(state(EXPORT_STATES.planArchive).Next).toBe(EXPORT_STATES.archiveShards);
+    expect(state(EXPORT_STATES.archiveShards).Next).toBe(EXPORT_STATES.verifyShards);
+    expect(state(EXPORT_STATES.verifyShards).Next).toBe(EXPORT_STATES.mergeArchive);
+    expect(state(EXPORT_STATES.mergeArchive).Next).toBe(EXPORT_STATES.writeManifest);
+    for (const name of [EXPORT_STATES.archiveShards, EXPORT_STATES.verifyShards]) {
+      const map = state(name);
+      expect(map.ItemsPath, name).toBe('$.archive.shards');
+      expect(map.ItemSelector?.['shard.$'], name).toBe('$$.Map.Item.Value');
+      expect(map.MaxConcurrency, name).toBe(EXPORT_TIMING.archiveShardConcurrency);
+      expect(map.ResultPath, name).toBeNull();
     }
   });
 
