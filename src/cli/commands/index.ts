@@ -4,6 +4,7 @@ import { registerActionsCommand } from './actions.js';
 import { registerArchiveCommand } from './archive.js';
 import { registerConvertCommand } from './convert.js';
 import { registerDemoCommand } from './demo.js';
+import { registerDumpCommand } from './dump.js';
 import { registerInitCommand } from './init.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerRestoreCommand } from './restore.js';
@@ -25,6 +26,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerVerifyCommand(program, ctx);
   registerInspectCommand(program, ctx);
   registerConvertCommand(program, ctx);
+  registerDumpCommand(program, ctx);
   registerSandboxCommand(program, ctx);
   registerDemoCommand(program, ctx);
 }
