@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -30,6 +31,7 @@ import { ActionLedger } from '../../src/aws/export/ActionLedger.js';
 import { ActionResultPublisher } from '../../src/aws/export/ActionResultPublisher.js';
 import { ArchiveObjects } from '../../src/aws/export/ArchiveObjects.js';
 import { DynamoDbExports } from '../../src/aws/export/dynamodb/DynamoDbExports.js';
+import { Ec2Snapshots } from '../../src/aws/export/ebs/Ec2Snapshots.js';
 import { GlueCatalog } from '../../src/aws/export/GlueCatalog.js';
 import { RecoveryPoints } from '../../src/aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../src/aws/export/rds/RdsExports.js';
@@ -58,6 +60,7 @@ import { ExportWorkflow } from '../../src/infra/workflows/ExportWorkflow.js';
 import { type BackupStandIn, startBackupStandIn } from '../backup/startBackupStandIn.js';
 import { type DynamoDbStandIn, startDynamoDbStandIn } from '../dynamodb/startDynamoDbStandIn.js';
 import { type EbsStandIn, startEbsStandIn } from '../ebs/startEbsStandIn.js';
+import { type Ec2StandIn, startEc2StandIn } from '../ec2/startEc2StandIn.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../eventbridge/startEventBridgeStandIn.js';
 import { type GlueStandIn, startGlueStandIn } from '../glue/startGlueStandIn.js';
 import { type RdsStandIn, startRdsStandIn } from '../rds/startRdsStandIn.js';
@@ -174,6 +177,8 @@ export interface LocalActions {
   readonly dynamodb: DynamoDbStandIn;
   /** The EBS direct APIs over image files: the snapshots of EBS recovery points. */
   readonly ebs: EbsStandIn;
+  /** EC2's DescribeSnapshots: the snapshots' state, tier and tags (register each EBS snapshot here too). */
+  readonly ec2: Ec2StandIn;
   readonly events: EventBridgeStandIn;
   readonly glue: GlueStandIn;
   /** The central table registrar (Glue Data Catalog), fed the result events by whoever runs the scenario. */
@@ -266,8 +271,10 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     source: blockSources,
     threads: 2,
   };
+  const ec2 = await startEc2StandIn({ accountId: LOCAL_ACCOUNT });
   const deps: ExportTaskDependencies = {
     blockSources,
+    ec2: new Ec2Snapshots(new EC2Client({ ...clientOptions, endpoint: ec2.endpoint })),
     rds: new RdsExports(new RDSClient({ ...clientOptions, endpoint: rds.endpoint })),
     recoveryPoints: new RecoveryPoints(new BackupClient({ ...clientOptions, endpoint: backup.endpoint })),
     archive: new ArchiveObjects(s3Client, LOCAL_BUCKET),
@@ -366,6 +373,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
     backup,
     dynamodb,
     ebs,
+    ec2,
     events,
     glue,
     registrar,
@@ -405,6 +413,7 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
         backup.close(),
         dynamodb.close(),
         ebs.close(),
+        ec2.close(),
         events.close(),
         glue.close(),
       ]);

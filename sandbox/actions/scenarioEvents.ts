@@ -10,7 +10,7 @@ export interface BackupJobEventInput {
   readonly vault: string;
   readonly recoveryPointArn: string;
   readonly resourceArn: string;
-  readonly resourceType: 'RDS' | 'Aurora' | 'DynamoDB';
+  readonly resourceType: 'RDS' | 'Aurora' | 'DynamoDB' | 'EBS';
   readonly time: string;
 }
 

@@ -39,16 +39,16 @@ function printedRows(stdout: string, label: string, target: string): number | un
 }
 
 describe('vaultpilot demo', () => {
-  it('runs five export workflows locally, reads the Parquet back and drops its databases', async () => {
+  it('runs six export workflows locally, reads the Parquet back and drops its databases', async () => {
     const run = await runCli(['demo']);
     expect(run.code, run.stderr).toBe(0);
     const out = run.stdout;
 
-    expect(out).toMatch(/workflows: +5 — 4 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
-    expect(out).toMatch(/recovery points: +3 deleted, 2 kept/);
+    expect(out).toMatch(/workflows: +6 — 5 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
+    expect(out).toMatch(/recovery points: +4 deleted, 2 kept/);
     expect(out).toMatch(/duplicate triggers: +1 ignored/);
     expect(out).toMatch(
-      /state transitions: +orders-db \d+ · inventory-cluster \d+ · shop-db \d+ · orders-table \d+ · billing-db \d+/,
+      /state transitions: +orders-db \d+ · inventory-cluster \d+ · shop-db \d+ · orders-table \d+ · vol-\S+ \d+ · billing-db \d+/,
     );
     // The DynamoDB recovery point: restored, exported, converted in batches, every item read back from the Parquet.
     expect(printedRows(out, DEMO_DYNAMODB.table, DEMO_DYNAMODB.table)).toBe(DEMO_DYNAMODB.items);
@@ -57,6 +57,13 @@ describe('vaultpilot demo', () => {
     );
     expect(out).toMatch(/Scan batch ×[2-9]/);
     expect(out).toMatch(/sample row of orders-table: customer=customer-\d+ +orderId=/);
+    // The EBS recovery point: a block archive through the EBS direct APIs, restored, equal to the image.
+    expect(out).toMatch(/Plan archive → Archive shards → Archive shard → Verify shards → Verify shard → Merge shards/);
+    expect(out).toContain('restored:      64.0 MiB → SHA-256 equal to the snapshot image');
+    // The native dump of the seeded database, restored into a new one with every row.
+    const orders = DEMO_SEED.postgres.orders.toLocaleString('en-US');
+    expect(out).toMatch(new RegExp(`public\\.orders +${orders} rows → +${orders} \\(equal\\)`));
+    expect(await postgresDatabases()).not.toContain(DEMO_DATABASES.postgresRestored);
     expect(out).toMatch(/wall time: +\d+\.\d s/);
     expect(out).toContain('failed at: Check export — ExportTaskFailed');
     expect(out).toContain('s3:PutObject');
@@ -79,11 +86,11 @@ describe('vaultpilot demo', () => {
     // The notifications, rendered as `vaultpilot simulate` renders them.
     expect(out).toContain('── CRITICAL · action · failed · billing-db');
     expect(out).toContain('Export FAILED at Check export: billing-db (RDS) in 111122223333 / eu-west-1');
-    expect(out.match(/── INFO · action · succeeded · /g)).toHaveLength(4);
+    expect(out.match(/── INFO · action · succeeded · /g)).toHaveLength(5);
 
     // Progress went to stderr, one plain line per state (not a terminal).
-    expect(run.stderr).toMatch(/\[1\/5\] orders-db +Wait for export \(\d+ polls?\)/);
-    expect(run.stderr).toMatch(/\[5\/5\] billing-db +Export failed/);
+    expect(run.stderr).toMatch(/\[1\/6\] orders-db +Wait for export \(\d+ polls?\)/);
+    expect(run.stderr).toMatch(/\[6\/6\] billing-db +Export failed/);
 
     expect(await postgresDatabases()).not.toContain(shop);
     expect(await mariaDbDatabases()).not.toContain(inventory);
@@ -97,7 +104,7 @@ describe('vaultpilot demo without a database server', () => {
     expect(run.stderr).toContain('MariaDB is not reachable at 127.0.0.1:3306');
     expect(run.stderr).toContain('sudo service mariadb start');
     expect(run.stderr).toContain('the Aurora MySQL export (inventory-cluster) is skipped');
-    expect(run.stdout).toMatch(/workflows: +4 — 3 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
+    expect(run.stdout).toMatch(/workflows: +5 — 4 exported, 0 partial, 1 failed \(billing-db at Check export\)/);
     expect(run.stdout).not.toContain('inventory-cluster ·');
     expect(run.stdout).toMatch(/skipped: +the parts that need MariaDB/);
   });

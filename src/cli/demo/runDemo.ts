@@ -5,12 +5,14 @@
  * reads the Parquet back with DuckDB, renders each result as the notification people would get, and drops the
  * databases again (also on Ctrl-C and on failure).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
 import {
   LOCAL_ACCOUNT as ACCOUNT,
   type LocalActions,
@@ -30,19 +32,29 @@ import {
   seedMariaDb,
   seedPostgres,
 } from '../../../sandbox/actions/seedDatabase.js';
+import { quotePgIdent } from '../../archive/dump/dumpPostgres.js';
+import { dumpDatabase, restoreDump } from '../../archive/dump/index.js';
+import { FileRestoreTarget, LocalDirectoryStore, restoreArchive } from '../../archive/index.js';
 import { ACTION_RESULT_DETAIL_TYPE, type ActionResultDetail } from '../../core/actions/actionResultEvent.js';
 import type { ExportManifest } from '../../core/actions/exportManifest.js';
 import { EXPORT_STATES } from '../../core/actions/exportWorkflow.js';
 import type { ActionsConfig } from '../../core/config/actionsSchema.js';
+import { parseDatabaseUrl } from '../../core/dump/databaseUrl.js';
 import { normalizeInput } from '../../core/normalize/normalizeInput.js';
 import { renderSignal } from '../../core/render/renderSignal.js';
 import { type CliContext, CliError } from '../CliContext.js';
 import { EXIT } from '../exitCodes.js';
+import { packageRoot } from '../packageRoot.js';
 import { formatBytes } from '../progressBar.js';
 import { DemoProgress } from './demoProgress.js';
 
 /** The databases the demo creates (and drops). */
-export const DEMO_DATABASES = { postgres: 'vaultpilot_demo_shop', mariadb: 'vaultpilot_demo_inventory' } as const;
+export const DEMO_DATABASES = {
+  postgres: 'vaultpilot_demo_shop',
+  mariadb: 'vaultpilot_demo_inventory',
+  /** Where the native dump of the PostgreSQL database is restored (and dropped again). */
+  postgresRestored: 'vaultpilot_demo_shop_restored',
+} as const;
 /** How much data the demo seeds. */
 export const DEMO_SEED = {
   postgres: { customers: 500, orders: 20_000, auditEvents: 300 },
@@ -121,6 +133,14 @@ interface ExportRun {
   readonly tables: readonly TableRead[];
   readonly sample?: { readonly table: string; readonly row: Record<string, unknown> };
   readonly parquetBytes: number;
+  /** EBS: the block archive restored and compared with the snapshot's image. */
+  readonly restored?: {
+    readonly bytes: number;
+    readonly equal: boolean;
+    readonly storedBytes: number;
+    readonly dataBlocks: number;
+    readonly chainDepth: number;
+  };
 }
 
 interface TableRead {
@@ -195,6 +215,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
 
   let local: LocalActions | undefined;
   let workDir: string | undefined;
+  const ebsDir = await mkdtemp(join(tmpdir(), 'vaultpilot-demo-ebs-'));
   const seeded: { postgres?: SeededDatabase; mariadb?: SeededDatabase } = {};
   let dropped = false;
   const cleanUp = async (): Promise<string[]> => {
@@ -203,10 +224,12 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
     local = undefined;
     if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => {});
     workDir = undefined;
+    await rm(ebsDir, { recursive: true, force: true }).catch(() => {});
     if (!dropped) {
       dropped = true;
       const drops = await Promise.allSettled([
         available.postgres ? dropPostgres(DEMO_DATABASES.postgres) : Promise.resolve(),
+        available.postgres ? dropPostgres(DEMO_DATABASES.postgresRestored) : Promise.resolve(),
         available.mariadb ? dropMariaDb(DEMO_DATABASES.mariadb) : Promise.resolve(),
       ]);
       for (const d of drops)
@@ -246,7 +269,15 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
       }),
     );
     local.backup.addVault('prod-daily');
-    const scenario = buildScenario(local, seeded);
+    const ebsImage = await race(demoVolumeImage(ebsDir));
+    const ebsSnapshotId = await race(local.ebs.addSnapshot({ imagePath: ebsImage.path }));
+    local.ec2.addSnapshot({
+      snapshotId: ebsSnapshotId,
+      volumeId: DEMO_EBS.volume,
+      volumeSizeGiB: Math.ceil(ebsImage.bytes / 2 ** 30),
+      tags: { Name: 'demo-data-volume' },
+    });
+    const scenario = buildScenario(local, seeded, { snapshotId: ebsSnapshotId, image: ebsImage });
     out.write(`\nScenario (${scenario.length} export workflows, started by their real trigger events)\n`);
     scenario.forEach((s, i) => {
       out.write(`  [${i + 1}/${scenario.length}] ${s.label.padEnd(18)} ${s.what}\n`);
@@ -312,11 +343,22 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
     try {
       for (const [i, spec] of scenario.entries()) {
         const result = results.find((r) => r.recoveryPointArn === spec.arn);
+        const verified = result?.manifestKey && result.outcome !== 'failed' ? result.manifestKey : undefined;
         const read =
-          result?.manifestKey && result.outcome !== 'failed'
-            ? await race(readExport(local, duck, join(workDir, String(i)), result.manifestKey))
+          verified && result?.resourceType !== 'EBS'
+            ? await race(readExport(local, duck, join(workDir, String(i)), verified))
             : { tables: [], parquetBytes: 0 };
-        runs.push({ spec, execution: finished[i]!, ...(result ? { result } : {}), ...read });
+        const restored =
+          verified && result?.resourceType === 'EBS'
+            ? await race(restoreEbsArchive(local, join(workDir, `${i}-ebs`), verified, ebsImage))
+            : undefined;
+        runs.push({
+          spec,
+          execution: finished[i]!,
+          ...(result ? { result } : {}),
+          ...read,
+          ...(restored ? { restored } : {}),
+        });
       }
     } finally {
       duck.closeSync();
@@ -344,6 +386,15 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
         },
       };
     });
+
+    // The native dump (what the workflow's dump job runs, for engines RDS cannot export): pg_dump of the seeded
+    // database, restored into a new one, row counts compared.
+    let nativeDump: NativeDumpRun | undefined;
+    if (seeded.postgres) {
+      nativeDump = await race(runNativeDump(seeded.postgres, join(workDir, 'dump'), controller.signal));
+      out.write(`\nNative dump (vaultpilot dump / restore: what the dump job runs where RDS cannot export)\n`);
+      out.write(nativeDumpSection(nativeDump));
+    }
 
     // 6. The Glue Data Catalog: the central registrar makes each verified export queryable by Athena.
     out.write('\nCatalog (Glue Data Catalog, what Athena queries)\n');
@@ -407,6 +458,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<vo
 function buildScenario(
   local: LocalActions,
   seeded: { postgres?: SeededDatabase; mariadb?: SeededDatabase },
+  ebs: { readonly snapshotId: string; readonly image: DemoImage },
 ): DemoExport[] {
   const now = new Date();
   const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -551,6 +603,35 @@ function buildScenario(
     });
   }
   {
+    // EBS needs no database either: the recovery point is a snapshot the EBS stand-in serves from a disk image.
+    const arn = `arn:aws:ec2:${REGION}::snapshot/${ebs.snapshotId}`;
+    const resourceArn = `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/${DEMO_EBS.volume}`;
+    local.backup.addRecoveryPoint({
+      vault: 'prod-daily',
+      recoveryPointArn: arn,
+      resourceArn,
+      resourceType: 'EBS',
+      creationDate: created,
+      backupSizeInBytes: ebs.image.bytes,
+    });
+    scenario.push({
+      label: DEMO_EBS.volume,
+      what: `EBS snapshot ${ebs.snapshotId} by AWS Backup in vault prod-daily (${ebs.image.kind}) → read through the EBS direct APIs into a block archive (no volume, no instance), verify, delete; restored and compared`,
+      expected: 'exported',
+      arn,
+      trigger: backupJobCompletedEvent({
+        account: ACCOUNT,
+        region: REGION,
+        vault: 'prod-daily',
+        recoveryPointArn: arn,
+        resourceArn,
+        resourceType: 'EBS',
+        time,
+      }),
+      triggerName: 'EventBridge "Backup Job State Change" COMPLETED, resourceType EBS',
+    });
+  }
+  {
     const engine = pgSource ? 'postgres' : 'mariadb';
     const { arn, trigger } = backupPoint('billing-db', 'db', engine, pgSource ?? mySource, { failTask: FAILURE_CAUSE });
     scenario.push({
@@ -563,6 +644,136 @@ function buildScenario(
     });
   }
   return scenario;
+}
+
+interface NativeDumpRun {
+  readonly files: number;
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+  readonly dumpSeconds: number;
+  readonly restoreSeconds: number;
+  readonly tool: string;
+  /** Per table: rows in the source (seeded) and in the restored database. */
+  readonly tables: readonly { readonly table: string; readonly source: number; readonly restored: number }[];
+}
+
+/** Dumps the seeded PostgreSQL database to `dir`, restores it into a new database, counts every table's rows there. */
+async function runNativeDump(seeded: SeededDatabase, dir: string, signal: AbortSignal): Promise<NativeDumpRun> {
+  const url = (database: string) =>
+    parseDatabaseUrl(`postgres://${POSTGRES_SERVER.user}@${POSTGRES_SERVER.host}:${POSTGRES_SERVER.port}/${database}`);
+  await mkdir(dir, { recursive: true });
+  const store = new LocalDirectoryStore(dir);
+  const t0 = Date.now();
+  const dumped = await dumpDatabase({ url: url(seeded.name), store, jobs: 2, signal });
+  const t1 = Date.now();
+  await dropPostgres(DEMO_DATABASES.postgresRestored);
+  await restoreDump({ store, target: url(DEMO_DATABASES.postgresRestored), jobs: 2, signal });
+  const t2 = Date.now();
+  const client = new pg.Client({ ...POSTGRES_SERVER, database: DEMO_DATABASES.postgresRestored });
+  await client.connect();
+  const tables: { table: string; source: number; restored: number }[] = [];
+  try {
+    for (const [table, source] of Object.entries(seeded.rows).sort()) {
+      const [schema, name] = table.split('.');
+      const r = await client.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${quotePgIdent(schema!)}.${quotePgIdent(name!)}`,
+      );
+      tables.push({ table, source, restored: Number(r.rows[0]?.n ?? -1) });
+    }
+  } finally {
+    await client.end();
+  }
+  await dropPostgres(DEMO_DATABASES.postgresRestored);
+  return {
+    files: dumped.manifest.files.length,
+    compressedBytes: dumped.compressedBytes,
+    uncompressedBytes: dumped.uncompressedBytes,
+    dumpSeconds: (t1 - t0) / 1000,
+    restoreSeconds: (t2 - t1) / 1000,
+    // pg_dump --version already names the tool: `pg_dump (PostgreSQL) 15.20`.
+    tool: dumped.manifest.tool.version.startsWith(dumped.manifest.tool.name)
+      ? dumped.manifest.tool.version
+      : `${dumped.manifest.tool.name} ${dumped.manifest.tool.version}`,
+    tables,
+  };
+}
+
+function nativeDumpSection(run: NativeDumpRun): string {
+  const lines = [
+    `  dump:     ${DEMO_DATABASES.postgres} with ${run.tool} (directory format, 2 jobs) → ${run.files} zstd files, ` +
+      `${formatBytes(run.uncompressedBytes)} → ${formatBytes(run.compressedBytes)} in ${run.dumpSeconds.toFixed(1)} s, SHA-256 manifest written last`,
+    `  restore:  every file's SHA-256 checked, then pg_restore into ${DEMO_DATABASES.postgresRestored} in ${run.restoreSeconds.toFixed(1)} s`,
+  ];
+  for (const t of run.tables) {
+    lines.push(
+      `    ${t.table.padEnd(24)} ${t.source.toLocaleString('en-US').padStart(8)} rows → ${t.restored.toLocaleString('en-US').padStart(8)} ${t.source === t.restored ? '(equal)' : '(DIFFERENT)'}`,
+    );
+  }
+  lines.push(`  (${DEMO_DATABASES.postgresRestored} dropped again)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The volume of the demo's EBS recovery point. */
+export const DEMO_EBS = { volume: 'vol-0de0000000000demo', sizeMiB: 64 } as const;
+
+interface DemoImage {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** What it holds, in words. */
+  readonly kind: string;
+}
+
+/**
+ * The disk image behind the demo's EBS snapshot: an ext4 file system made with `mkfs.ext4 -d` from the project's
+ * docs (a real file system layout: superblocks, inode tables, holes), or, where mkfs.ext4 is missing, a patterned
+ * image of the same size.
+ */
+async function demoVolumeImage(dir: string): Promise<DemoImage> {
+  const path = join(dir, 'volume.img');
+  let kind = `an ext4 file system of ${DEMO_EBS.sizeMiB} MiB holding the project's docs`;
+  try {
+    execFileSync('mkfs.ext4', ['-q', '-F', '-d', join(packageRoot(), 'docs'), path, `${DEMO_EBS.sizeMiB}M`], {
+      stdio: 'ignore',
+    });
+  } catch {
+    kind = `a patterned image of ${DEMO_EBS.sizeMiB} MiB (mkfs.ext4 is not installed)`;
+    const image = Buffer.alloc(DEMO_EBS.sizeMiB * 2 ** 20);
+    for (let i = 0; i < image.length; i += 2 ** 20) image.write(`vaultpilot demo block ${i}`, i);
+    await writeFile(path, image);
+  }
+  const data = await readFile(path);
+  return { path, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), kind };
+}
+
+/** An EBS archive restored (as `vaultpilot restore` would) to a file: its SHA-256 against the image's. */
+async function restoreEbsArchive(
+  local: LocalActions,
+  dir: string,
+  manifestKey: string,
+  image: DemoImage,
+): Promise<NonNullable<ExportRun['restored']>> {
+  const manifest = JSON.parse(
+    await (
+      await local.s3Client.send(new GetObjectCommand({ Bucket: local.bucket, Key: manifestKey }))
+    ).Body!.transformToString(),
+  ) as ExportManifest;
+  const ebs = manifest.export.ebs;
+  if (!ebs) throw new Error(`${manifestKey} is not a block archive's manifest`);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, 'restored.img');
+  await restoreArchive({
+    store: local.blockArchive.store(ebs.archivePrefix),
+    target: (position) => new FileRestoreTarget(target, { overlay: position > 0 }),
+  });
+  const data = (await readFile(target)).subarray(0, image.bytes);
+  return {
+    bytes: data.length,
+    equal: createHash('sha256').update(data).digest('hex') === image.sha256,
+    storedBytes: manifest.bytes,
+    dataBlocks: ebs.dataBlocks,
+    chainDepth: ebs.chainDepth,
+  };
 }
 
 /** Orders as a DynamoDB table holds them: numbers, sets, binary, booleans, nulls, lists of maps, awkward names. */
@@ -688,6 +899,16 @@ function exportSection(run: ExportRun, index: number, total: number): string {
       );
     }
     lines.push(`   (row counts read back from the Parquet with DuckDB)`);
+  }
+  if (run.restored) {
+    const r = run.restored;
+    lines.push(
+      `   block archive: ${r.dataBlocks.toLocaleString('en-US')} data blocks of 512 KiB stored in ${formatBytes(r.storedBytes)} ` +
+        `(${r.chainDepth === 0 ? 'full' : `incremental, chain depth ${r.chainDepth}`})`,
+    );
+    lines.push(
+      `   restored:      ${formatBytes(r.bytes)} → ${r.equal ? 'SHA-256 equal to the snapshot image' : 'DIFFERENT from the snapshot image'}`,
+    );
   }
   if (run.sample) {
     const shown = (v: unknown) => {

@@ -5,6 +5,7 @@
  */
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -17,6 +18,7 @@ import { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js
 import { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
 import { DynamoDbExports } from '../../aws/export/dynamodb/DynamoDbExports.js';
 import { ExportKey } from '../../aws/export/ExportKey.js';
+import { Ec2Snapshots } from '../../aws/export/ebs/Ec2Snapshots.js';
 import { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import { RdsExports } from '../../aws/export/rds/RdsExports.js';
 import { ACTIONS_ENV } from '../../core/deployment/contract.js';
@@ -89,6 +91,9 @@ export function dependenciesFromEnvironment(env: Environment = process.env): Exp
       return required(env, ACTIONS_ENV.exportRoleArn);
     },
     ...(env[ACTIONS_ENV.archiveBucketOwner] ? { archiveBucketOwner: env[ACTIONS_ENV.archiveBucketOwner] } : {}),
+    get ec2() {
+      return once('ec2', () => new Ec2Snapshots(new EC2Client(clientOptions)));
+    },
     get blockSources() {
       return once('ebs', () => {
         const client = createEbsClient({});

@@ -68,7 +68,7 @@ const PENDING_POINT = new Set(['CREATING', 'PENDING', 'PARTIAL_CREATING']);
 /** Describe source, for an EBS recovery point: AWS Backup's description; a snapshot in the archive tier is reported. */
 export async function describeEbsSource(
   request: ExportRequest,
-  deps: Pick<ExportTaskDependencies, 'recoveryPoints'>,
+  deps: Pick<ExportTaskDependencies, 'recoveryPoints' | 'ec2'>,
 ): Promise<SourceDescription> {
   const arn = request.recoveryPointArn;
   const vaults = request.vault ? [request.vault] : request.watchedVaults;
@@ -98,34 +98,34 @@ export async function describeEbsSource(
     ...(point.storageClass ? { storageClass: point.storageClass } : {}),
     vault: point.vault,
   };
-  if (!snapshotIdOf(arn)) {
+  const snapshotId = snapshotIdOf(arn);
+  if (!snapshotId) {
     return { ...description, exportable: false, reason: `${arn} is not an EBS snapshot ARN` };
   }
   if (!READY_POINT.has(point.status)) {
     return { ...description, exportable: false, reason: `the recovery point is ${point.status}, not COMPLETED` };
   }
-  if (point.storageClass === 'COLD') {
-    return {
-      ...description,
-      exportable: false,
-      reason:
-        'the snapshot is in the EBS Snapshots Archive tier (AWS Backup cold storage): the EBS direct APIs cannot ' +
-        'read it; it is reported, not read (restore it to the standard tier to archive it)',
-    };
+  const archiveTier =
+    'the snapshot is in the EBS Snapshots Archive tier: the EBS direct APIs cannot read it; it is reported, not read ' +
+    '(restore it to the standard tier to archive it)';
+  if (point.storageClass === 'COLD') return { ...description, exportable: false, reason: archiveTier };
+  // The snapshot itself (EC2): its state, tier and tags (AWS Backup's ListTags does not take an EBS snapshot's ARN).
+  const snapshot = await deps.ec2.describe(snapshotId);
+  const described: SourceDescription = {
+    ...description,
+    encrypted: snapshot.encrypted,
+    ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+    ...(!volumeId && snapshot.volumeId ? { sourceIdentifier: snapshot.volumeId } : {}),
+    tags: snapshot.tags,
+  };
+  if (snapshot.state === 'pending') throw new ActionError(ACTION_ERRORS.sourceNotReady, `${snapshotId} is pending`);
+  if (snapshot.state !== 'completed') {
+    return { ...described, exportable: false, reason: `the snapshot is ${snapshot.state}, not completed` };
   }
-  // EBS snapshots' tags are EC2's (DescribeTags), which the workflow does not read yet: a tag filter cannot be
-  // checked, so it is not guessed either way.
-  if (request.includeTags.length > 0 || request.excludeTags.length > 0) {
-    const reason = tagFilterReason({}, request.includeTags, request.excludeTags);
-    if (reason || request.excludeTags.length > 0) {
-      return {
-        ...description,
-        exportable: false,
-        reason: 'the tag filters cannot be checked for EBS snapshots yet (their tags are EC2 tags, not read)',
-      };
-    }
-  }
-  return description;
+  if (snapshot.storageTier === 'archive') return { ...described, exportable: false, reason: archiveTier };
+  const tagReason = tagFilterReason(snapshot.tags, request.includeTags, request.excludeTags);
+  if (tagReason) return { ...described, exportable: false, reason: tagReason };
+  return described;
 }
 
 /** The action manifest's EBS section, as Plan archive reads it back from the previous export. */

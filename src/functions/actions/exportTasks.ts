@@ -10,6 +10,7 @@ import type { ActionLedger } from '../../aws/export/ActionLedger.js';
 import type { ActionResultPublisher } from '../../aws/export/ActionResultPublisher.js';
 import type { ArchiveObjects } from '../../aws/export/ArchiveObjects.js';
 import type { DynamoDbExports } from '../../aws/export/dynamodb/DynamoDbExports.js';
+import type { Ec2Snapshots } from '../../aws/export/ebs/Ec2Snapshots.js';
 import type { RecoveryPoints } from '../../aws/export/RecoveryPoints.js';
 import type { RdsExports } from '../../aws/export/rds/RdsExports.js';
 import { ACTION_RESULT_SOURCE, type ActionResultDetail } from '../../core/actions/actionResultEvent.js';
@@ -84,6 +85,8 @@ export interface ExportTaskDependencies {
   readonly restoreRoleArn: string;
   /** DynamoDB: the account that owns the archive bucket (the central account), when it is not this one. */
   readonly archiveBucketOwner?: string;
+  /** EBS: DescribeSnapshots (state, storage tier, tags). */
+  readonly ec2: Ec2Snapshots;
   /** EBS: a snapshot through the EBS direct APIs (Plan archive reads its size). */
   readonly blockSources: (snapshotId: string) => BlockSource;
   /** Resolves `exportKmsKeyArn` (an alias ARN in deployments) to the key ARN. @default it is used as it is */

@@ -70,8 +70,11 @@ async function newRecoveryPoint(
     parent?: Point;
     changed?: readonly number[];
     cold?: boolean;
+    archiveTier?: boolean;
+    tags?: Record<string, string>;
     deleteAfterExport?: boolean;
     maxChainDepth?: number;
+    excludeTags?: { key: string; value?: string }[];
   } = {},
 ): Promise<Point> {
   counter += 1;
@@ -83,6 +86,13 @@ async function newRecoveryPoint(
     ...(options.parent ? { parentSnapshotId: options.parent.snapshotId } : {}),
   });
   const arn = `arn:aws:ec2:${REGION}::snapshot/${snapshotId}`;
+  local.ec2.addSnapshot({
+    snapshotId,
+    volumeId: volume,
+    volumeSizeGiB: 1,
+    ...(options.archiveTier ? { storageTier: 'archive' } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+  });
   local.backup.addRecoveryPoint({
     vault: 'prod-daily',
     recoveryPointArn: arn,
@@ -108,7 +118,7 @@ async function newRecoveryPoint(
     exportTaskIdentifier: `vp-${volume}-${snapshotId}-1`,
     s3Prefix: `exports/account=${ACCOUNT}/region=${REGION}/type=ebs/resource=${volume}/date=2026-12-0${1 + (counter % 9)}`,
     includeTags: [],
-    excludeTags: [],
+    excludeTags: options.excludeTags ?? [],
     sourcePatterns: [],
     requestedAt: new Date().toISOString(),
   };
@@ -205,6 +215,26 @@ describe('the EBS export workflow, locally', () => {
     expect(back.subarray(0, second.bytes.length).equals(second.bytes)).toBe(true);
   });
 
+  it('reports a snapshot EC2 says is in the archive tier, and applies the tag filters to its EC2 tags', async () => {
+    const archived = await newRecoveryPoint({ archiveTier: true });
+    expect((await local.run({ request: archived.request })).path).toContain(EXPORT_STATES.notExportable);
+    expect(resultFor(archived.arn)?.cause).toContain('Archive tier');
+    const skipped = await newRecoveryPoint({
+      tags: { 'backup-export': 'skip' },
+      excludeTags: [{ key: 'backup-export', value: 'skip' }],
+    });
+    expect((await local.run({ request: skipped.request })).path).toContain(EXPORT_STATES.notExportable);
+    expect(resultFor(skipped.arn)?.cause).toContain('backup-export=skip');
+    const kept = await newRecoveryPoint({
+      tags: { 'backup-export': 'yes' },
+      excludeTags: [{ key: 'backup-export', value: 'skip' }],
+      deleteAfterExport: false,
+    });
+    const run = await local.run({ request: kept.request });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(resultFor(kept.arn)?.outcome).toBe('exported');
+  });
+
   it('reports a snapshot in the archive tier (cold storage) as not exportable, reading nothing', async () => {
     const point = await newRecoveryPoint({ cold: true });
     const run = await local.run({ request: point.request });
@@ -212,6 +242,8 @@ describe('the EBS export workflow, locally', () => {
     expect(run.path).toContain(EXPORT_STATES.notExportable);
     expect(resultFor(point.arn)).toMatchObject({ outcome: 'not-exportable' });
     expect(resultFor(point.arn)?.cause).toContain('Archive tier');
+    // Nothing was read: neither EC2 nor the EBS direct APIs were asked about it.
+    expect(local.ec2.calls[point.snapshotId]).toBeUndefined();
   });
 });
 
