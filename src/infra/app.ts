@@ -332,9 +332,8 @@ export function buildApp(config: VaultpilotConfig, options: BuildAppOptions = {}
       actionsConfigJson: JSON.stringify(config.actions),
       projectRoot,
       handlerEntries: options.actionHandlerEntries,
-      ...(imageExports
-        ? { conversionImage: { tag: options.conversionImageTag ?? packageVersion(projectRoot) } }
-        : {}),
+      network: config.actions.network,
+      ...(imageExports ? { conversionImage: { tag: options.conversionImageTag ?? packageVersion(projectRoot) } } : {}),
     };
     const synthesizer = () =>
       new DefaultStackSynthesizer({

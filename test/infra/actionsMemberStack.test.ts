@@ -107,6 +107,16 @@ describe('ActionsMemberStack (example configuration)', () => {
     );
   });
 
+  it('puts no function in a VPC and creates no network without actions.network (test/infra/actionsNetwork.test.ts)', () => {
+    expect(example.actions.network.mode).toBe('none');
+    expect(built.actionsMember?.network).toBeUndefined();
+    expect(Object.values(memberResources).filter((r) => r.Type.startsWith('AWS::EC2::'))).toEqual([]);
+    const fns = Object.values(memberResources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThan(0);
+    expect(fns.filter((r) => r.Properties.VpcConfig !== undefined)).toEqual([]);
+    expect(text(memberResources)).not.toContain('ec2:CreateNetworkInterface');
+  });
+
   it('starts from completed jobs and available recovery points, and from the RDS snapshot events configured', () => {
     const patterns = Object.values(member.findResources('AWS::Events::Rule')).map(
       (r) => (r as Resource).Properties.EventPattern,
@@ -706,6 +716,7 @@ describe('ActionsMemberStack: the DynamoDB branch', () => {
         'rds:ListTagsForResource',
         'dynamodb:DescribeContinuousBackups',
         'dynamodb:ListTagsOfResource',
+        'ec2:DescribeSnapshots',
       ]),
     );
   });

@@ -253,6 +253,76 @@ const ArchiveBucketSchema = z
   .prefault({})
   .describe('The S3 bucket the exports are written to.');
 
+/** Where the EBS block-archive functions run: on AWS's network, in an isolated VPC, or in a VPC with NAT. */
+export const NETWORK_MODES = ['none', 'isolated', 'nat'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+/** The VPC's address range by default: 1,024 addresses, room for the later Batch jobs' instances. */
+export const DEFAULT_NETWORK_CIDR = '10.42.0.0/22';
+/** An IPv4 CIDR block; the prefix length (16–28: the VPC sizes AWS allows) is checked by the schema. */
+export const IPV4_CIDR_PATTERN = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|2[0-8])$/;
+
+/** The smallest subnet AWS allows (16 addresses, 11 usable). */
+export const MIN_SUBNET_PREFIX = 28;
+
+/**
+ * The prefix length of every subnet of the actions VPC: the range split evenly into one private subnet per AZ, and
+ * as many public subnets (for the NAT gateways) in `nat` mode. Above MIN_SUBNET_PREFIX the range is too small.
+ */
+export function networkSubnetPrefix(cidrPrefix: number, mode: Exclude<NetworkMode, 'none'>, azs: number): number {
+  const subnets = mode === 'nat' ? 2 * azs : azs;
+  return cidrPrefix + Math.ceil(Math.log2(subnets));
+}
+
+const NetworkSchema = z
+  .object({
+    mode: z
+      .enum(NETWORK_MODES)
+      .default('none')
+      .describe(
+        '`none`: the functions run on the network AWS gives Lambda and call the public Regional endpoints, nothing ' +
+          'to pay. `isolated`: the EBS block-archive functions (planArchive, archiveShard, verifyShard, ' +
+          'mergeArchive) run in private subnets of a VPC without internet access that reach only an EBS direct ' +
+          'APIs interface endpoint (private DNS) and an S3 gateway endpoint (free) held to the archive bucket, ' +
+          'with VPC flow logs; the interface endpoint is billed per hour and AZ (docs/deployment.md). `nat`: the ' +
+          'same functions in private subnets whose traffic leaves through NAT gateways (S3 still through the ' +
+          'gateway endpoint), billed per hour and per GB. The other functions stay outside the VPC in every mode.',
+      ),
+    cidr: z
+      .string()
+      .regex(IPV4_CIDR_PATTERN, { error: 'must be an IPv4 CIDR block from /16 to /28, e.g. 10.42.0.0/22' })
+      .default(DEFAULT_NETWORK_CIDR)
+      .describe(
+        'The VPC address range (/16 to /28), split evenly into one private subnet per AZ (and one public subnet ' +
+          'per AZ for the NAT gateways in `nat` mode). Any range: the VPC is not peered with anything.',
+      ),
+    azs: z
+      .number()
+      .int({ error: 'must be a whole number' })
+      .min(1)
+      .max(3)
+      .default(2)
+      .describe(
+        'Availability Zones of the VPC (1–3): each adds a subnet, and in `isolated` mode an hour of every ' +
+          'interface endpoint (one endpoint network interface per AZ).',
+      ),
+    natGateways: z
+      .number()
+      .int({ error: 'must be a whole number' })
+      .min(1)
+      .max(3)
+      .default(1)
+      .describe(
+        '`nat` mode only: NAT gateways (at most `azs`). 1: the cheapest, every AZ leaves through one (an outage of ' +
+          'its AZ stops the archive functions until it ends; the workflow retries); `azs`: one per AZ.',
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe(
+    'The network of the EBS block-archive functions (and of the later native-dump and file-level jobs). ' +
+      'Default: none, no VPC.',
+  );
+
 /** The `actions:` section. */
 export const ActionsSchema = z
   .object({
@@ -283,6 +353,7 @@ export const ActionsSchema = z
       ),
     rdsSnapshots: RdsSnapshotsSchema.prefault({}),
     archiveBucket: ArchiveBucketSchema,
+    network: NetworkSchema,
   })
   .strict()
   .describe(

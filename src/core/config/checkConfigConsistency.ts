@@ -3,6 +3,7 @@
  * elsewhere, Regions that must be among the member Regions, duplicates. They read the raw document
  * (not the schema's output) so they still run, and report, when some other part of the file is invalid.
  */
+import { DEFAULT_NETWORK_CIDR, IPV4_CIDR_PATTERN, MIN_SUBNET_PREFIX, networkSubnetPrefix } from './actionsSchema.js';
 import type { DocPath, UnplacedProblem } from './configProblem.js';
 import { STARTER_PLACEHOLDERS } from './starterConfig.js';
 import { suggestName } from './suggestName.js';
@@ -377,6 +378,7 @@ function checkActions(data: unknown, memberRegions: readonly string[]): Consiste
       });
     }
   }
+  checkNetwork(data, errors, warnings);
   const name = text(data, [...bucket, 'name']);
   const logs = text(data, [...bucket, 'accessLogBucket']);
   if (name && logs && name === logs) {
@@ -387,4 +389,88 @@ function checkActions(data: unknown, memberRegions: readonly string[]): Consiste
     });
   }
   return { errors, warnings };
+}
+
+/** RFC 1918 ranges: a VPC on other addresses hides the public hosts of that range from its functions (NAT mode). */
+const PRIVATE_RANGES: readonly (readonly [number, number])[] = [
+  [0x0a000000, 8],
+  [0xac100000, 12],
+  [0xc0a80000, 16],
+];
+
+/** `actions.network`: the range must be a network address and hold one subnet per AZ (two in `nat` mode). */
+function checkNetwork(data: unknown, errors: UnplacedProblem[], warnings: UnplacedProblem[]): void {
+  const path = ['actions', 'network'];
+  const mode = field(data, [...path, 'mode']);
+  const azs = integer(data, [...path, 'azs'])?.value ?? 2;
+  const nat = integer(data, [...path, 'natGateways']);
+  if (mode !== 'isolated' && mode !== 'nat') {
+    if (
+      field(data, path) !== undefined &&
+      ['cidr', 'azs', 'natGateways'].some((k) => field(data, [...path, k]) !== undefined)
+    ) {
+      warnings.push({
+        path: [...path, 'mode'],
+        message: 'actions.network sets a range, AZs or NAT gateways, but its mode is none: no VPC is created',
+        hint: 'set mode: isolated or mode: nat, or remove the other network settings',
+      });
+    }
+    return;
+  }
+  if (field(data, ['actions', 'resourceTypes', 'EBS', 'export']) !== 'block') {
+    warnings.push({
+      path: [...path, 'mode'],
+      message: `a ${mode} VPC is created for the EBS block-archive functions, but EBS.export is not block: it carries nothing and is billed all the same`,
+      hint: 'set actions.resourceTypes.EBS.export to block, or network.mode to none',
+    });
+  }
+  if (nat && mode === 'nat' && nat.value > azs) {
+    errors.push({
+      path: nat.path,
+      message: `${nat.value} NAT gateways for ${azs} AZs: there is at most one per AZ`,
+      hint: `use 1 (cheapest) or ${azs} (one per AZ)`,
+    });
+  }
+  if (nat && mode === 'isolated') {
+    warnings.push({
+      path: nat.path,
+      message: 'natGateways is ignored in isolated mode: the VPC has no NAT gateway',
+      hint: 'remove it, or set mode: nat',
+    });
+  }
+  const cidr = text(data, [...path, 'cidr']) ?? DEFAULT_NETWORK_CIDR;
+  if (!IPV4_CIDR_PATTERN.test(cidr)) return; // the schema reports it
+  const [address = '', prefixText = ''] = cidr.split('/');
+  const prefix = Number(prefixText);
+  const value = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  const cidrPath = [...path, 'cidr'];
+  if (value % size !== 0) {
+    const network = value - (value % size);
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    errors.push({
+      path: cidrPath,
+      message: `${cidr} is not a network address: its host bits are not zero`,
+      hint: `use ${dotted}/${prefix}`,
+    });
+  }
+  const subnetPrefix = networkSubnetPrefix(prefix, mode, azs);
+  if (subnetPrefix > MIN_SUBNET_PREFIX) {
+    const subnets = mode === 'nat' ? `${2 * azs} subnets (a private and a public one per AZ)` : `${azs} subnets`;
+    errors.push({
+      path: cidrPath,
+      message: `${cidr} is too small for ${subnets}: each would be a /${subnetPrefix}, and AWS allows at most /${MIN_SUBNET_PREFIX}`,
+      hint: `use a /${prefix - (subnetPrefix - MIN_SUBNET_PREFIX)} or larger (the default is ${DEFAULT_NETWORK_CIDR})`,
+    });
+  }
+  const isPrivate = PRIVATE_RANGES.some(
+    ([start, bits]) => Math.floor(value / 2 ** (32 - bits)) === Math.floor(start / 2 ** (32 - bits)) && prefix >= bits,
+  );
+  if (!isPrivate) {
+    warnings.push({
+      path: cidrPath,
+      message: `${cidr} is not a private (RFC 1918) range${mode === 'nat' ? ': the functions could not reach public addresses in it' : ''}`,
+      hint: `use a range in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (the default is ${DEFAULT_NETWORK_CIDR})`,
+    });
+  }
 }

@@ -14,6 +14,7 @@ import {
   IMAGE_TASKS,
   type ImageTask,
 } from '../../core/actions/exportWorkflow.js';
+import type { ActionsConfig } from '../../core/config/actionsSchema.js';
 import {
   ACTION_HANDLER_ENTRIES,
   ACTIONS_ENV,
@@ -28,6 +29,7 @@ import { encryptedQueue } from '../central/encryptedQueue.js';
 import { AccountRuleQueueTarget } from '../constructs/AccountRuleQueueTarget.js';
 import { ActionFunction } from '../constructs/ActionFunction.js';
 import { ActionImageFunction } from '../constructs/ActionImageFunction.js';
+import { ActionsNetwork, LAMBDA_VPC_ACTIONS } from '../constructs/ActionsNetwork.js';
 import { patternRule } from '../constructs/patternRule.js';
 import { queueHasMessagesAlarm } from '../constructs/queueHasMessagesAlarm.js';
 import { VaultpilotKey } from '../constructs/VaultpilotKey.js';
@@ -86,6 +88,11 @@ export interface ActionsMemberStackProps extends StackProps {
    * that fail every call (DynamoDB exports are not enabled)
    */
   readonly conversionImage?: ConversionImageProps;
+  /**
+   * `actions.network`: where the EBS block-archive functions run (docs/deployment.md, Network). @default mode none:
+   * no VPC, every function on AWS's network
+   */
+  readonly network?: ActionsConfig['network'];
 }
 
 /** The handlers this stack deploys as zip functions: the starter, the API Tasks and the execution sweeper. */
@@ -125,6 +132,8 @@ export class ActionsMemberStack extends Stack {
   readonly functions: Readonly<Record<DeployedHandler, ActionFunction>>;
   /** One function per Task of the container image (conversion and block archive), or placeholders. */
   readonly imageFunctions: Readonly<Record<ImageTask, ActionImageFunction>>;
+  /** The VPC of the EBS block-archive functions (`actions.network.mode` isolated or nat), else undefined. */
+  readonly network?: ActionsNetwork;
 
   constructor(scope: Construct, id: string, props: ActionsMemberStackProps) {
     super(scope, id, props);
@@ -454,6 +463,8 @@ export class ActionsMemberStack extends Stack {
     // EBS: the snapshot's blocks through the EBS direct APIs (no volume, no instance); Plan archive reads its size and
     // the volume's latest archive pointer and manifest; the shards read blocks and compare with the parent snapshot.
     allow(functions.planArchive, 'ListSnapshotBlocks', ['ebs:ListSnapshotBlocks'], [ebsSnapshots]);
+    // State, storage tier and tags of an EBS recovery point's snapshot (DescribeSnapshots has no resource-level scope).
+    allow(functions.describeSource, 'DescribeSnapshots', ['ec2:DescribeSnapshots'], ['*']);
     allow(functions.planArchive, 'ListArchive', ['s3:ListBucket'], [archiveBucketArn], {
       StringLike: { 's3:prefix': ARCHIVE_PREFIXES.map((prefix) => `${prefix}*`) },
     });
@@ -473,6 +484,35 @@ export class ActionsMemberStack extends Stack {
         ['kms:Decrypt', 'kms:DescribeKey'],
         [`arn:${partition}:kms:${region}:${account}:key/*`],
       );
+    }
+
+    // The network (actions.network): only the EBS functions move into the VPC. They are the ones that need it (the
+    // EBS direct APIs and S3, the bulk of the traffic, then stay on the endpoints); the others only call Regional
+    // public endpoints of RDS, AWS Backup, DynamoDB, EventBridge, Step Functions…, each of which would cost an
+    // interface endpoint per AZ in isolated mode for no gain.
+    const network = props.network;
+    if (network && network.mode !== 'none') {
+      const vpc = new ActionsNetwork(this, 'Network', {
+        mode: network.mode,
+        cidr: network.cidr,
+        azs: network.azs,
+        natGateways: network.natGateways,
+        logKey: key,
+        bucketNames: [archiveBucket],
+      });
+      this.network = vpc;
+      const subnetIds = vpc.vpc.selectSubnets(vpc.subnets).subnetIds;
+      for (const f of [functions.planArchive, ...blockArchiveFunctions]) {
+        // AWSLambdaVPCAccessExecutionRole as an inline statement: Lambda makes the function's network interfaces
+        // with its role. Set on the L1 resource: the function constructs take no VPC.
+        allow(f, 'AttachToVpc', LAMBDA_VPC_ACTIONS, ['*']);
+        (f.function.node.defaultChild as lambda.CfnFunction).vpcConfig = {
+          subnetIds,
+          securityGroupIds: [vpc.securityGroup.securityGroupId],
+        } satisfies lambda.CfnFunction.VpcConfigProperty;
+        // The role's policy (network interface permissions) and the VPC with its endpoints exist before the function.
+        f.function.node.addDependency(f.role, vpc.vpc);
+      }
     }
 
     // Only AWS Backup recovery points in the watched vaults are ever deleted; never an RDS snapshot directly.
@@ -619,8 +659,11 @@ function acknowledgeActionFindings(stack: Stack, centralAccount: string): void {
     wildcard(
       '*',
       'rds:DescribeExportTasks and rds:CancelExportTask are called to count the running exports and find the task, ' +
-        'backup:DescribeRestoreJob and backup:ListRestoreJobs to follow a DynamoDB restore; ' +
-        'the state machine role needs X-Ray and log delivery actions: none of them supports resource-level permissions.',
+        'backup:DescribeRestoreJob and backup:ListRestoreJobs to follow a DynamoDB restore, ec2:DescribeSnapshots for an ' +
+        "EBS snapshot's state, tier and tags; " +
+        'the state machine role needs X-Ray and log delivery actions; with actions.network the EBS functions need ' +
+        "AWSLambdaVPCAccessExecutionRole's network interface actions (ec2:CreateNetworkInterface …): " +
+        'none of them supports resource-level permissions.',
     ),
     wildcard(
       `arn:<AWS::Partition>:kms:<AWS::Region>:${centralAccount}:key/*`,

@@ -302,3 +302,61 @@ describe('the actions section', () => {
     });
   });
 });
+
+describe('actions.network', () => {
+  const ebs = '  enabled: true\n  vaults: [{ name: prod }]\n  resourceTypes: { EBS: { export: block } }\n';
+  const network = (fields: string) => withActions(`${ebs}  network: { ${fields} }\n`);
+  const warningsAt = (result: ConfigResult, path: string) => result.warnings.filter((w) => w.path === path);
+
+  it('defaults to no VPC, a /22 in two AZs and one NAT gateway', () => {
+    const result = withActions(ebs);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.config.actions.network).toEqual({ mode: 'none', cidr: '10.42.0.0/22', azs: 2, natGateways: 1 });
+    expect(result.warnings.filter((w) => w.path.startsWith('actions.network'))).toEqual([]);
+  });
+
+  it('accepts isolated and nat modes', () => {
+    for (const mode of ['isolated', 'nat']) {
+      const result = network(`mode: ${mode}, cidr: 10.8.0.0/24, azs: 3`);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      expect(result.config.actions.network).toMatchObject({ mode, cidr: '10.8.0.0/24', azs: 3 });
+      expect(result.warnings.filter((w) => w.path.startsWith('actions.network'))).toEqual([]);
+    }
+  });
+
+  it('refuses an unknown mode, a CIDR outside /16–/28 and more than three AZs', () => {
+    expect(problemAt(network('mode: public'), 'actions.network.mode').message).toBeTruthy();
+    expect(problemAt(network('mode: isolated, cidr: 10.0.0.0/8'), 'actions.network.cidr').message).toMatch(
+      /\/16 to \/28/,
+    );
+    expect(problemAt(network('mode: isolated, cidr: 10.0.0/24'), 'actions.network.cidr').message).toMatch(/CIDR/);
+    expect(problemAt(network('mode: isolated, azs: 4'), 'actions.network.azs').message).toBeTruthy();
+  });
+
+  it('refuses a range with host bits, or too small for the subnets of its mode', () => {
+    expect(problemAt(network('mode: isolated, cidr: 10.42.1.0/22'), 'actions.network.cidr').hint).toBe(
+      'use 10.42.0.0/22',
+    );
+    // Two /28 subnets fit a /27; four (nat: private and public per AZ) do not.
+    expect(network('mode: isolated, cidr: 10.42.0.0/27').ok).toBe(true);
+    const nat = problemAt(network('mode: nat, cidr: 10.42.0.0/27'), 'actions.network.cidr');
+    expect(nat.message).toMatch(/too small for 4 subnets/);
+    expect(nat.hint).toMatch(/\/26 or larger/);
+  });
+
+  it('refuses more NAT gateways than AZs', () => {
+    expect(problemAt(network('mode: nat, azs: 2, natGateways: 3'), 'actions.network.natGateways').message).toMatch(
+      /at most one per AZ/,
+    );
+  });
+
+  it('warns about settings that do nothing, a public range, and a VPC without EBS archives', () => {
+    expect(warningsAt(network('cidr: 10.1.0.0/24'), 'actions.network.mode')[0]?.message).toMatch(/mode is none/);
+    expect(warningsAt(network('mode: isolated, natGateways: 1'), 'actions.network.natGateways')).toHaveLength(1);
+    expect(warningsAt(network('mode: nat, cidr: 52.0.0.0/22'), 'actions.network.cidr')[0]?.message).toMatch(
+      /not a private/,
+    );
+    const noEbs = withActions('  enabled: true\n  vaults: [{ name: prod }]\n  network: { mode: isolated }\n');
+    expect(warningsAt(noEbs, 'actions.network.mode')[0]?.message).toMatch(/EBS.export is not block/);
+  });
+});
