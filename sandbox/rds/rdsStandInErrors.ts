@@ -39,6 +39,16 @@ export const RDS_ERROR_CODES = {
   invalidS3Bucket: 'InvalidS3BucketFault',
   /** InvalidExportOnlyFault, 400 */
   invalidExportOnly: 'InvalidExportOnly',
+  /** DBInstanceNotFoundFault, 404 */
+  dbInstanceNotFound: 'DBInstanceNotFound',
+  /** DBInstanceAlreadyExistsFault, 400 */
+  dbInstanceAlreadyExists: 'DBInstanceAlreadyExists',
+  /** InvalidDBSnapshotStateFault, 400 */
+  invalidDBSnapshotState: 'InvalidDBSnapshotState',
+  /** InvalidDBInstanceStateFault, 400 */
+  invalidDBInstanceState: 'InvalidDBInstanceState',
+  /** Unmodelled: RDS's common error for parameters that do not go together (e.g. a delete without final snapshot choice). */
+  invalidParameterCombination: 'InvalidParameterCombination',
   /** Unmodelled: RDS's common error for a malformed parameter. */
   invalidParameterValue: 'InvalidParameterValue',
   /** Unmodelled: RDS's common error for a missing required parameter (the SDK does not check required members). */

@@ -5,7 +5,9 @@
  * unchanged. Signatures are not checked.
  *
  * It answers DescribeDBSnapshots, DescribeDBClusterSnapshots, StartExportTask, DescribeExportTasks,
- * CancelExportTask and ListTagsForResource, for snapshots registered with addSnapshot(). Exports are REAL: a task
+ * CancelExportTask and ListTagsForResource, for snapshots registered with addSnapshot(), and the restore path of
+ * the dump workflow: RestoreDBInstanceFromDBSnapshot, ModifyDBInstance, DescribeDBInstances and DeleteDBInstance
+ * (dbInstances.ts) — a "restored instance" is a copy of the snapshot's source database on the same local server. Exports are REAL: a task
  * reads the snapshot's `source` database live (PostgreSQL via pg, MySQL/MariaDB via mysql2), writes each table as
  * gzip Parquet (DuckDB) into the S3 stand-in with RDS's key layout, then the two RDS summary files
  * (export_info_*.json, export_tables_info_*.json). StartExportTask enforces the rules AWS documents: identifier
@@ -27,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { listenLocally } from '../http/listenLocally.js';
+import { DbInstances, type DbInstanceTiming, type StandInDbInstanceInfo } from './dbInstances.js';
 import {
   BYTES_PER_GB,
   type ExportInfo,
@@ -56,6 +59,7 @@ import {
   snapshotNotFound,
 } from './rdsStandInErrors.js';
 
+export type { DbInstanceStatus, StandInDbInstanceInfo } from './dbInstances.js';
 export type { StandInDatabase } from './exportSource.js';
 export { EXPORT_LIMIT_ERROR_CODE, RDS_ERROR_CODES } from './rdsStandInErrors.js';
 
@@ -69,16 +73,19 @@ export interface RdsStandInOptions {
   readonly accountId?: string;
   /** @default 'eu-west-1' */
   readonly region?: string;
-  /** Where exports are written (path-style). */
-  readonly s3: {
+  /** Where exports are written (path-style). Without it StartExportTask answers InvalidS3BucketFault. */
+  readonly s3?: {
     readonly endpoint: string;
     /** @default 'us-east-1' */
     readonly region?: string;
     /** @default S3RVER / S3RVER, the key pair the S3 stand-in (s3rver) accepts */
     readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
-  /** How long STARTING lasts and each table takes on top of its real work. @default 200 / 50 ms */
-  readonly timing?: { readonly startingMs?: number; readonly perTableMs?: number };
+  /**
+   * How long STARTING lasts and each table takes on top of its real work (200 / 50 ms); how long a restored
+   * instance is `creating` before its copy is made, `resetting-master-credentials` and `deleting` (300 / 100 / 200 ms).
+   */
+  readonly timing?: { readonly startingMs?: number; readonly perTableMs?: number } & DbInstanceTiming;
   /** Exports in STARTING, IN_PROGRESS or CANCELING per account, as AWS's quota. @default 5 */
   readonly maxConcurrentExports?: number;
 }
@@ -142,11 +149,17 @@ export interface RdsStandIn {
   snapshotExists(arn: string): boolean;
   exportTasks(): readonly StandInExportTaskInfo[];
   activeExportCount(): number;
+  /** DB instances restored from snapshots (any status, until deleted). */
+  instances(): readonly StandInDbInstanceInfo[];
+  /** Every later restore of this snapshot ends `failed` with this message (no copy made); `undefined` clears it. */
+  failRestore(snapshotArn: string, message: string | undefined): void;
+  /** Resolves when no instance is creating, resetting its credentials or deleting. */
+  instancesIdle(): Promise<void>;
   /** Next calls to `operation` (e.g. 'StartExportTask') answer this error once each. @param times default 1 */
   injectError(operation: string, error: { code: string; status: number; message?: string }, times?: number): void;
   /** Resolves when no export is running. */
   idle(): Promise<void>;
-  /** Stops the server and any running export (it stops after its current table). */
+  /** Stops the server and any running export (it stops after its current table); drops every instance's copy. */
   close(): Promise<void>;
 }
 
@@ -214,6 +227,9 @@ export async function startRdsStandIn(options: RdsStandInOptions): Promise<RdsSt
         objectKeys: [...t.objectKeys],
       })),
     activeExportCount: () => state.activeCount(),
+    instances: () => state.instances.list(),
+    failRestore: (arn, message) => state.instances.failRestore(arn, message),
+    instancesIdle: () => state.instances.idle(),
     injectError: (operation, error, times = 1) => state.injectError(operation, error, times),
     idle: () => state.idle(),
     close: async () => {
@@ -237,6 +253,7 @@ class RdsState {
   private readonly maxConcurrent: number;
   private readonly s3: S3Client;
   private readonly parquet: ParquetWriter;
+  readonly instances: DbInstances;
 
   constructor(
     options: RdsStandInOptions,
@@ -248,11 +265,28 @@ class RdsState {
     this.perTableMs = options.timing?.perTableMs ?? 50;
     this.maxConcurrent = options.maxConcurrentExports ?? 5;
     this.s3 = new S3Client({
-      endpoint: options.s3.endpoint,
-      region: options.s3.region ?? 'us-east-1',
+      // Without an S3 stand-in, port 9 (discard) refuses every call: StartExportTask answers InvalidS3BucketFault.
+      endpoint: options.s3?.endpoint ?? 'http://127.0.0.1:9',
+      region: options.s3?.region ?? 'us-east-1',
       // s3rver (the S3 stand-in) knows one key pair, S3RVER/S3RVER, and refuses others with 403.
-      credentials: options.s3.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: options.s3?.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       forcePathStyle: true,
+      ...(options.s3 ? {} : { maxAttempts: 1 }),
+    });
+    this.instances = new DbInstances(this.region, this.accountId, options.timing ?? {}, (idOrArn) => {
+      const record = this.findSnapshot('db', idOrArn);
+      if (!record) return undefined;
+      const spec = record.spec;
+      return {
+        arn: record.arn,
+        identifier: spec.identifier,
+        engine: spec.engine,
+        status: spec.status ?? 'available',
+        allocatedStorageGiB: spec.allocatedStorageGiB ?? 20,
+        encrypted: spec.encrypted ?? false,
+        kmsKeyId: spec.kmsKeyId,
+        source: spec.source,
+      };
     });
     this.parquet = new ParquetWriter(tempDir);
   }
@@ -305,6 +339,7 @@ class RdsState {
       if (ACTIVE.has(task.status)) task.abort.abort();
     }
     await this.idle();
+    await this.instances.close();
     this.parquet.close();
     this.s3.destroy();
     await rm(this.tempDir, { recursive: true, force: true });
@@ -350,8 +385,11 @@ class RdsState {
         return taskXml(this.cancelExportTask(params));
       case 'ListTagsForResource':
         return this.listTags(params);
-      default:
+      default: {
+        const answer = this.instances.run(action, params);
+        if (answer) return answer;
         throw new RdsStandInError(400, RDS_ERROR_CODES.invalidAction, `The action ${action || '(none)'} is not valid.`);
+      }
     }
   }
 
@@ -427,6 +465,7 @@ class RdsState {
       AllocatedStorage: s.allocatedStorageGiB ?? 20,
       Status: s.status ?? 'available',
       Port: s.source?.port,
+      MasterUsername: s.source?.user,
       SnapshotType: r.snapshotType,
       PercentProgress: 100,
       Encrypted: s.encrypted ?? false,
