@@ -3,8 +3,10 @@
  * same engine as `vaultpilot dump`. Configured by environment (or arguments):
  *
  *   VAULTPILOT_DB_URL          postgres://user@host:port/db, mysql://… or mariadb://… (or first argument)
- *   VAULTPILOT_DB_PASSWORD     the password (optional; else the URL's, else PGPASSWORD / MYSQL_PWD). A Secrets
- *                              Manager secret ARN comes later.
+ *   VAULTPILOT_DB_PASSWORD     the password (optional; else the URL's, else PGPASSWORD / MYSQL_PWD)
+ *   VAULTPILOT_DB_PASSWORD_SECRET_ARN  or a Secrets Manager secret holding it (its SecretString: the password, or
+ *                              JSON with a `password` field as RDS-managed secrets have); read when the job starts,
+ *                              so the password is never in the job's definition or overrides
  *   VAULTPILOT_DESTINATION     s3://bucket/prefix or a directory (or second argument)
  *   VAULTPILOT_JOBS            pg_dump --jobs (default: one per core)
  *   VAULTPILOT_ZSTD_LEVEL      zstd level 1–19 (default 3)
@@ -18,6 +20,7 @@
 
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { dumpDatabase } from '../archive/dump/index.js';
 import { awsAccessFromEnv, type OpenLocationOptions, openArchiveStore } from '../aws/archive/openArchiveLocation.js';
 import { ArchiveLocationError, parseArchiveLocation } from '../core/archive/archiveLocation.js';
@@ -31,6 +34,7 @@ import { WorkerConfigError } from './WorkerError.js';
 export const DUMP_WORKER_ENV = {
   url: 'VAULTPILOT_DB_URL',
   password: 'VAULTPILOT_DB_PASSWORD',
+  passwordSecretArn: 'VAULTPILOT_DB_PASSWORD_SECRET_ARN',
   destination: 'VAULTPILOT_DESTINATION',
   jobs: 'VAULTPILOT_JOBS',
   level: 'VAULTPILOT_ZSTD_LEVEL',
@@ -42,6 +46,8 @@ export const DUMP_WORKER_ENV = {
 export interface DumpJob {
   readonly url: DatabaseUrl;
   readonly password?: string;
+  /** A Secrets Manager secret holding the password (read when the job runs). */
+  readonly passwordSecretArn?: string;
   readonly destination: string;
   readonly jobs: number;
   readonly level: number;
@@ -86,15 +92,19 @@ export function readDumpJob(env: NodeJS.ProcessEnv, args: readonly string[], cwd
   };
   const jobs = number(E.jobs, { min: 1, max: 256 }, availableParallelism());
   const level = number(E.level, COMPRESSION_LEVEL, COMPRESSION_LEVEL.default);
+  if (env[E.password] && env[E.passwordSecretArn]) {
+    problems.push(`${E.password} and ${E.passwordSecretArn} are both set: give one`);
+  }
   if (problems.length > 0 || !url || !destination) throw new WorkerConfigError(problems);
   const password =
     env[E.password] || url.password || (url.engine === 'postgresql' ? env.PGPASSWORD : env.MYSQL_PWD) || undefined;
   const access = awsAccessFromEnv(env);
   const s3Endpoint = env[E.s3Endpoint] || access.s3Endpoint;
-  const { [E.password]: _omitted, ...toolEnv } = env;
+  const { [E.password]: _omitted, [E.passwordSecretArn]: _secret, ...toolEnv } = env;
   return {
     url,
     ...(password ? { password } : {}),
+    ...(env[E.passwordSecretArn] ? { passwordSecretArn: env[E.passwordSecretArn] } : {}),
     destination,
     jobs,
     level,
@@ -104,13 +114,37 @@ export function readDumpJob(env: NodeJS.ProcessEnv, args: readonly string[], cwd
   };
 }
 
+/**
+ * The password in a Secrets Manager secret: its SecretString, or the `password` field when it is JSON (RDS-managed
+ * master user secrets hold `{"username":…,"password":…}`).
+ */
+export async function passwordFromSecret(secretArn: string, client = new SecretsManagerClient({})): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
+  } finally {
+    client.destroy();
+  }
+  if (text === undefined) throw new Error(`secret ${secretArn} holds no SecretString`);
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { password?: unknown }).password === 'string') {
+      return (parsed as { password: string }).password;
+    }
+  } catch {
+    // Not JSON: the string is the password.
+  }
+  return text;
+}
+
 /** Runs one job and returns its JSON summary. */
 export async function runDumpJob(job: DumpJob, signal?: AbortSignal): Promise<Record<string, unknown>> {
   const started = Date.now();
   const store = await openArchiveStore(job.destination, job.access);
+  const password = job.passwordSecretArn ? await passwordFromSecret(job.passwordSecretArn) : job.password;
   const result = await dumpDatabase({
     url: job.url,
-    ...(job.password ? { password: job.password } : {}),
+    ...(password !== undefined ? { password } : {}),
     store,
     jobs: job.jobs,
     level: job.level,
