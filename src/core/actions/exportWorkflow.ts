@@ -481,6 +481,30 @@ export interface EbsArchivePlan {
   readonly fullBecause?: string;
 }
 
+/** The native-dump path: the temporary instance restored from the recovery point, its secret, the dump job. */
+export interface DumpProgress {
+  readonly instanceId: string;
+  readonly secretArn: string;
+  /** The instance's status (RDS), e.g. creating, available, resetting-master-credentials. */
+  readonly instanceStatus: string;
+  readonly endpoint?: { readonly address: string; readonly port: number };
+  readonly masterUser?: string;
+  readonly database?: string;
+  /** The generated password was set on the instance (ModifyDBInstance). */
+  readonly passwordSet: boolean;
+  /** Ready for the dump: available, with the generated password in effect. */
+  readonly ready: boolean;
+  readonly jobId?: string;
+  /** SUBMITTED … RUNNING | SUCCEEDED | FAILED (AWS Batch). */
+  readonly jobStatus?: string;
+  readonly jobReason?: string;
+  /** Where the dump goes (S3 key prefix, trailing slash). */
+  readonly dumpPrefix: string;
+  readonly startedAt: string;
+  readonly pollCount: number;
+  readonly waitSeconds: number;
+}
+
 /** The workflow state every Task receives. */
 export interface ExportState {
   readonly request: ExportRequest;
@@ -494,6 +518,7 @@ export interface ExportState {
   /** The batch of a Map iteration (Scan batch, Convert batch). */
   readonly batch?: number;
   readonly archive?: EbsArchivePlan;
+  readonly dump?: DumpProgress;
   /** The shard of a Map iteration (Archive shard, Verify shard). */
   readonly shard?: number;
   readonly export?: ExportProgress;
