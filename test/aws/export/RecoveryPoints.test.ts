@@ -75,6 +75,7 @@ describe('RecoveryPoints', () => {
       encryptionKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/k',
       sizeBytes: 2048,
       createdAt: new Date(NOW.getTime() - DAY).toISOString(),
+      storageClass: 'WARM',
     });
   });
 
