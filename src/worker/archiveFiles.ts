@@ -18,8 +18,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { archiveFiles } from '../archive/files/index.js';
-import { awsAccessFromEnv, type OpenLocationOptions } from '../aws/archive/openArchiveLocation.js';
-import { openFileArchiveStore } from '../aws/archive/openFileArchiveStore.js';
+import { awsAccessFromEnv, type OpenLocationOptions, openArchiveStore } from '../aws/archive/openArchiveLocation.js';
 import { ArchiveLocationError, parseArchiveLocation } from '../core/archive/archiveLocation.js';
 import { CODEC_THREADS, COMPRESSION_LEVEL } from '../core/archive/archiveSettings.js';
 import { parseNumber } from '../core/archive/parseNumber.js';
@@ -101,7 +100,7 @@ export async function runFilesJob(
   let lastLog = started;
   const result = await archiveFiles({
     source: job.source,
-    store: await openFileArchiveStore(job.destination, job.access),
+    store: await openArchiveStore(job.destination, job.access, 'streams'),
     level: job.level,
     threads: job.threads,
     ...(job.tempDirectory ? { tempDirectory: job.tempDirectory } : {}),

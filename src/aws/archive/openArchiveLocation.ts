@@ -103,15 +103,19 @@ export async function openBlockSource(
   return new EbsSnapshotSource({ client: await ebsClient(options), snapshotId: parsed.snapshotId });
 }
 
-/** Opens an archive store: `s3://bucket/prefix` or a local directory. */
+/**
+ * Opens an archive store: `s3://bucket/prefix` or a local directory. `objects: 'streams'` is for stores whose objects
+ * may be terabytes long and of unknown size when written (file archives): S3 multipart parts that grow
+ * (src/aws/s3/GrowingPartS3Store.ts) instead of fixed 8 MiB ones (block archives' segments).
+ */
 export async function openArchiveStore(
   location: string | ArchiveLocation,
   options: OpenLocationOptions,
+  objects: 'segments' | 'streams' = 'segments',
 ): Promise<ArchiveStore> {
   const parsed = typeof location === 'string' ? parseArchiveLocation(location) : location;
   if (parsed.kind === 'directory') return new LocalDirectoryStore(resolve(options.cwd, parsed.path));
   const { createS3Client } = await import('../s3/createS3Client.js');
-  const { S3ArchiveStore } = await import('../s3/S3ArchiveStore.js');
   const endpoint = options.s3Endpoint;
   // S3-compatible stores address buckets by path; AWS itself prefers virtual-hosted names.
   const client = createS3Client({
@@ -120,12 +124,18 @@ export async function openArchiveStore(
     forcePathStyle: endpoint !== undefined,
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
-  return new S3ArchiveStore({
+  const settings = {
     client,
     bucket: parsed.bucket,
     prefix: parsed.prefix,
     ...(options.storageClass ? { storageClass: options.storageClass as StorageClass } : {}),
-  });
+  };
+  if (objects === 'streams') {
+    const { GrowingPartS3Store } = await import('../s3/GrowingPartS3Store.js');
+    return new GrowingPartS3Store(settings);
+  }
+  const { S3ArchiveStore } = await import('../s3/S3ArchiveStore.js');
+  return new S3ArchiveStore(settings);
 }
 
 /** Opens a restore target: `ebs://new` (a new EBS snapshot) or a local image file or block device. */

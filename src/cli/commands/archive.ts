@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { archiveFiles, type FileArchiveProgress } from '../../archive/files/index.js';
 import { exportArchive, mergeShards } from '../../archive/index.js';
-import { openFileArchiveStore } from '../../aws/archive/openFileArchiveStore.js';
+import { openArchiveStore } from '../../aws/archive/openArchiveLocation.js';
 import { ArchiveLocationError, parseSourceLocation } from '../../core/archive/archiveLocation.js';
 import { COMPRESSION_LEVEL, READ_CONCURRENCY, SEGMENT_SIZE_MIB } from '../../core/archive/archiveSettings.js';
 import { canonicalLocation, type LocationOptions, openOptions, openSource, openStore } from '../archiveLocations.js';
@@ -143,7 +143,7 @@ async function archiveFileTree(
     throw new CliError(`${flags}: block-archive options, not for --files`, EXIT.usage);
   }
   if (source === 'merge') throw new CliError('--files archives are not sharded: there is nothing to merge', EXIT.usage);
-  const store = await openFileArchiveStore(destination, openOptions(options, ctx)).catch((error: unknown) => {
+  const store = await openArchiveStore(destination, openOptions(options, ctx), 'streams').catch((error: unknown) => {
     if (error instanceof ArchiveLocationError) throw new CliError(error.message, EXIT.usage, { cause: error });
     throw error;
   });
