@@ -274,6 +274,8 @@ export async function startLocalActions(options: LocalActionsOptions): Promise<L
   const ec2 = await startEc2StandIn({ accountId: LOCAL_ACCOUNT });
   const deps: ExportTaskDependencies = {
     blockSources,
+    // Container Tasks here are in-process calls that end within a second of a failure: a short quiet period.
+    cleanupQuietMs: 250,
     ec2: new Ec2Snapshots(new EC2Client({ ...clientOptions, endpoint: ec2.endpoint })),
     rds: new RdsExports(new RDSClient({ ...clientOptions, endpoint: rds.endpoint })),
     recoveryPoints: new RecoveryPoints(new BackupClient({ ...clientOptions, endpoint: backup.endpoint })),

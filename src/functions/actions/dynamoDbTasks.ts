@@ -7,7 +7,7 @@
  * deleted — by cleanUpDynamoDb on the failure path too. Like exportTasks.ts: each Task takes the workflow state and
  * the dependencies, returns what the workflow writes under its key, and throws only named ActionErrors.
  */
-import { exportRoot, MANIFEST_FILE } from '../../core/actions/exportManifest.js';
+import { exportRoot } from '../../core/actions/exportManifest.js';
 import { tagFilterReason } from '../../core/actions/exportRequest.js';
 import {
   ACTION_ERRORS,
@@ -22,6 +22,7 @@ import {
 } from '../../core/actions/exportWorkflow.js';
 import { fnv1a64 } from '../../core/normalize/signalId.js';
 import type { ExportTaskDependencies } from './exportTasks.js';
+import { removeUnverifiedObjects } from './removeUnverifiedObjects.js';
 
 /** The dependencies only the DynamoDB Tasks need. */
 export type DynamoDbTaskDependencies = Pick<
@@ -33,6 +34,7 @@ export type DynamoDbTaskDependencies = Pick<
   | 'resolveExportKey'
   | 'exportKmsKeyArn'
   | 'archiveBucketOwner'
+  | 'cleanupQuietMs'
   | 'now'
 >;
 
@@ -316,17 +318,13 @@ export async function cleanUpDynamoDb(state: ExportState, deps: DynamoDbTaskDepe
       );
     }
   }
-  const { root } = dynamoDbPrefixes(state.request);
-  const objects = await deps.archive.list(root);
-  // As for RDS: only the action manifest (written last, after the Parquet's own) makes an export verified.
-  if (objects.some((o) => o.key === `${root}${MANIFEST_FILE}`)) {
-    return { exportCancelled: false, temporaryTableDeleted, objectsDeleted: 0, leftBehind: [] };
-  }
-  // Confirmed by listing again, as for RDS exports.
-  const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
-  const leftBehind = remaining.slice(0, 20).map((k) => `s3://${deps.archive.bucket}/${k}`);
-  if (remaining.length > 20) {
-    leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
-  }
-  return { exportCancelled: false, temporaryTableDeleted, objectsDeleted: deleted, leftBehind };
+  // Conversion Lambdas may still write once Plan conversion has run, or whenever the execution ended without its Catch.
+  const workersMayRun = Boolean(state.conversion) || Boolean(state.failedStep?.startsWith('Execution '));
+  const removed = await removeUnverifiedObjects(state.request, deps, workersMayRun, { temporaryTableDeleted });
+  return {
+    exportCancelled: false,
+    temporaryTableDeleted: removed.done.temporaryTableDeleted === true,
+    objectsDeleted: removed.objectsDeleted,
+    leftBehind: removed.leftBehind,
+  };
 }

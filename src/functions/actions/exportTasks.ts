@@ -63,12 +63,12 @@ import {
   cleanUpDynamoDb,
   deleteTemporaryTable,
   describeDynamoDbSource,
-  dynamoDbPrefixes,
   enablePitr,
   startRestore,
   startTableExport,
 } from './dynamoDbTasks.js';
 import { describeEbsSource, planArchive } from './ebsTasks.js';
+import { removeUnverifiedObjects } from './removeUnverifiedObjects.js';
 
 /** What the Tasks work with. */
 export interface ExportTaskDependencies {
@@ -85,6 +85,8 @@ export interface ExportTaskDependencies {
   readonly restoreRoleArn: string;
   /** DynamoDB: the account that owns the archive bucket (the central account), when it is not this one. */
   readonly archiveBucketOwner?: string;
+  /** How long cleanup waits, after a failure, for container Tasks that may still write. @default 16 minutes */
+  readonly cleanupQuietMs?: number;
   /** EBS: DescribeSnapshots (state, storage tier, tags). */
   readonly ec2: Ec2Snapshots;
   /** EBS: a snapshot through the EBS direct APIs (Plan archive reads its size). */
@@ -489,17 +491,10 @@ export async function cleanUp(input: unknown, deps: ExportTaskDependencies): Pro
  * the action manifest wrote, confirmed by listing.
  */
 async function removeUnverified(state: ExportState, deps: ExportTaskDependencies): Promise<CleanupResult> {
-  const root = exportRoot(state.request.s3Prefix, state.request.exportTaskIdentifier);
-  const objects = await deps.archive.list(root);
-  if (objects.some((o) => o.key === `${root}${MANIFEST_FILE}`)) {
-    return { exportCancelled: false, objectsDeleted: 0, leftBehind: [] };
-  }
-  const { deleted, remaining } = await deps.archive.deleteAllUnder(root);
-  const leftBehind = remaining.slice(0, 20).map((key) => `s3://${deps.archive.bucket}/${key}`);
-  if (remaining.length > 20) {
-    leftBehind.push(`and ${remaining.length - 20} more objects under s3://${deps.archive.bucket}/${root}`);
-  }
-  return { exportCancelled: false, objectsDeleted: deleted, leftBehind };
+  // Shard Lambdas may still write once Plan archive has run, or whenever the execution ended without its Catch.
+  const workersMayRun = Boolean(state.archive) || Boolean(state.failedStep?.startsWith('Execution '));
+  const { objectsDeleted, leftBehind } = await removeUnverifiedObjects(state.request, deps, workersMayRun);
+  return { exportCancelled: false, objectsDeleted, leftBehind };
 }
 
 /** Lambda reports a Task's error as Cause = JSON `{errorType, errorMessage, trace}`; people need the message. */

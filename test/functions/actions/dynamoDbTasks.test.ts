@@ -65,6 +65,8 @@ beforeAll(async () => {
     archive: new ArchiveObjects(s3Client, BUCKET),
     restoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/vaultpilot-restore`,
     exportKmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-4000-8000-000000000000`,
+    // The conversion steps here are in-process calls: a short quiet period before cleanup is done.
+    cleanupQuietMs: 100,
   };
   conversion = {
     location: (prefix) => new S3ConvertLocation(s3Client, BUCKET, prefix),
