@@ -45,8 +45,15 @@ export interface S3ArchiveStoreOptions {
    * parts ≤ 10 MiB work against every local stand-in. @default 8 MiB
    */
   readonly partSizeBytes?: number;
+  /**
+   * Bytes of part n (1-based), for streams of unknown length whose parts grow (GrowingPartS3Store); replaces
+   * `partSizeBytes`. Each at least 5 MiB, at most 5 GiB.
+   */
+  readonly partSizes?: (partNumber: number) => number;
   /** Parts uploaded at once; memory stays under (this + 2) × part size. @default 4 */
   readonly maxConcurrentParts?: number;
+  /** Part bytes uploading at once, besides `maxConcurrentParts` (at least one part always). @default no limit */
+  readonly maxBytesInFlight?: number;
   /** Storage class of new objects, e.g. DEEP_ARCHIVE or GLACIER_IR for archives. @default STANDARD (S3's default) */
   readonly storageClass?: StorageClass;
   /** Server-side encryption of new objects; with 'aws:kms' also `kmsKeyId`. @default the bucket's default */
@@ -79,17 +86,27 @@ export interface S3StoreCounters {
   /** GETs continued with a ranged GET after their stream broke. */
   resumedReads: number;
   retries: number;
+  /** Bytes of the largest part uploaded. */
+  largestPart: number;
 }
 
 /** Archives in an S3 bucket under a prefix. */
 export class S3ArchiveStore implements ArchiveStore {
   readonly location: string;
-  readonly counters: S3StoreCounters = { partsUploaded: 0, uploadsAborted: 0, retries: 0, resumedReads: 0 };
+  readonly counters: S3StoreCounters = {
+    partsUploaded: 0,
+    uploadsAborted: 0,
+    retries: 0,
+    resumedReads: 0,
+    largestPart: 0,
+  };
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly partSize: number;
+  /** Bytes of part n (1-based). */
+  private readonly partSize: (partNumber: number) => number;
   private readonly maxConcurrentParts: number;
+  private readonly maxBytesInFlight: number;
   private readonly options: S3ArchiveStoreOptions;
 
   constructor(options: S3ArchiveStoreOptions) {
@@ -97,9 +114,11 @@ export class S3ArchiveStore implements ArchiveStore {
     this.bucket = options.bucket;
     const prefix = options.prefix ?? '';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    this.partSize = options.partSizeBytes ?? 8 * MIB;
-    if (this.partSize < MIN_PART_SIZE) throw new ArchiveUsageError(`S3 parts must be at least 5 MiB`);
+    const fixed = options.partSizeBytes ?? 8 * MIB;
+    this.partSize = options.partSizes ?? (() => fixed);
+    if (this.partSize(1) < MIN_PART_SIZE) throw new ArchiveUsageError(`S3 parts must be at least 5 MiB`);
     this.maxConcurrentParts = Math.max(1, options.maxConcurrentParts ?? 4);
+    this.maxBytesInFlight = options.maxBytesInFlight ?? Number.POSITIVE_INFINITY;
     this.options = options;
     this.location = `s3://${this.bucket}/${this.prefix}`;
   }
@@ -279,13 +298,16 @@ export class S3ArchiveStore implements ArchiveStore {
     let failure: { error: unknown } | undefined;
     let size = 0;
     let partNumber = 0;
+    let bytesInFlight = 0;
     const upload = (data: Buffer) => {
       partNumber++;
       if (partNumber > MAX_PARTS) {
-        throw new ArchiveUsageError(`${key} needs more than ${MAX_PARTS} parts: raise partSizeBytes`);
+        throw new ArchiveUsageError(`${key} needs more than ${MAX_PARTS} parts: raise the part size`);
       }
       const number = partNumber;
       size += data.length;
+      bytesInFlight += data.length;
+      this.counters.largestPart = Math.max(this.counters.largestPart, data.length);
       const task = this.uploadPart(fullKey, uploadId, number, data, signal).then(
         (part) => {
           completed.push(part);
@@ -297,13 +319,21 @@ export class S3ArchiveStore implements ArchiveStore {
           controller.abort(error);
         },
       );
-      const tracked = task.finally(() => inFlight.delete(tracked));
+      const tracked: Promise<void> = task.finally(() => {
+        bytesInFlight -= data.length;
+        inFlight.delete(tracked);
+      });
       inFlight.add(tracked);
     };
+    // Room for the next part: fewer than maxConcurrentParts uploading and its bytes within maxBytesInFlight.
+    const full = () =>
+      inFlight.size > 0 &&
+      (inFlight.size >= this.maxConcurrentParts ||
+        bytesInFlight + this.partSize(partNumber + 1) > this.maxBytesInFlight);
     try {
       for (const data of firstParts) upload(data);
       for (;;) {
-        while (inFlight.size >= this.maxConcurrentParts && !failure) await Promise.race(inFlight);
+        while (full() && !failure) await Promise.race(inFlight);
         if (failure) break;
         if (signal.aborted) throw abortReason(signal);
         const next = await nextOrAbort(rest, signal);
@@ -440,19 +470,25 @@ function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefi
   });
 }
 
-/** Cuts a stream of chunks of any size into buffers of exactly `partSize` bytes (the last may be shorter). */
-async function* partsOf(body: AsyncIterable<Uint8Array>, partSize: number): AsyncGenerator<Buffer> {
+/** Cuts a stream of chunks of any size into buffers of exactly `partSize(n)` bytes (the last may be shorter). */
+async function* partsOf(
+  body: AsyncIterable<Uint8Array>,
+  partSize: (partNumber: number) => number,
+): AsyncGenerator<Buffer> {
   let chunks: Uint8Array[] = [];
   let buffered = 0;
+  let number = 1;
+  let want = partSize(number);
   for await (const chunk of body) {
     chunks.push(chunk);
     buffered += chunk.length;
-    while (buffered >= partSize) {
+    while (buffered >= want) {
       const all = Buffer.concat(chunks, buffered);
-      yield all.subarray(0, partSize);
-      const rest = all.subarray(partSize);
+      yield all.subarray(0, want);
+      const rest = all.subarray(want);
       chunks = rest.length > 0 ? [rest] : [];
       buffered = rest.length;
+      want = partSize(++number);
     }
   }
   if (buffered > 0) yield Buffer.concat(chunks, buffered);
